@@ -1,0 +1,1 @@
+"""Main-thread Python of the page (runs under PyScript; browser only)."""

@@ -1,0 +1,451 @@
+""".dshq checkpoints: safetensors files, read and written with the standard library only.
+
+A `.dshq` file IS a safetensors file (https://github.com/huggingface/safetensors), so the
+`safetensors` package opens it and this module opens files the package writes. The module
+imports only the standard library because it runs in the browser under Pyodide, where numpy
+is not available. Tensors are `array.array("f")` (float32) plus a shape tuple.
+
+File layout (all integers little-endian):
+
+    byte 0         8                      8 + N                                  end of file
+         +---------+----------------------+------------------------------------------+
+         |    N    |  header: N bytes of  |  data section: raw float32, little-endian |
+         |  (u64)  |  UTF-8 JSON, padded  |  tensor 0 | tensor 1 | ... | tensor k-1   |
+         |         |  with spaces to a    |  ^ data_offsets are relative to here      |
+         |         |  multiple of 8 bytes |                                           |
+         +---------+----------------------+------------------------------------------+
+
+Header JSON (one entry per tensor, plus string-to-string metadata):
+
+    {"policy.0.weight": {"dtype": "F32", "shape": [128, 46], "data_offsets": [0, 23552]},
+     ...,
+     "__metadata__": {"format": "dshq", "format_version": "1", "obs_spec_version": "1",
+                      "action_spec_version": "1", "train_step": "12345",
+                      "model_config": "{\\"hidden_sizes\\": [128, 128]}", ...}}
+
+safetensors allows only strings as metadata values, so structured values are JSON-encoded
+strings. Keys this module knows about (read back as the Python type shown):
+
+    format                "dshq"                 written by write_dshq, required on read
+    format_version        int (FORMAT_VERSION)   written by write_dshq, required on read
+    data_sha256           hex str                written by write_dshq; verified on read if present
+    obs_spec_version      int                    required (write and read)
+    action_spec_version   int                    required (write and read)
+    train_step            int                    optional
+    optimizer_step        int                    written with the optimizer state (see below)
+    win_rate_vs_scripted  float in [0, 1]        optional
+    created               str (ISO 8601 time)    optional; save() fills it in when absent
+    model_config, ppo_config, anything else: a str is stored as is; any other value is stored
+    as JSON. On read, a value that is a JSON object or array comes back decoded, other values
+    come back as the stored string.
+
+Optimizer state (optional, so an autosave can resume training exactly): Adam's first and
+second moments are stored as the tensors "optimizer.m" and "optimizer.v", each a flat
+vector of shape [P] in the same order as the learner's flat parameter vector (P = number of
+model parameters), and Adam's step count as the metadata key "optimizer_step". Tensor names
+starting with "optimizer." are reserved for this.
+
+API:
+
+    write_dshq(tensors, metadata, *, optimizer=None) -> bytes
+    read_dshq(data, *, max_bytes=MAX_FILE_BYTES, expected_layout=None,
+              obs_spec_version=None, action_spec_version=None) -> Checkpoint
+    save(path, tensors, metadata, *, optimizer=None) -> None
+    load(path, *, max_bytes=MAX_FILE_BYTES, expected_layout=None,
+         obs_spec_version=None, action_spec_version=None) -> Checkpoint
+    tensors_from_flat(flat, layout) -> dict[name, (shape, array("f"))]
+    flat_from_tensors(tensors, layout) -> array("f")
+
+`tensors` is a dict name -> (shape, values) or an ordered list of (name, shape, values);
+`values` is an array("f") or anything array("f", ...) accepts. A layout is a list of
+(name, shape, offset) tuples describing where each tensor lives in the flat float32
+parameter vector (rl/model.py provides it). Every malformed input raises CheckpointError,
+a ValueError whose message names the check that failed; nothing else escapes the reader.
+"""
+
+import hashlib
+import json
+import math
+import re
+import struct
+import sys
+from array import array
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+FORMAT = "dshq"
+FORMAT_VERSION = 1
+MAX_FILE_BYTES = 64 * 1024 * 1024  # default refusal limit for a whole file
+MAX_HEADER_BYTES = 1024 * 1024  # a header longer than this is refused before it is read
+MAX_HEADER_DEPTH = 3  # {tensor name: {"shape": [...]}} nests three levels, never more
+OPTIMIZER_M = "optimizer.m"
+OPTIMIZER_V = "optimizer.v"
+OPTIMIZER_PREFIX = "optimizer."
+INT_METADATA_KEYS = ("format_version", "obs_spec_version", "action_spec_version", "train_step", "optimizer_step")
+REQUIRED_METADATA_KEYS = ("format", "format_version", "obs_spec_version", "action_spec_version")
+WRITER_METADATA_KEYS = ("format", "format_version", "data_sha256")  # always set by write_dshq
+FLOAT32_BYTES = 4
+
+
+class CheckpointError(ValueError):
+    """A .dshq file (or the data given to the writer) failed a check; the message says which."""
+
+
+@dataclass
+class OptimizerState:
+    """Adam state in the learner's flat parameter order."""
+
+    m: array  # first moment, array("f") of length P
+    v: array  # second moment, array("f") of length P
+    step: int  # number of Adam updates taken so far
+
+
+@dataclass
+class Checkpoint:
+    tensors: dict  # name -> (shape tuple, array("f")), in file (offset) order
+    metadata: dict  # decoded metadata (see the module docstring)
+    optimizer: OptimizerState | None = None
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def write_dshq(tensors, metadata, *, optimizer=None):
+    """Serialise tensors + metadata (+ optional Adam state) to .dshq bytes (deterministic)."""
+    entries = _tensor_entries(tensors)
+    metadata = dict(metadata)
+    for key in WRITER_METADATA_KEYS:
+        metadata.pop(key, None)
+    if "optimizer_step" in metadata:
+        raise CheckpointError("metadata 'optimizer_step' is reserved: pass optimizer=OptimizerState(...)")
+    if optimizer is not None:
+        num_params = sum(len(values) for _, _, values in entries)
+        for name, values in ((OPTIMIZER_M, optimizer.m), (OPTIMIZER_V, optimizer.v)):
+            values = _as_float32_array(name, values)
+            if len(values) != num_params:
+                raise CheckpointError(f"optimizer state '{name}' has {len(values)} values, the model has {num_params}")
+            entries.append((name, (num_params,), values))
+        metadata["optimizer_step"] = optimizer.step
+
+    header = {}
+    chunks = []
+    offset = 0
+    for name, shape, values in entries:
+        if not all(map(math.isfinite, values)):
+            raise CheckpointError(f"non-finite value (NaN or inf) in tensor '{name}'")
+        if sys.byteorder == "big":
+            values = array("f", values)
+            values.byteswap()
+        chunks.append(values.tobytes())
+        size = len(values) * FLOAT32_BYTES
+        header[name] = {"dtype": "F32", "shape": list(shape), "data_offsets": [offset, offset + size]}
+        offset += size
+    data_section = b"".join(chunks)
+
+    metadata["format"] = FORMAT
+    metadata["format_version"] = FORMAT_VERSION
+    metadata["data_sha256"] = hashlib.sha256(data_section).hexdigest()
+    for key in ("obs_spec_version", "action_spec_version"):
+        if key not in metadata:
+            raise CheckpointError(f"metadata '{key}' is required")
+    header["__metadata__"] = {key: _encode_metadata_value(key, value) for key, value in metadata.items()}
+
+    header_bytes = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    header_bytes += b" " * (-len(header_bytes) % 8)  # safetensors pads the header to 8 bytes
+    if len(header_bytes) > MAX_HEADER_BYTES:
+        raise CheckpointError(f"header is {len(header_bytes)} bytes, over the {MAX_HEADER_BYTES}-byte limit")
+    return struct.pack("<Q", len(header_bytes)) + header_bytes + data_section
+
+
+def save(path, tensors, metadata, *, optimizer=None):
+    """Write a .dshq file; fills metadata 'created' with the current UTC time when absent."""
+    metadata = dict(metadata)
+    metadata.setdefault("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    data = write_dshq(tensors, metadata, optimizer=optimizer)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def _tensor_entries(tensors):
+    """dict or list of tensors -> list of (name, shape tuple, array("f")), validated."""
+    items = [(name, *value) for name, value in tensors.items()] if isinstance(tensors, dict) else list(tensors)
+    entries = []
+    seen = set()
+    for name, shape, values in items:
+        if not isinstance(name, str) or name == "__metadata__" or name.startswith(OPTIMIZER_PREFIX):
+            raise CheckpointError(f"tensor name {name!r} is not allowed (reserved or not a str)")
+        if name in seen:
+            raise CheckpointError(f"duplicate tensor name '{name}'")
+        seen.add(name)
+        shape = tuple(shape)
+        if not all(_is_int(dim) and dim >= 0 for dim in shape):
+            raise CheckpointError(f"tensor '{name}' shape {shape} is not a tuple of non-negative ints")
+        values = _as_float32_array(name, values)
+        if len(values) != math.prod(shape):
+            raise CheckpointError(f"tensor '{name}' has {len(values)} values, shape {shape} needs {math.prod(shape)}")
+        entries.append((name, shape, values))
+    return entries
+
+
+def _as_float32_array(name, values):
+    if isinstance(values, array) and values.typecode == "f":
+        return values
+    try:
+        return array("f", values)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise CheckpointError(f"tensor '{name}' values are not float32-convertible: {error}") from None
+
+
+def _encode_metadata_value(key, value):
+    if key in INT_METADATA_KEYS:
+        if not (_is_int(value) and value >= 0):
+            raise CheckpointError(f"metadata '{key}' must be a non-negative int, got {value!r}")
+        return str(value)
+    if key == "win_rate_vs_scripted":
+        if not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):
+            raise CheckpointError(f"metadata '{key}' must be a number in [0, 1], got {value!r}")
+        return repr(float(value))
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, sort_keys=True, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"metadata '{key}' is not JSON-serialisable: {error}") from None
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def read_dshq(data, *, max_bytes=MAX_FILE_BYTES, expected_layout=None, obs_spec_version=None, action_spec_version=None):
+    """Parse and strictly validate .dshq bytes. Raises CheckpointError naming the failed check.
+
+    max_bytes: inputs longer than this are refused before anything is parsed.
+    expected_layout: list of (name, shape, offset); the model tensors must match it exactly.
+    obs_spec_version / action_spec_version: when given, the file's versions must be equal.
+    """
+    try:
+        view = memoryview(data).cast("B")
+    except TypeError as error:
+        raise CheckpointError(f"input is not a contiguous bytes-like object: {error}") from None
+    if len(view) > max_bytes:
+        raise CheckpointError(f"file size: {len(view)} bytes is over the max_bytes limit of {max_bytes}")
+    if len(view) < 8:
+        raise CheckpointError(f"file size: {len(view)} bytes is too short for the 8-byte header length")
+    (header_size,) = struct.unpack_from("<Q", view, 0)
+    if header_size > MAX_HEADER_BYTES:
+        raise CheckpointError(f"header length: {header_size} bytes is over the {MAX_HEADER_BYTES}-byte limit")
+    if 8 + header_size > len(view):
+        raise CheckpointError(f"header length: {header_size} bytes runs past the end of the {len(view)}-byte file")
+
+    header = _parse_header(bytes(view[8 : 8 + header_size]))
+    raw_metadata = header.pop("__metadata__", None)
+    metadata = _decode_metadata(raw_metadata)
+    _check_versions(metadata, obs_spec_version, action_spec_version)
+
+    data_section = view[8 + header_size :]
+    spans = _check_tensor_entries(header, len(data_section))
+    if "data_sha256" in metadata and hashlib.sha256(data_section).hexdigest() != metadata["data_sha256"]:
+        raise CheckpointError("checksum: data section does not match metadata 'data_sha256' (file corrupted)")
+
+    tensors = {}
+    for name, shape, begin, end in spans:
+        values = array("f")
+        values.frombytes(data_section[begin:end])
+        if sys.byteorder == "big":
+            values.byteswap()
+        # sum() of finite float32 values cannot overflow a double; one NaN/inf makes it non-finite.
+        if not math.isfinite(sum(values)):
+            index = next(i for i, x in enumerate(values) if not math.isfinite(x))
+            raise CheckpointError(f"non-finite value: tensor '{name}' has {values[index]} at flat index {index}")
+        tensors[name] = (shape, values)
+
+    optimizer = _take_optimizer_state(tensors, metadata)
+    if expected_layout is not None:
+        _check_tensors_match_layout(tensors, expected_layout)
+    return Checkpoint(tensors=tensors, metadata=metadata, optimizer=optimizer)
+
+
+def load(path, *, max_bytes=MAX_FILE_BYTES, **read_options):
+    """Read and validate a .dshq file; never reads more than max_bytes + 1 bytes of it."""
+    with open(path, "rb") as f:
+        data = f.read(max_bytes + 1)
+    return read_dshq(data, max_bytes=max_bytes, **read_options)
+
+
+# A JSON string, or an unterminated one running to the end: matched in one linear pass.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_INNERMOST_CONTAINER = re.compile(r"\[[^\[\]{}]*\]|\{[^\[\]{}]*\}")
+
+
+def _parse_header(header_bytes):
+    try:
+        text = header_bytes.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CheckpointError(f"header is not valid UTF-8: {error}") from None
+    # Deeply nested JSON overflows the WebAssembly stack in Pyodide (a fatal crash, not a
+    # RecursionError), so the nesting depth is bounded with regexes before json.loads sees it.
+    skeleton = _JSON_STRING.sub("", text)
+    for _ in range(MAX_HEADER_DEPTH):
+        skeleton = _INNERMOST_CONTAINER.sub("", skeleton)
+    if "[" in skeleton or "{" in skeleton:
+        raise CheckpointError(f"header is not valid JSON: nested deeper than {MAX_HEADER_DEPTH} levels or unbalanced")
+    try:
+        header = json.loads(text, object_pairs_hook=_object_without_duplicate_keys)
+    except CheckpointError:
+        raise
+    except (ValueError, RecursionError) as error:
+        raise CheckpointError(f"header is not valid JSON: {error}") from None
+    if not isinstance(header, dict):
+        raise CheckpointError(f"header is not a JSON object (got {type(header).__name__})")
+    return header
+
+
+def _object_without_duplicate_keys(pairs):
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise CheckpointError(f"header has a duplicate key '{key}'")
+        result[key] = value
+    return result
+
+
+def _decode_metadata(raw_metadata):
+    if raw_metadata is None:
+        raise CheckpointError("metadata: header has no '__metadata__' (format and spec versions are required)")
+    if not isinstance(raw_metadata, dict) or not all(isinstance(v, str) for v in raw_metadata.values()):
+        raise CheckpointError("metadata: '__metadata__' must map strings to strings")
+    metadata = {}
+    for key, text in raw_metadata.items():
+        if key in INT_METADATA_KEYS:
+            if not (text.isascii() and text.isdigit() and len(text) <= 18):
+                raise CheckpointError(f"metadata '{key}' must be a non-negative integer string, got {text[:40]!r}")
+            metadata[key] = int(text)
+        elif key == "win_rate_vs_scripted":
+            try:
+                metadata[key] = float(text)
+            except ValueError:
+                metadata[key] = math.nan
+            if not 0.0 <= metadata[key] <= 1.0:
+                raise CheckpointError(f"metadata '{key}' must be a number in [0, 1], got {text[:40]!r}")
+        elif text.startswith(("{", "[")):
+            try:
+                metadata[key] = json.loads(text)
+            except (ValueError, RecursionError):
+                metadata[key] = text  # looks like JSON but is not: keep the string as stored
+        else:
+            metadata[key] = text
+    return metadata
+
+
+def _check_versions(metadata, obs_spec_version, action_spec_version):
+    for key in REQUIRED_METADATA_KEYS:
+        if key not in metadata:
+            raise CheckpointError(f"metadata '{key}' is missing")
+    if metadata["format"] != FORMAT:
+        raise CheckpointError(f"metadata 'format' is {metadata['format'][:40]!r}, expected {FORMAT!r}")
+    if metadata["format_version"] != FORMAT_VERSION:
+        raise CheckpointError(f"metadata 'format_version' {metadata['format_version']} is not supported (this reader: {FORMAT_VERSION})")
+    for key, expected in (("obs_spec_version", obs_spec_version), ("action_spec_version", action_spec_version)):
+        if expected is not None and metadata[key] != expected:
+            raise CheckpointError(f"metadata '{key}' is {metadata[key]}, incompatible with the expected {expected}")
+
+
+def _check_tensor_entries(header, data_size):
+    """Validate every tensor entry; return [(name, shape, begin, end)] sorted by offset."""
+    spans = []
+    for name, entry in header.items():
+        if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
+            raise CheckpointError(f"tensor '{name}': entry must be an object with exactly dtype, shape, data_offsets")
+        if entry["dtype"] != "F32":
+            raise CheckpointError(f"tensor '{name}': dtype {str(entry['dtype'])[:20]!r} is not supported (only F32)")
+        shape = entry["shape"]
+        if not isinstance(shape, list) or not all(_is_int(dim) and dim >= 0 for dim in shape):
+            raise CheckpointError(f"tensor '{name}': shape must be a list of non-negative ints")
+        offsets = entry["data_offsets"]
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(_is_int(x) and x >= 0 for x in offsets)):
+            raise CheckpointError(f"tensor '{name}': data_offsets must be two non-negative ints")
+        begin, end = offsets
+        if end < begin:
+            raise CheckpointError(f"tensor '{name}': data_offsets end {end} < begin {begin}")
+        if end > data_size:
+            raise CheckpointError(f"tensor '{name}': data_offsets end {end} is beyond the end of the file (data section is {data_size} bytes)")
+        if end - begin != math.prod(shape) * FLOAT32_BYTES:
+            raise CheckpointError(f"tensor '{name}': data_offsets size {end - begin} != prod(shape {shape}) * 4")
+        spans.append((name, tuple(shape), begin, end))
+
+    spans.sort(key=lambda span: (span[2], span[3]))
+    position = 0
+    for name, _, begin, end in spans:
+        if begin < position:
+            raise CheckpointError(f"tensor '{name}': data_offsets [{begin}, {end}] overlap the previous tensor (ends at {position})")
+        if begin > position:
+            raise CheckpointError(f"tensor '{name}': data_offsets leave a gap of {begin - position} bytes before it")
+        position = end
+    if position != data_size:
+        raise CheckpointError(f"trailing bytes: tensors cover {position} of the {data_size}-byte data section")
+    return spans
+
+
+def _take_optimizer_state(tensors, metadata):
+    """Move optimizer.m / optimizer.v / optimizer_step out of tensors and metadata, if present."""
+    parts = [OPTIMIZER_M in tensors, OPTIMIZER_V in tensors, "optimizer_step" in metadata]
+    unknown = [name for name in tensors if name.startswith(OPTIMIZER_PREFIX) and name not in (OPTIMIZER_M, OPTIMIZER_V)]
+    if unknown:
+        raise CheckpointError(f"optimizer state: unknown tensor '{unknown[0]}'")
+    if not any(parts):
+        return None
+    if not all(parts):
+        raise CheckpointError("optimizer state: needs all of 'optimizer.m', 'optimizer.v' and metadata 'optimizer_step'")
+    (_, m), (_, v) = tensors.pop(OPTIMIZER_M), tensors.pop(OPTIMIZER_V)
+    num_params = sum(len(values) for _, values in tensors.values())
+    if len(m) != num_params or len(v) != num_params:
+        raise CheckpointError(f"optimizer state: optimizer.m/v have {len(m)}/{len(v)} values, the model has {num_params}")
+    return OptimizerState(m=m, v=v, step=metadata.pop("optimizer_step"))
+
+
+# ----------------------------------------------------------------------------- flat parameter vectors
+
+
+def tensors_from_flat(flat, layout):
+    """Slice a flat float32 parameter vector into named tensors following a layout."""
+    _check_layout(layout, len(flat))
+    flat = _as_float32_array("flat parameters", flat)
+    return {name: (tuple(shape), flat[offset : offset + math.prod(shape)]) for name, shape, offset in layout}
+
+
+def flat_from_tensors(tensors, layout):
+    """Inverse of tensors_from_flat: place named tensors into one flat float32 vector."""
+    total = sum(math.prod(shape) for _, shape, _ in layout)
+    _check_layout(layout, total)
+    _check_tensors_match_layout(tensors, layout)
+    flat = array("f", bytes(total * FLOAT32_BYTES))
+    for name, shape, offset in layout:
+        flat[offset : offset + math.prod(shape)] = _as_float32_array(name, tensors[name][1])
+    return flat
+
+
+def _check_layout(layout, flat_size):
+    """A layout must tile the flat vector exactly: no gaps, no overlaps, nothing left over."""
+    position = 0
+    for name, shape, offset in sorted(layout, key=lambda item: item[2]):
+        if offset != position:
+            raise CheckpointError(f"layout: tensor '{name}' starts at {offset}, expected {position} (gap or overlap)")
+        position += math.prod(shape)
+    if position != flat_size:
+        raise CheckpointError(f"layout: covers {position} values, the flat vector has {flat_size}")
+
+
+def _check_tensors_match_layout(tensors, layout):
+    expected_shapes = {name: tuple(shape) for name, shape, _ in layout}
+    for name, shape in expected_shapes.items():
+        if name not in tensors:
+            raise CheckpointError(f"layout: tensor '{name}' is missing")
+        if tuple(tensors[name][0]) != shape:
+            raise CheckpointError(f"layout: tensor '{name}' has shape {tuple(tensors[name][0])}, expected {shape}")
+    for name in tensors:
+        if name not in expected_shapes:
+            raise CheckpointError(f"layout: unexpected tensor '{name}'")
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)

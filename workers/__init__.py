@@ -1,0 +1,1 @@
+"""Module-worker entry points (Python) and their bootstrap (boot.mjs)."""
