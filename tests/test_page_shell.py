@@ -1,0 +1,77 @@
+"""The page in real headless Chromium: boot, isolation, GPU canvas, self-test,
+and the plain-words panels when the environment is not good enough."""
+
+import asyncio
+import threading
+
+import pytest
+
+import gpu
+from gpu.selftest import run_selftest, selftest_expected
+
+pytestmark = pytest.mark.browser
+
+STATUS_FIELDS = {"ready", "playing", "tick", "score", "mode", "training", "policy_version",
+                 "train_steps", "sps", "fps", "updates", "losses", "error"}
+
+
+def test_page_boots_isolated_and_draws_the_pitch_with_the_gpu(page_session):
+    status = page_session.open()
+    assert status["error"] is None and status["ready"] is True
+    assert STATUS_FIELDS <= set(status)
+    assert page_session.page.evaluate("crossOriginIsolated") is True
+    assert page_session.page.is_hidden("#loading")
+    for name in ("Train", "Play", "Step", "Reset"):
+        assert page_session.page.get_by_role("button", name=name).count() == 1
+    for label in ("Speed", "Mode"):
+        assert page_session.page.get_by_label(label).count() == 1
+    page_session.page.wait_for_timeout(500)
+    pixels = page_session.canvas_pixels()
+    # Every pixel is grass (shaders/pitch.wgsl: two greens, mixed by downscaling).
+    assert all(40 <= r <= 56 and 120 <= g <= 145 and 50 <= b <= 65 for r, g, b in pixels), pixels[:8]
+    assert page_session.status()["fps"] > 0
+    assert page_session.errors == []
+
+
+def test_same_wgsl_gives_equal_results_natively_on_the_main_thread_and_in_a_worker(page_session):
+    page_session.open()
+    result = page_session.page.evaluate("window.dshq.selftest(300)")
+    native = _native_selftest(300)
+    assert native == selftest_expected(300)
+    assert result["main"] == native
+    assert result["worker"] == native
+    assert result["counter"] == 1  # the worker's Atomics.add reached the page's SharedArrayBuffer
+    assert page_session.errors == []
+
+
+def _native_selftest(n):
+    """wgpu-py's result; in a thread, since Playwright's loop owns this one."""
+    async def run():
+        return await run_selftest(await gpu.request_device(label="compare"), n)
+    result = []
+    thread = threading.Thread(target=lambda: result.append(asyncio.run(run())))
+    thread.start()
+    thread.join()
+    return result[0]
+
+
+def test_page_without_isolation_headers_says_what_to_do(page_session):
+    def strip_isolation(route):
+        response = route.fetch()
+        headers = {k: v for k, v in response.headers.items() if not k.lower().startswith("cross-origin")}
+        route.fulfill(response=response, headers=headers)
+
+    page_session.page.route("**/*", strip_isolation)
+    status = page_session.open()
+    assert status["ready"] is False
+    assert "cross-origin isolated" in status["error"] and "serve.py" in status["error"]
+    assert page_session.page.is_visible("#problem")
+    assert status["error"] in page_session.page.inner_text("#problem")
+
+
+def test_browser_without_webgpu_says_what_to_do(page_session):
+    page_session.page.add_init_script("delete Navigator.prototype.gpu")
+    status = page_session.open()
+    assert status["ready"] is False
+    assert "WebGPU is not available" in status["error"] and "Chrome" in status["error"]
+    assert page_session.page.is_visible("#problem")
