@@ -15,9 +15,12 @@ File layout (all integers little-endian):
          |         |  multiple of 8 bytes |                                           |
          +---------+----------------------+------------------------------------------+
 
-Header JSON (one entry per tensor, plus string-to-string metadata):
+Header JSON (one entry per tensor, plus string-to-string metadata). The writer lays tensors
+out in the order given, contiguously; the reader requires the offsets (sorted) to tile the
+data section exactly, with no gaps, overlaps or trailing bytes, and returns tensors in
+offset order. Like safetensors, the reader does not insist on the 8-byte padding.
 
-    {"policy.0.weight": {"dtype": "F32", "shape": [128, 46], "data_offsets": [0, 23552]},
+    {"trunk.0.weight": {"dtype": "F32", "shape": [128, 46], "data_offsets": [0, 23552]},
      ...,
      "__metadata__": {"format": "dshq", "format_version": "1", "obs_spec_version": "1",
                       "action_spec_version": "1", "train_step": "12345",
@@ -28,7 +31,8 @@ strings. Keys this module knows about (read back as the Python type shown):
 
     format                "dshq"                 written by write_dshq, required on read
     format_version        int (FORMAT_VERSION)   written by write_dshq, required on read
-    data_sha256           hex str                written by write_dshq; verified on read if present
+    data_sha256           hex str                SHA-256 of the data section (not the header),
+                                                 written by write_dshq, verified on read if present
     obs_spec_version      int                    required (write and read)
     action_spec_version   int                    required (write and read)
     train_step            int                    optional
@@ -36,8 +40,8 @@ strings. Keys this module knows about (read back as the Python type shown):
     win_rate_vs_scripted  float in [0, 1]        optional
     created               str (ISO 8601 time)    optional; save() fills it in when absent
     model_config, ppo_config, anything else: a str is stored as is; any other value is stored
-    as JSON. On read, a value that is a JSON object or array comes back decoded, other values
-    come back as the stored string.
+    as JSON. On read, a value that is a JSON object or array (nested at most 8 deep) comes
+    back decoded; other values come back as the stored string.
 
 Optimizer state (optional, so an autosave can resume training exactly): Adam's first and
 second moments are stored as the tensors "optimizer.m" and "optimizer.v", each a flat
@@ -78,6 +82,8 @@ FORMAT_VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024  # default refusal limit for a whole file
 MAX_HEADER_BYTES = 1024 * 1024  # a header longer than this is refused before it is read
 MAX_HEADER_DEPTH = 3  # {tensor name: {"shape": [...]}} nests three levels, never more
+MAX_INT_DIGITS = 18  # integer metadata (train_step, ...) has at most this many digits
+MAX_METADATA_DEPTH = 8  # deeper JSON in a metadata value is returned as the stored string
 OPTIMIZER_M = "optimizer.m"
 OPTIMIZER_V = "optimizer.v"
 OPTIMIZER_PREFIX = "optimizer."
@@ -102,6 +108,8 @@ class OptimizerState:
 
 @dataclass
 class Checkpoint:
+    """What read_dshq returns: model tensors, metadata and (if stored) the Adam state."""
+
     tensors: dict  # name -> (shape tuple, array("f")), in file (offset) order
     metadata: dict  # decoded metadata (see the module docstring)
     optimizer: OptimizerState | None = None
@@ -110,10 +118,12 @@ class Checkpoint:
 # ----------------------------------------------------------------------------- writing
 
 
-def write_dshq(tensors, metadata, *, optimizer=None):
+def write_dshq(tensors: dict | list, metadata: dict, *, optimizer: OptimizerState | None = None) -> bytes:
     """Serialise tensors + metadata (+ optional Adam state) to .dshq bytes (deterministic)."""
     entries = _tensor_entries(tensors)
     metadata = dict(metadata)
+    if not all(isinstance(key, str) for key in metadata):
+        raise CheckpointError("metadata keys must be strings")
     for key in WRITER_METADATA_KEYS:
         metadata.pop(key, None)
     if "optimizer_step" in metadata:
@@ -123,7 +133,7 @@ def write_dshq(tensors, metadata, *, optimizer=None):
         for name, values in ((OPTIMIZER_M, optimizer.m), (OPTIMIZER_V, optimizer.v)):
             values = _as_float32_array(name, values)
             if len(values) != num_params:
-                raise CheckpointError(f"optimizer state '{name}' has {len(values)} values, the model has {num_params}")
+                raise CheckpointError(f"optimizer state {_short(name)} has {len(values)} values, the model has {num_params}")
             entries.append((name, (num_params,), values))
         metadata["optimizer_step"] = optimizer.step
 
@@ -131,8 +141,9 @@ def write_dshq(tensors, metadata, *, optimizer=None):
     chunks = []
     offset = 0
     for name, shape, values in entries:
-        if not all(map(math.isfinite, values)):
-            raise CheckpointError(f"non-finite value (NaN or inf) in tensor '{name}'")
+        index = _first_non_finite(values)
+        if index is not None:
+            raise CheckpointError(f"non-finite value: tensor {_short(name)} has {values[index]} at flat index {index}")
         if sys.byteorder == "big":
             values = array("f", values)
             values.byteswap()
@@ -147,8 +158,8 @@ def write_dshq(tensors, metadata, *, optimizer=None):
     metadata["data_sha256"] = hashlib.sha256(data_section).hexdigest()
     for key in ("obs_spec_version", "action_spec_version"):
         if key not in metadata:
-            raise CheckpointError(f"metadata '{key}' is required")
-    header["__metadata__"] = {key: _encode_metadata_value(key, value) for key, value in metadata.items()}
+            raise CheckpointError(f"metadata {key!r} is required")
+    header["__metadata__"] = {key: _encode_metadata_value(key, value) for key, value in sorted(metadata.items())}
 
     header_bytes = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     header_bytes += b" " * (-len(header_bytes) % 8)  # safetensors pads the header to 8 bytes
@@ -157,7 +168,7 @@ def write_dshq(tensors, metadata, *, optimizer=None):
     return struct.pack("<Q", len(header_bytes)) + header_bytes + data_section
 
 
-def save(path, tensors, metadata, *, optimizer=None):
+def save(path, tensors: dict | list, metadata: dict, *, optimizer: OptimizerState | None = None) -> None:
     """Write a .dshq file; fills metadata 'created' with the current UTC time when absent."""
     metadata = dict(metadata)
     metadata.setdefault("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -175,14 +186,14 @@ def _tensor_entries(tensors):
         if not isinstance(name, str) or name == "__metadata__" or name.startswith(OPTIMIZER_PREFIX):
             raise CheckpointError(f"tensor name {name!r} is not allowed (reserved or not a str)")
         if name in seen:
-            raise CheckpointError(f"duplicate tensor name '{name}'")
+            raise CheckpointError(f"duplicate tensor name {_short(name)}")
         seen.add(name)
         shape = tuple(shape)
         if not all(_is_int(dim) and dim >= 0 for dim in shape):
-            raise CheckpointError(f"tensor '{name}' shape {shape} is not a tuple of non-negative ints")
+            raise CheckpointError(f"tensor {_short(name)} shape {shape} is not a tuple of non-negative ints")
         values = _as_float32_array(name, values)
         if len(values) != math.prod(shape):
-            raise CheckpointError(f"tensor '{name}' has {len(values)} values, shape {shape} needs {math.prod(shape)}")
+            raise CheckpointError(f"tensor {_short(name)} has {len(values)} values, shape {shape} needs {math.prod(shape)}")
         entries.append((name, shape, values))
     return entries
 
@@ -193,30 +204,37 @@ def _as_float32_array(name, values):
     try:
         return array("f", values)
     except (TypeError, ValueError, OverflowError) as error:
-        raise CheckpointError(f"tensor '{name}' values are not float32-convertible: {error}") from None
+        raise CheckpointError(f"tensor {_short(name)} values are not float32-convertible: {error}") from None
 
 
 def _encode_metadata_value(key, value):
     if key in INT_METADATA_KEYS:
-        if not (_is_int(value) and value >= 0):
-            raise CheckpointError(f"metadata '{key}' must be a non-negative int, got {value!r}")
+        if not (_is_int(value) and 0 <= value < 10**MAX_INT_DIGITS):
+            raise CheckpointError(f"metadata {key!r} must be an int in [0, 10**{MAX_INT_DIGITS}), got {_short(value)}")
         return str(value)
     if key == "win_rate_vs_scripted":
-        if not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):
-            raise CheckpointError(f"metadata '{key}' must be a number in [0, 1], got {value!r}")
+        if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 <= value <= 1.0):
+            raise CheckpointError(f"metadata {key!r} must be a number in [0, 1], got {value!r}")
         return repr(float(value))
     if isinstance(value, str):
         return value
     try:
         return json.dumps(value, sort_keys=True, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as error:
-        raise CheckpointError(f"metadata '{key}' is not JSON-serialisable: {error}") from None
+        raise CheckpointError(f"metadata {key!r} is not JSON-serialisable: {error}") from None
 
 
 # ----------------------------------------------------------------------------- reading
 
 
-def read_dshq(data, *, max_bytes=MAX_FILE_BYTES, expected_layout=None, obs_spec_version=None, action_spec_version=None):
+def read_dshq(
+    data: bytes | bytearray | memoryview,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    expected_layout: list | None = None,
+    obs_spec_version: int | None = None,
+    action_spec_version: int | None = None,
+) -> Checkpoint:
     """Parse and strictly validate .dshq bytes. Raises CheckpointError naming the failed check.
 
     max_bytes: inputs longer than this are refused before anything is parsed.
@@ -253,10 +271,9 @@ def read_dshq(data, *, max_bytes=MAX_FILE_BYTES, expected_layout=None, obs_spec_
         values.frombytes(data_section[begin:end])
         if sys.byteorder == "big":
             values.byteswap()
-        # sum() of finite float32 values cannot overflow a double; one NaN/inf makes it non-finite.
-        if not math.isfinite(sum(values)):
-            index = next(i for i, x in enumerate(values) if not math.isfinite(x))
-            raise CheckpointError(f"non-finite value: tensor '{name}' has {values[index]} at flat index {index}")
+        index = _first_non_finite(values)
+        if index is not None:
+            raise CheckpointError(f"non-finite value: tensor {_short(name)} has {values[index]} at flat index {index}")
         tensors[name] = (shape, values)
 
     optimizer = _take_optimizer_state(tensors, metadata)
@@ -265,11 +282,24 @@ def read_dshq(data, *, max_bytes=MAX_FILE_BYTES, expected_layout=None, obs_spec_
     return Checkpoint(tensors=tensors, metadata=metadata, optimizer=optimizer)
 
 
-def load(path, *, max_bytes=MAX_FILE_BYTES, **read_options):
-    """Read and validate a .dshq file; never reads more than max_bytes + 1 bytes of it."""
+def load(
+    path,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    expected_layout: list | None = None,
+    obs_spec_version: int | None = None,
+    action_spec_version: int | None = None,
+) -> Checkpoint:
+    """Read and validate a .dshq file (see read_dshq); never reads more than max_bytes + 1 bytes."""
     with open(path, "rb") as f:
         data = f.read(max_bytes + 1)
-    return read_dshq(data, max_bytes=max_bytes, **read_options)
+    return read_dshq(
+        data,
+        max_bytes=max_bytes,
+        expected_layout=expected_layout,
+        obs_spec_version=obs_spec_version,
+        action_spec_version=action_spec_version,
+    )
 
 
 # A JSON string, or an unterminated one running to the end: matched in one linear pass.
@@ -282,12 +312,7 @@ def _parse_header(header_bytes):
         text = header_bytes.decode("utf-8")
     except UnicodeDecodeError as error:
         raise CheckpointError(f"header is not valid UTF-8: {error}") from None
-    # Deeply nested JSON overflows the WebAssembly stack in Pyodide (a fatal crash, not a
-    # RecursionError), so the nesting depth is bounded with regexes before json.loads sees it.
-    skeleton = _JSON_STRING.sub("", text)
-    for _ in range(MAX_HEADER_DEPTH):
-        skeleton = _INNERMOST_CONTAINER.sub("", skeleton)
-    if "[" in skeleton or "{" in skeleton:
+    if _json_nests_deeper_than(text, MAX_HEADER_DEPTH):
         raise CheckpointError(f"header is not valid JSON: nested deeper than {MAX_HEADER_DEPTH} levels or unbalanced")
     try:
         header = json.loads(text, object_pairs_hook=_object_without_duplicate_keys)
@@ -304,7 +329,7 @@ def _object_without_duplicate_keys(pairs):
     result = {}
     for key, value in pairs:
         if key in result:
-            raise CheckpointError(f"header has a duplicate key '{key}'")
+            raise CheckpointError(f"header has a duplicate key {_short(key)}")
         result[key] = value
     return result
 
@@ -317,8 +342,8 @@ def _decode_metadata(raw_metadata):
     metadata = {}
     for key, text in raw_metadata.items():
         if key in INT_METADATA_KEYS:
-            if not (text.isascii() and text.isdigit() and len(text) <= 18):
-                raise CheckpointError(f"metadata '{key}' must be a non-negative integer string, got {text[:40]!r}")
+            if not (text.isascii() and text.isdigit() and len(text) <= MAX_INT_DIGITS):
+                raise CheckpointError(f"metadata {key!r} must be a non-negative integer string, got {_short(text)}")
             metadata[key] = int(text)
         elif key == "win_rate_vs_scripted":
             try:
@@ -326,8 +351,8 @@ def _decode_metadata(raw_metadata):
             except ValueError:
                 metadata[key] = math.nan
             if not 0.0 <= metadata[key] <= 1.0:
-                raise CheckpointError(f"metadata '{key}' must be a number in [0, 1], got {text[:40]!r}")
-        elif text.startswith(("{", "[")):
+                raise CheckpointError(f"metadata {key!r} must be a number in [0, 1], got {_short(text)}")
+        elif text.startswith(("{", "[")) and not _json_nests_deeper_than(text, MAX_METADATA_DEPTH):
             try:
                 metadata[key] = json.loads(text)
             except (ValueError, RecursionError):
@@ -340,46 +365,51 @@ def _decode_metadata(raw_metadata):
 def _check_versions(metadata, obs_spec_version, action_spec_version):
     for key in REQUIRED_METADATA_KEYS:
         if key not in metadata:
-            raise CheckpointError(f"metadata '{key}' is missing")
+            raise CheckpointError(f"metadata {key!r} is missing")
     if metadata["format"] != FORMAT:
-        raise CheckpointError(f"metadata 'format' is {metadata['format'][:40]!r}, expected {FORMAT!r}")
+        raise CheckpointError(f"metadata 'format' is {_short(metadata['format'])}, expected {FORMAT!r}")
     if metadata["format_version"] != FORMAT_VERSION:
-        raise CheckpointError(f"metadata 'format_version' {metadata['format_version']} is not supported (this reader: {FORMAT_VERSION})")
+        version = metadata["format_version"]
+        raise CheckpointError(f"metadata 'format_version' {version} is not supported (this reader: {FORMAT_VERSION})")
     for key, expected in (("obs_spec_version", obs_spec_version), ("action_spec_version", action_spec_version)):
         if expected is not None and metadata[key] != expected:
-            raise CheckpointError(f"metadata '{key}' is {metadata[key]}, incompatible with the expected {expected}")
+            raise CheckpointError(f"metadata {key!r} is {metadata[key]}, incompatible with the expected {expected}")
 
 
 def _check_tensor_entries(header, data_size):
     """Validate every tensor entry; return [(name, shape, begin, end)] sorted by offset."""
     spans = []
     for name, entry in header.items():
+        where = f"tensor {_short(name)}"
         if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
-            raise CheckpointError(f"tensor '{name}': entry must be an object with exactly dtype, shape, data_offsets")
+            raise CheckpointError(f"{where}: entry must be an object with exactly dtype, shape, data_offsets")
         if entry["dtype"] != "F32":
-            raise CheckpointError(f"tensor '{name}': dtype {str(entry['dtype'])[:20]!r} is not supported (only F32)")
+            raise CheckpointError(f"{where}: dtype {_short(entry['dtype'])} is not supported (only F32)")
         shape = entry["shape"]
         if not isinstance(shape, list) or not all(_is_int(dim) and dim >= 0 for dim in shape):
-            raise CheckpointError(f"tensor '{name}': shape must be a list of non-negative ints")
+            raise CheckpointError(f"{where}: shape must be a list of non-negative ints")
         offsets = entry["data_offsets"]
         if not (isinstance(offsets, list) and len(offsets) == 2 and all(_is_int(x) and x >= 0 for x in offsets)):
-            raise CheckpointError(f"tensor '{name}': data_offsets must be two non-negative ints")
+            raise CheckpointError(f"{where}: data_offsets must be two non-negative ints")
         begin, end = offsets
         if end < begin:
-            raise CheckpointError(f"tensor '{name}': data_offsets end {end} < begin {begin}")
+            raise CheckpointError(f"{where}: data_offsets end {_short(end)} < begin {_short(begin)}")
         if end > data_size:
-            raise CheckpointError(f"tensor '{name}': data_offsets end {end} is beyond the end of the file (data section is {data_size} bytes)")
-        if end - begin != math.prod(shape) * FLOAT32_BYTES:
-            raise CheckpointError(f"tensor '{name}': data_offsets size {end - begin} != prod(shape {shape}) * 4")
+            raise CheckpointError(
+                f"{where}: data_offsets end {_short(end)} is beyond the end of the file ({data_size}-byte data section)"
+            )
+        if end - begin != _capped_prod(shape, data_size) * FLOAT32_BYTES:
+            raise CheckpointError(f"{where}: data_offsets size {end - begin} != prod(shape {_short(shape)}) * 4")
         spans.append((name, tuple(shape), begin, end))
 
     spans.sort(key=lambda span: (span[2], span[3]))
     position = 0
     for name, _, begin, end in spans:
+        where = f"tensor {_short(name)}"
         if begin < position:
-            raise CheckpointError(f"tensor '{name}': data_offsets [{begin}, {end}] overlap the previous tensor (ends at {position})")
+            raise CheckpointError(f"{where}: data_offsets [{begin}, {end}] overlap the previous tensor, which ends at {position}")
         if begin > position:
-            raise CheckpointError(f"tensor '{name}': data_offsets leave a gap of {begin - position} bytes before it")
+            raise CheckpointError(f"{where}: data_offsets leave a gap of {begin - position} bytes before it")
         position = end
     if position != data_size:
         raise CheckpointError(f"trailing bytes: tensors cover {position} of the {data_size}-byte data section")
@@ -391,7 +421,7 @@ def _take_optimizer_state(tensors, metadata):
     parts = [OPTIMIZER_M in tensors, OPTIMIZER_V in tensors, "optimizer_step" in metadata]
     unknown = [name for name in tensors if name.startswith(OPTIMIZER_PREFIX) and name not in (OPTIMIZER_M, OPTIMIZER_V)]
     if unknown:
-        raise CheckpointError(f"optimizer state: unknown tensor '{unknown[0]}'")
+        raise CheckpointError(f"optimizer state: unknown tensor {_short(unknown[0])}")
     if not any(parts):
         return None
     if not all(parts):
@@ -406,21 +436,26 @@ def _take_optimizer_state(tensors, metadata):
 # ----------------------------------------------------------------------------- flat parameter vectors
 
 
-def tensors_from_flat(flat, layout):
+def tensors_from_flat(flat, layout: list) -> dict:
     """Slice a flat float32 parameter vector into named tensors following a layout."""
     _check_layout(layout, len(flat))
     flat = _as_float32_array("flat parameters", flat)
     return {name: (tuple(shape), flat[offset : offset + math.prod(shape)]) for name, shape, offset in layout}
 
 
-def flat_from_tensors(tensors, layout):
+def flat_from_tensors(tensors: dict, layout: list) -> array:
     """Inverse of tensors_from_flat: place named tensors into one flat float32 vector."""
     total = sum(math.prod(shape) for _, shape, _ in layout)
     _check_layout(layout, total)
     _check_tensors_match_layout(tensors, layout)
     flat = array("f", bytes(total * FLOAT32_BYTES))
     for name, shape, offset in layout:
-        flat[offset : offset + math.prod(shape)] = _as_float32_array(name, tensors[name][1])
+        values = _as_float32_array(name, tensors[name][1])
+        if len(values) != math.prod(shape):
+            raise CheckpointError(
+                f"layout: tensor {_short(name)} has {len(values)} values, shape {tuple(shape)} needs {math.prod(shape)}"
+            )
+        flat[offset : offset + len(values)] = values
     return flat
 
 
@@ -429,7 +464,7 @@ def _check_layout(layout, flat_size):
     position = 0
     for name, shape, offset in sorted(layout, key=lambda item: item[2]):
         if offset != position:
-            raise CheckpointError(f"layout: tensor '{name}' starts at {offset}, expected {position} (gap or overlap)")
+            raise CheckpointError(f"layout: tensor {_short(name)} starts at {offset}, expected {position} (gap or overlap)")
         position += math.prod(shape)
     if position != flat_size:
         raise CheckpointError(f"layout: covers {position} values, the flat vector has {flat_size}")
@@ -439,12 +474,53 @@ def _check_tensors_match_layout(tensors, layout):
     expected_shapes = {name: tuple(shape) for name, shape, _ in layout}
     for name, shape in expected_shapes.items():
         if name not in tensors:
-            raise CheckpointError(f"layout: tensor '{name}' is missing")
+            raise CheckpointError(f"layout: tensor {_short(name)} is missing")
         if tuple(tensors[name][0]) != shape:
-            raise CheckpointError(f"layout: tensor '{name}' has shape {tuple(tensors[name][0])}, expected {shape}")
+            raise CheckpointError(f"layout: tensor {_short(name)} has shape {tuple(tensors[name][0])}, expected {shape}")
     for name in tensors:
         if name not in expected_shapes:
-            raise CheckpointError(f"layout: unexpected tensor '{name}'")
+            raise CheckpointError(f"layout: unexpected tensor {_short(name)}")
+
+
+def _first_non_finite(values):
+    """Index of the first NaN/inf in a float32 array, or None. Fast path: a sum of finite
+    float32 values cannot overflow a double, and one NaN/inf makes the sum non-finite."""
+    if math.isfinite(sum(values)):
+        return None
+    return next(i for i, x in enumerate(values) if not math.isfinite(x))
+
+
+def _json_nests_deeper_than(text, max_depth):
+    """True if JSON text nests containers deeper than max_depth (or has unbalanced openers).
+
+    Pyodide's json.loads overflows the WebAssembly stack on deeply nested input (a fatal
+    crash, not a RecursionError), so untrusted JSON is measured with regexes first: drop
+    the strings, then peel off innermost [...] / {...} once per allowed level."""
+    skeleton = _JSON_STRING.sub("", text)
+    for _ in range(max_depth):
+        peeled = _INNERMOST_CONTAINER.sub("", skeleton)
+        if peeled == skeleton:  # nothing left to peel: either flat, or unbalanced
+            break
+        skeleton = peeled
+    return "[" in skeleton or "{" in skeleton
+
+
+def _capped_prod(shape, cap):
+    """prod(shape), but stops multiplying once past cap, so absurd dims cost no time."""
+    if 0 in shape:
+        return 0
+    size = 1
+    for dim in shape:
+        size *= dim
+        if size > cap:
+            break
+    return size
+
+
+def _short(value, limit=60):
+    """repr() of an untrusted value, truncated so error messages stay readable."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _is_int(value):
