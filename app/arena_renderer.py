@@ -1,0 +1,134 @@
+"""Draws the match: one instanced, SDF-shaded draw call per frame (shaders/arena.wgsl).
+
+Per frame the renderer packs every shape (pitch, posts, ball and its motion
+trail, the two players with heading markers and dash-cooldown rings) into one
+float32 array, writes it to the GPU with a single `write_buffer`, and issues
+`draw(6, shape_count)`. The canvas backing store follows the element's CSS
+size times devicePixelRatio, and the pitch is fitted into it with its aspect
+ratio kept, so shapes stay crisp at any zoom.
+"""
+
+from array import array
+from math import sqrt
+
+import js
+
+import gpu
+from gpu.browser import configure_canvas
+from sim.constants import (
+    BALL_RADIUS, DASH_COOLDOWN_TICKS, DT, GOAL_DEPTH, GOAL_HALF_WIDTH, HALF_LENGTH, HALF_WIDTH,
+    PLAYER_HALF_LENGTH, PLAYER_HALF_WIDTH, POST_RADIUS,
+)
+
+FLOATS_PER_SHAPE = 16          # struct Shape in arena.wgsl: 64 bytes
+MAX_SHAPES = 32
+FRAME_UNIFORM_BYTES = 48       # struct Frame in arena.wgsl
+PITCH, BOX, CIRCLE, ARC, TRAIL = 0.0, 1.0, 2.0, 3.0, 4.0
+VIEW_HALF_X = HALF_LENGTH + GOAL_DEPTH + 0.4    # m, what the view must show
+VIEW_HALF_Y = HALF_WIDTH + 0.4
+TEAM_COLOURS = {"blue": (0.27, 0.52, 0.96, 1.0), "red": (0.93, 0.32, 0.29, 1.0)}
+OUTLINE = (0.06, 0.08, 0.10, 1.0)
+WHITE = (0.97, 0.97, 0.95, 1.0)
+TRAIL_SECONDS = 0.08           # s, trail length = speed * this
+DASH_COOLDOWN_SECONDS = DASH_COOLDOWN_TICKS * DT
+
+
+class ArenaRenderer:
+    def __init__(self, device, canvas, context, pipeline, frame_buffer, shape_buffer, bind_group):
+        self.device, self.canvas, self.context, self.pipeline = device, canvas, context, pipeline
+        self.frame_buffer, self.shape_buffer, self.bind_group = frame_buffer, shape_buffer, bind_group
+        self.pixels_per_metre = 1.0
+        self.shapes = array("f")
+
+    @classmethod
+    async def create(cls, device, canvas) -> "ArenaRenderer":
+        context, texture_format = configure_canvas(device, canvas)
+        async with device.error_scope("building the arena renderer"):
+            module = device.create_shader_module(code=gpu.shader_source("arena"), label="arena")
+            blend = {"color": {"src_factor": "src-alpha", "dst_factor": "one-minus-src-alpha", "operation": "add"},
+                     "alpha": {"src_factor": "one", "dst_factor": "one-minus-src-alpha", "operation": "add"}}
+            pipeline = device.create_render_pipeline(
+                layout="auto",
+                vertex={"module": module, "entry_point": "vs_main"},
+                fragment={"module": module, "entry_point": "fs_main",
+                          "targets": [{"format": texture_format, "blend": blend}]},
+                primitive={"topology": "triangle-list"},
+                label="arena")
+            frame_buffer = device.create_buffer(size=FRAME_UNIFORM_BYTES,
+                                                usage=gpu.BufferUsage.UNIFORM | gpu.BufferUsage.COPY_DST)
+            shape_buffer = device.create_buffer(size=4 * FLOATS_PER_SHAPE * MAX_SHAPES,
+                                                usage=gpu.BufferUsage.STORAGE | gpu.BufferUsage.COPY_DST)
+            bind_group = device.create_bind_group(
+                layout=pipeline.get_bind_group_layout(0),
+                entries=[{"binding": 0, "resource": {"buffer": frame_buffer}},
+                         {"binding": 1, "resource": {"buffer": shape_buffer}}])
+        return cls(device, canvas, context, pipeline, frame_buffer, shape_buffer, bind_group)
+
+    # --- view transform ---------------------------------------------------------------
+    def fit_canvas(self) -> None:
+        """Match the backing store to CSS size x devicePixelRatio; refit the pitch."""
+        ratio = js.window.devicePixelRatio or 1
+        width = max(1, round(self.canvas.clientWidth * ratio))
+        height = max(1, round(self.canvas.clientHeight * ratio))
+        if (self.canvas.width, self.canvas.height) != (width, height):
+            self.canvas.width, self.canvas.height = width, height
+        self.pixels_per_metre = min(width / (2 * VIEW_HALF_X), height / (2 * VIEW_HALF_Y))
+        scale = self.pixels_per_metre
+        frame = array("f", [2 * scale / width, 2 * scale / height, 0.0, 0.0, 1.0 / scale,
+                            HALF_LENGTH, HALF_WIDTH, GOAL_HALF_WIDTH, GOAL_DEPTH, 0.0, 0.0, 0.0])
+        self.device.queue.write_buffer(self.frame_buffer, 0, frame)
+
+    def css_to_world(self, css_x: float, css_y: float) -> tuple[float, float]:
+        """A point in the canvas element's CSS pixels -> world metres."""
+        ratio = self.canvas.width / max(1, self.canvas.clientWidth)
+        x = (css_x * ratio - self.canvas.width / 2) / self.pixels_per_metre
+        y = -(css_y * ratio - self.canvas.height / 2) / self.pixels_per_metre
+        return x, y
+
+    # --- shapes -------------------------------------------------------------------------
+    def add(self, kind, cx, cy, hx, hy, ax, ay, param, fill, line=OUTLINE) -> None:
+        self.shapes.extend((cx, cy, hx, hy, ax, ay, kind, param, *fill, *line))
+
+    def add_player(self, team: str, body) -> None:
+        x, y, c, s, _vx, _vy, _omega, cooldown = body
+        self.add(BOX, x, y, PLAYER_HALF_LENGTH, PLAYER_HALF_WIDTH, c, s, 0.07, TEAM_COLOURS[team])
+        front = PLAYER_HALF_LENGTH - 0.09
+        self.add(CIRCLE, x + c * front, y + s * front, 0.075, 0.075, 1.0, 0.0, 0.0, WHITE, WHITE)
+        if cooldown > 0:
+            progress = 1.0 - cooldown / DASH_COOLDOWN_SECONDS
+            self.add(ARC, x, y, 0.62, 0.62, 1.0, 0.0, progress, (1.0, 0.85, 0.3, 0.9))
+
+    def add_ball(self, ball) -> None:
+        x, y, vx, vy = ball
+        speed = sqrt(vx * vx + vy * vy)
+        if speed > 1.0:
+            length = speed * TRAIL_SECONDS
+            self.add(TRAIL, x - vx / speed * length / 2, y - vy / speed * length / 2,
+                     length / 2 + BALL_RADIUS, BALL_RADIUS * 0.8, vx / speed, vy / speed, 0.0, (1.0, 1.0, 1.0, 0.35))
+        self.add(CIRCLE, x, y, BALL_RADIUS, BALL_RADIUS, 1.0, 0.0, 0.03, WHITE)
+
+    def build_shapes(self, view: dict) -> None:
+        self.shapes = array("f")
+        self.add(PITCH, 0.0, 0.0, VIEW_HALF_X, VIEW_HALF_Y, 1.0, 0.0, 0.0, WHITE)
+        for sx in (-1.0, 1.0):
+            for sy in (-1.0, 1.0):
+                self.add(CIRCLE, sx * (HALF_LENGTH + POST_RADIUS), sy * (GOAL_HALF_WIDTH + POST_RADIUS),
+                         POST_RADIUS, POST_RADIUS, 1.0, 0.0, 0.03, WHITE)
+        self.add_player("blue", view["blue"])
+        self.add_player("red", view["red"])
+        self.add_ball(view["ball"])
+
+    def draw(self, view: dict) -> None:
+        """Draw one frame of `view` (a `SoccerEnv.snapshot()`-shaped dict)."""
+        self.fit_canvas()
+        self.build_shapes(view)
+        self.device.queue.write_buffer(self.shape_buffer, 0, self.shapes)
+        encoder = self.device.create_command_encoder()
+        render_pass = encoder.begin_render_pass(color_attachments=[{
+            "view": self.context.get_current_texture().create_view(),
+            "load_op": "clear", "store_op": "store", "clear_value": [0.09, 0.17, 0.11, 1.0]}])
+        render_pass.set_pipeline(self.pipeline)
+        render_pass.set_bind_group(0, self.bind_group)
+        render_pass.draw(6, len(self.shapes) // FLOATS_PER_SHAPE)
+        render_pass.end()
+        self.device.queue.submit([encoder.finish()])
