@@ -66,12 +66,19 @@ class Page:
         self.renderer = None
         asyncio.ensure_future(self.recover_gpu())
 
-    async def recover_gpu(self) -> None:
-        try:
-            await self.acquire_gpu()
-            self.notify("The GPU device was lost and has been re-acquired; the match continues.")
-        except gpu.GPUError as err:
-            show_problem(f"The GPU device was lost and could not be re-acquired: {err}")
+    async def recover_gpu(self, attempts: int = 5) -> None:
+        for attempt in range(1, attempts + 1):
+            try:
+                await self.acquire_gpu()
+            except gpu.GPUError as err:
+                js.console.warn(f"re-acquiring the GPU, attempt {attempt} of {attempts}: {err}")
+                if attempt == attempts:
+                    show_problem(f"The GPU device was lost and could not be re-acquired: {err}")
+                    return
+                await asyncio.sleep(1.0)
+            else:
+                self.notify("The GPU device was lost and has been re-acquired; the match continues.")
+                return
 
     # --- frame loop -------------------------------------------------------------------
     def frame(self, timestamp) -> None:
@@ -246,10 +253,12 @@ class Page:
         self.on_frame = create_proxy(self.frame)
 
     def expose(self) -> None:
-        """`window.dshq` additions: state digest, canvas-to-world mapping, diagnostics."""
+        """`window.dshq` additions: state digest and snapshot, world-to-canvas mapping,
+        diagnostics (GPU self-test, a simulated device loss)."""
         dshq = js.window.dshq
         for name, function in (
                 ("digest", lambda: self.match.env.state_digest()),
+                ("snapshot", lambda: to_js(self.match.current, dict_converter=js.Object.fromEntries)),
                 ("world_to_css", self.world_to_css),
                 ("selftest", lambda n=256: asyncio.ensure_future(self.selftest(int(n)))),
                 ("simulate_device_loss", lambda: self.device.destroy())):

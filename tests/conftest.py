@@ -96,6 +96,24 @@ class PageSession:
         }""", [width, height])
         return [tuple(data[i:i + 3]) for i in range(0, len(data), 4)]
 
+    def canvas_pixels_at(self, css_points) -> list[tuple[int, int, int]]:
+        """RGB of the canvas at CSS-pixel points (x, y) inside the element, read
+        from the canvas's own PNG like `canvas_pixels`."""
+        data = self.page.evaluate("""async (points) => {
+            const canvas = document.getElementById("arena");
+            const url = await new Promise((resolve) => requestAnimationFrame(() => resolve(canvas.toDataURL())));
+            const image = new Image();
+            image.src = url;
+            await image.decode();
+            const copy = document.createElement("canvas");
+            copy.width = canvas.width; copy.height = canvas.height;
+            const ctx = copy.getContext("2d");
+            ctx.drawImage(image, 0, 0);
+            const ratio = canvas.width / canvas.clientWidth;
+            return points.map(([x, y]) => Array.from(ctx.getImageData(Math.round(x * ratio), Math.round(y * ratio), 1, 1).data));
+        }""", [list(point) for point in css_points])
+        return [tuple(rgba[:3]) for rgba in data]
+
     def close(self):
         self.context.close()
 
