@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from conftest import ROOT, start_server
+from harness import ROOT, start_server
 
 ISOLATION = {
     "Cross-Origin-Opener-Policy": "same-origin",

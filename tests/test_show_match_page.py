@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import PageSession
+from harness import PageSession
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,98 @@
+"""Headless Chromium with WebGPU against a served page: shared by the browser
+tests (tests/conftest.py) and the page benchmarks (bench/).
+
+Drives Debian's Chromium (never a downloaded one) with the flags that
+ENVIRONMENT.md found to give WebGPU compute and canvas rendering through
+SwiftShader on machines without a GPU.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("DSHQ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-angle=vulkan",
+    "--use-vulkan=swiftshader", "--disable-vulkan-surface", "--ignore-gpu-blocklist",
+    "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+
+
+def start_server(*extra_args: str) -> tuple[subprocess.Popen, str]:
+    """Start serve.py on a free port; returns (process, base URL)."""
+    process = subprocess.Popen([sys.executable, str(ROOT / "serve.py"), "--port", "0", "--quiet", *extra_args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    match = re.search(r"(http://\S+/)", line)
+    if not match:
+        process.kill()
+        raise RuntimeError(f"serve.py did not start: {line!r} {process.stderr.read()!r}")
+    return process, match.group(1)
+
+
+class PageSession:
+    """A fresh page that records console errors and uncaught exceptions."""
+
+    def __init__(self, browser, base_url: str):
+        self.context = browser.new_context()
+        self.page = self.context.new_page()
+        self.base_url = base_url
+        self.errors: list[str] = []
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+
+    def open(self, path: str = "/", ready_timeout_s: float = 90):
+        self.page.goto(self.base_url.rstrip("/") + path)
+        self.page.wait_for_function("window.dshq && (window.dshq.status().ready || window.dshq.status().error)",
+                                    timeout=ready_timeout_s * 1000)
+        return self.status()
+
+    def status(self) -> dict:
+        return self.page.evaluate("window.dshq.status()")
+
+    def canvas_pixels(self, width: int = 32, height: int = 20) -> list[tuple[int, int, int]]:
+        """The arena canvas downscaled to width x height, as RGB tuples row by row.
+
+        Reads what the GPU drew, not a screenshot of the page (which shows a
+        WebGPU canvas blank): the canvas's own PNG (`toDataURL`, taken in an
+        animation-frame callback queued after the page's draw) is decoded and
+        scaled down by the browser.
+        """
+        data = self.page.evaluate("""async ([w, h]) => {
+            const url = await new Promise((resolve) => requestAnimationFrame(
+                () => resolve(document.getElementById("arena").toDataURL())));
+            const image = new Image();
+            image.src = url;
+            await image.decode();
+            const small = document.createElement("canvas");
+            small.width = w; small.height = h;
+            const ctx = small.getContext("2d");
+            ctx.drawImage(image, 0, 0, w, h);
+            return Array.from(ctx.getImageData(0, 0, w, h).data);
+        }""", [width, height])
+        return [tuple(data[i:i + 3]) for i in range(0, len(data), 4)]
+
+    def canvas_pixels_at(self, css_points) -> list[tuple[int, int, int]]:
+        """RGB of the canvas at CSS-pixel points (x, y) inside the element, read
+        from the canvas's own PNG like `canvas_pixels`."""
+        data = self.page.evaluate("""async (points) => {
+            const canvas = document.getElementById("arena");
+            const url = await new Promise((resolve) => requestAnimationFrame(() => resolve(canvas.toDataURL())));
+            const image = new Image();
+            image.src = url;
+            await image.decode();
+            const copy = document.createElement("canvas");
+            copy.width = canvas.width; copy.height = canvas.height;
+            const ctx = copy.getContext("2d");
+            ctx.drawImage(image, 0, 0);
+            const ratio = canvas.width / canvas.clientWidth;
+            return points.map(([x, y]) => Array.from(ctx.getImageData(Math.round(x * ratio), Math.round(y * ratio), 1, 1).data));
+        }""", [list(point) for point in css_points])
+        return [tuple(rgba[:3]) for rgba in data]
+
+    def close(self):
+        self.context.close()
