@@ -21,7 +21,7 @@
 | 0    | no dash                                                        |
 | 1    | dash: +DASH_SPEED along the heading as soon as the cooldown is 0 |
 
-So action 0 is "stop, no turn, no dash", action 2 is "forward", action 3 is
+So action 0 is "stop, no turn, no dash", action 6 is "forward", action 7 is
 "forward + dash", action 29 is "strafe right + turn right + dash".
 The player frame has +x along the heading ("forward") and +y to its left.
 """
