@@ -1,9 +1,12 @@
 """Draws the match: one instanced, SDF-shaded draw call per frame (shaders/arena.wgsl).
 
-Per frame the renderer packs every shape (pitch, posts, ball and its motion
-trail, the two players with heading markers and dash-cooldown rings) into one
-float32 array, writes it to the GPU with a single `write_buffer`, and issues
-`draw(6, shape_count)`. The canvas backing store follows the element's CSS
+Per frame the renderer packs every shape (posts, ball and its motion trail,
+the two players with heading markers and dash-cooldown rings) into one float32
+array, writes it to the GPU with a single `write_buffer`, copies the cached
+pitch image into the canvas texture and issues `draw(6, shape_count)` over it.
+The pitch (the one full-canvas shape, and by far the most fragment work) is
+drawn into its own texture only when the canvas size changes: on a software
+rasteriser (SwiftShader) this keeps a frame cheap. The canvas backing store follows the element's CSS
 size times devicePixelRatio, and the pitch is fitted into it with its aspect
 ratio kept, so shapes stay crisp at any zoom.
 """
@@ -34,15 +37,18 @@ DASH_COOLDOWN_SECONDS = DASH_COOLDOWN_TICKS * DT
 
 
 class ArenaRenderer:
-    def __init__(self, device, canvas, context, pipeline, frame_buffer, shape_buffer, bind_group):
+    def __init__(self, device, canvas, context, texture_format, pipeline, frame_buffer, shape_buffer, bind_group):
         self.device, self.canvas, self.context, self.pipeline = device, canvas, context, pipeline
+        self.texture_format = texture_format
         self.frame_buffer, self.shape_buffer, self.bind_group = frame_buffer, shape_buffer, bind_group
         self.pixels_per_metre = 1.0
         self.shapes = array("f")
+        self.pitch_texture = None   # the pitch drawn at the canvas's current size
 
     @classmethod
     async def create(cls, device, canvas) -> "ArenaRenderer":
-        context, texture_format = configure_canvas(device, canvas)
+        context, texture_format = configure_canvas(
+            device, canvas, usage=gpu.TextureUsage.RENDER_ATTACHMENT | gpu.TextureUsage.COPY_DST)
         async with device.error_scope("building the arena renderer"):
             module = device.create_shader_module(code=gpu.shader_source("arena"), label="arena")
             blend = {"color": {"src_factor": "src-alpha", "dst_factor": "one-minus-src-alpha", "operation": "add"},
@@ -62,21 +68,31 @@ class ArenaRenderer:
                 layout=pipeline.get_bind_group_layout(0),
                 entries=[{"binding": 0, "resource": {"buffer": frame_buffer}},
                          {"binding": 1, "resource": {"buffer": shape_buffer}}])
-        return cls(device, canvas, context, pipeline, frame_buffer, shape_buffer, bind_group)
+        return cls(device, canvas, context, texture_format, pipeline, frame_buffer, shape_buffer, bind_group)
 
     # --- view transform ---------------------------------------------------------------
     def fit_canvas(self) -> None:
-        """Match the backing store to CSS size x devicePixelRatio; refit the pitch."""
+        """Match the backing store to CSS size x devicePixelRatio; on a change,
+        refit the view and redraw the cached pitch."""
         ratio = js.window.devicePixelRatio or 1
         width = max(1, round(self.canvas.clientWidth * ratio))
         height = max(1, round(self.canvas.clientHeight * ratio))
-        if (self.canvas.width, self.canvas.height) != (width, height):
-            self.canvas.width, self.canvas.height = width, height
+        if self.pitch_texture is not None and (self.canvas.width, self.canvas.height) == (width, height):
+            return
+        self.canvas.width, self.canvas.height = width, height
         self.pixels_per_metre = min(width / (2 * VIEW_HALF_X), height / (2 * VIEW_HALF_Y))
         scale = self.pixels_per_metre
         frame = array("f", [2 * scale / width, 2 * scale / height, 0.0, 0.0, 1.0 / scale,
                             HALF_LENGTH, HALF_WIDTH, GOAL_HALF_WIDTH, GOAL_DEPTH, 0.0, 0.0, 0.0])
         self.device.queue.write_buffer(self.frame_buffer, 0, frame)
+        if self.pitch_texture is not None:
+            self.pitch_texture.destroy()
+        self.pitch_texture = self.device.create_texture(
+            size=[width, height, 1], format=self.texture_format,
+            usage=gpu.TextureUsage.RENDER_ATTACHMENT | gpu.TextureUsage.COPY_SRC, label="pitch")
+        self.shapes = array("f")
+        self.add(PITCH, 0.0, 0.0, VIEW_HALF_X, VIEW_HALF_Y, 1.0, 0.0, 0.0, WHITE)
+        self.render(self.pitch_texture.create_view(), "clear")
 
     def css_to_world(self, css_x: float, css_y: float) -> tuple[float, float]:
         """A point in the canvas element's CSS pixels -> world metres."""
@@ -109,7 +125,6 @@ class ArenaRenderer:
 
     def build_shapes(self, view: dict) -> None:
         self.shapes = array("f")
-        self.add(PITCH, 0.0, 0.0, VIEW_HALF_X, VIEW_HALF_Y, 1.0, 0.0, 0.0, WHITE)
         for sx in (-1.0, 1.0):
             for sy in (-1.0, 1.0):
                 self.add(CIRCLE, sx * (HALF_LENGTH + POST_RADIUS), sy * (GOAL_HALF_WIDTH + POST_RADIUS),
@@ -118,17 +133,24 @@ class ArenaRenderer:
         self.add_player("red", view["red"])
         self.add_ball(view["ball"])
 
-    def draw(self, view: dict) -> None:
-        """Draw one frame of `view` (a `SoccerEnv.snapshot()`-shaped dict)."""
-        self.fit_canvas()
-        self.build_shapes(view)
+    def render(self, target_view, load_op: str, encoder=None) -> None:
+        """Draw self.shapes into `target_view` (and submit, with `encoder` if given)."""
         self.device.queue.write_buffer(self.shape_buffer, 0, self.shapes)
-        encoder = self.device.create_command_encoder()
+        encoder = encoder or self.device.create_command_encoder()
         render_pass = encoder.begin_render_pass(color_attachments=[{
-            "view": self.context.get_current_texture().create_view(),
-            "load_op": "clear", "store_op": "store", "clear_value": [0.09, 0.17, 0.11, 1.0]}])
+            "view": target_view, "load_op": load_op, "store_op": "store", "clear_value": [0.09, 0.17, 0.11, 1.0]}])
         render_pass.set_pipeline(self.pipeline)
         render_pass.set_bind_group(0, self.bind_group)
         render_pass.draw(6, len(self.shapes) // FLOATS_PER_SHAPE)
         render_pass.end()
         self.device.queue.submit([encoder.finish()])
+
+    def draw(self, view: dict) -> None:
+        """Draw one frame of `view` (a `SoccerEnv.snapshot()`-shaped dict)."""
+        self.fit_canvas()
+        self.build_shapes(view)
+        target = self.context.get_current_texture()
+        encoder = self.device.create_command_encoder()
+        encoder.copy_texture_to_texture({"texture": self.pitch_texture}, {"texture": target},
+                                        [self.canvas.width, self.canvas.height, 1])
+        self.render(target.create_view(), "load", encoder)

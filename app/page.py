@@ -13,10 +13,15 @@ from pyodide.ffi import create_proxy, to_js
 
 import gpu
 from app.arena_renderer import ArenaRenderer
+from app.charts import make_charts
 from app.show_match import SPEEDS, ShowMatch, parse_seed
 from app.status import hide_loading, set_status, show_problem
+from app.training import LiveTraining, NetworkPlayer
 from gpu.selftest import run_selftest
+from rl.model import init_params
+from rl.policy import Policy
 from workers.client import PythonWorker
+from workers.live_config import LiveSetup
 
 NOT_ISOLATED = ("This page is not cross-origin isolated, so SharedArrayBuffer (which training needs) is "
                 "unavailable. Start it with `python serve.py` and open the address it prints; that server "
@@ -27,6 +32,13 @@ NO_WEBGPU = ("WebGPU is not available: {reason}. DrillSergeantHQ needs a browser
 FAST_BUDGET_SECONDS = 0.012     # fast mode: simulate this long per animation frame ...
 FAST_DRAW_EVERY = 15            # ... and draw one frame in this many
 NOTICE_SECONDS = 4.0
+CHARTS = (("mean episodic return", "charts/episodic_return"), ("win rate (training opponents)", "charts/win_rate"),
+          ("policy loss", "losses/policy_loss"), ("value loss", "losses/value_loss"), ("entropy", "losses/entropy"),
+          ("approx KL", "losses/approx_kl"), ("clip fraction", "losses/clipfrac"))
+LOSS_NAMES = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "explained_variance")
+# URL query -> LiveSetup field, e.g. ?workers=1&envs=8&steps=32&hidden=32 (small runs, tests)
+QUERY_FIELDS = {"workers": "rollout_workers", "envs": "envs_per_worker", "steps": "num_steps",
+                "slots": "ring_slots", "seed": "seed"}
 HINTS = {
     "ai-vs-ai": "Keys: Space play/pause · → step · R reset",
     "human-vs-ai": "You are Blue: W/A/S/D or arrows move · Q/E turn · Space dash  —  P play/pause · . step · R reset",
@@ -53,6 +65,8 @@ class Page:
         self.notice_until = 0.0
         self.shown = {}             # what the scoreboard shows, to touch the DOM only on change
         self.proxies = []
+        self.training = None        # LiveTraining once Train was pressed
+        self.charts = []
 
     # --- GPU -------------------------------------------------------------------------
     async def acquire_gpu(self) -> None:
@@ -85,6 +99,7 @@ class Page:
         started = time.perf_counter()
         wall = 0.0 if self.last_timestamp is None else (timestamp - self.last_timestamp) / 1000.0
         self.last_timestamp = timestamp
+        self.hot_swap()
         if self.fast:
             while self.match.playing and time.perf_counter() - started < FAST_BUDGET_SECONDS:
                 self.match.tick()
@@ -98,6 +113,17 @@ class Page:
         self.frame_count += 1
         self.update_readouts()
         js.requestAnimationFrame(self.on_frame)
+
+    def hot_swap(self) -> None:
+        """Give learner-controlled sides the newest published weights (match state untouched)."""
+        newer = self.training.newer_policy() if self.training is not None else None
+        if newer is None:
+            return
+        version, policy = newer
+        for side in ("blue", "red"):
+            if element(f"{side}-policy").value == "learner":
+                self.match.set_policy(side, NetworkPlayer(policy), f"v{version}")
+        set_status(policies=to_js(dict(self.match.labels), dict_converter=js.Object.fromEntries))
 
     def update_readouts(self) -> None:
         match = self.match
@@ -156,6 +182,63 @@ class Page:
         self.match.reset(seed)
         set_status(seed=seed)
 
+    def toggle_training(self, *_) -> None:
+        if self.training is None:
+            try:
+                setup = self.setup_from_query()
+            except (TypeError, ValueError) as err:
+                self.notify(f"Training not started: {err}.")
+                return
+            self.training = LiveTraining(setup, self.on_telemetry, self.notify)
+            self.charts = make_charts("charts", CHARTS)
+            js.window.addEventListener("pagehide", create_proxy(lambda *_: self.training.shutdown()))
+        if self.training.running:
+            self.training.stop()
+            element("train").textContent = "Train"
+        else:
+            if element("blue-policy").value != "learner" and element("red-policy").value != "learner":
+                element("blue-policy").value = "learner"
+            self.training.start()
+            element("train").textContent = "Stop"
+        set_status(training=self.training.running)
+
+    def setup_from_query(self) -> LiveSetup:
+        """LiveSetup defaults, overridden by the page URL's query (?workers=1&envs=8&...)."""
+        query = js.URLSearchParams.new(js.location.search)
+        values = {"rollout_workers": LiveTraining.default_workers()}
+        for key, field in QUERY_FIELDS.items():
+            if query.has(key):
+                text = query.get(key)
+                if not text.isdigit():
+                    raise ValueError(f"the URL parameter {key} must be a whole number, got {text!r}")
+                values[field] = int(text)
+        if query.has("hidden"):
+            text = query.get("hidden")
+            if not all(part.isdigit() and int(part) > 0 for part in text.split(",")):
+                raise ValueError(f"the URL parameter hidden must be widths like 64,64, got {text!r}")
+            values["hidden_sizes"] = tuple(int(part) for part in text.split(","))
+        return LiveSetup(**values)
+
+    def on_telemetry(self, report: dict) -> None:
+        if "error" in report:
+            set_status(error=report["error"], training=False)
+            return
+        steps = report.get("train_steps", 0)
+        losses = {name: report.get(f"losses/{name}") for name in LOSS_NAMES}
+        set_status(policy_version=report.get("policy_version"), train_steps=steps,
+                   sps=round(report.get("charts/SPS") or 0.0, 1), updates=report.get("updates", 0),
+                   losses=to_js(losses, dict_converter=js.Object.fromEntries))
+        element("t-steps").textContent = f"{steps:,}"
+        element("t-sps").textContent = f"{report.get('charts/SPS') or 0:,.0f}"
+        element("t-updates").textContent = str(report.get("updates", 0))
+        element("t-version").textContent = f"v{report.get('policy_version')}"
+        ring = report.get("ring")
+        if ring:
+            element("t-ring").textContent = f"{ring['occupancy']}/{ring['slots']} (waits {ring['producer_waits']})"
+        for chart in self.charts:
+            chart.add(steps, report.get(chart.metric))
+            chart.draw()
+
     def change_speed(self, *_) -> None:
         value = element("speed").value
         self.fast = value == "fast"
@@ -176,7 +259,14 @@ class Page:
 
     def change_policy(self, side: str):
         def handler(*_):
-            self.match.set_baseline(side, element(f"{side}-policy").value)
+            choice = element(f"{side}-policy").value
+            if choice != "learner":
+                self.match.set_baseline(side, choice)
+            elif self.training is not None and self.training.policy is not None:
+                self.match.set_policy(side, NetworkPlayer(self.training.policy), f"v{self.training.version}")
+            else:
+                model = LiveSetup().model_config()
+                self.match.set_policy(side, NetworkPlayer(Policy(init_params(model, 1), model)), "v0 (untrained)")
             set_status(policies=to_js(dict(self.match.labels), dict_converter=js.Object.fromEntries))
         return handler
 
@@ -236,6 +326,7 @@ class Page:
 
     def wire_controls(self) -> None:
         for element_id, event, handler in (
+                ("train", "click", self.toggle_training),
                 ("play", "click", self.toggle_play), ("step", "click", self.step), ("reset", "click", self.reset),
                 ("speed", "change", self.change_speed), ("mode", "change", self.change_mode),
                 ("blue-policy", "change", self.change_policy("blue")),

@@ -180,11 +180,14 @@ async def request_device(label: str = "dshq", power_preference: str = "high-perf
     return BrowserDevice(adapter_info, raw)
 
 
-def configure_canvas(device: BrowserDevice, canvas) -> tuple[JsObject, str]:
-    """Attach a `<canvas>` to the device; returns (context, texture format)."""
+def configure_canvas(device: BrowserDevice, canvas, usage: int = 0x10) -> tuple[JsObject, str]:
+    """Attach a `<canvas>` to the device; returns (context, texture format).
+
+    `usage`: TextureUsage flags of the canvas's textures (default RENDER_ATTACHMENT;
+    add COPY_DST to copy into them)."""
     context = canvas.getContext("webgpu")
     if context in (None, jsnull):
         raise GPUError("the canvas has no WebGPU context (another context type already owns it)")
     texture_format = js.navigator.gpu.getPreferredCanvasFormat()
-    context.configure(_to_js({"device": device, "format": texture_format, "alpha_mode": "opaque"}))
+    context.configure(_to_js({"device": device, "format": texture_format, "alpha_mode": "opaque", "usage": usage}))
     return JsObject(context), texture_format

@@ -61,6 +61,7 @@ RING_PRODUCER_WAITS = 5    # times a producer found its slot still full (back-pr
 RING_SEGMENTS_WRITTEN = 6
 RING_SEGMENTS_READ = 7
 RING_SEGMENTS_ABANDONED = 8  # claimed by a producer that failed before writing
+RING_RUN = 9               # 1: rollout workers collect; 0: they pause (training stopped)
 RING_CONTROL_INTS = 16
 
 SEGMENT_STATE = 0          # FREE, WRITING, READY, ABANDONED

@@ -1,0 +1,141 @@
+"""Live training from the page's side: shared memory, the workers, Train/Stop,
+hot-swapping published weights into the show match, and telemetry.
+
+    Train (first time)  create the weights board and the rollout ring (SABs),
+                        start the trainer worker and the rollout workers
+    Stop                ring RUN = 0 (rollout workers pause) + trainer "pause";
+                        the weights stay on the board
+    Train (again)       RUN = 1 + "resume": learning continues from the same weights
+
+Every animation frame the page looks at the board's version (one Atomics
+load); when it changed it copies the new weights and the show match's learner
+side plays with them from its next decision. The match state is untouched.
+"""
+
+import js
+from pyodide.ffi import to_js
+
+from rl.abi import RING_RUN, board_bytes, ring_bytes
+from rl.model import num_params, shape_hash
+from rl.policy import Policy
+from rl.rollout_ring import RolloutRing
+from rl.shared_buffer_browser import BrowserSharedBuffer
+from rl.weights_board import WeightsBoard
+from workers.client import PythonWorker
+from workers.live_config import LiveSetup
+
+
+class NetworkPlayer:
+    """A show-match player (`act(obs) -> int`) driven by published weights, greedy."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+
+    def act(self, obs) -> int:
+        return self.policy.act([obs])[0]
+
+
+class LiveTraining:
+    def __init__(self, setup: LiveSetup, on_telemetry, on_notice):
+        self.setup = setup
+        self.on_telemetry, self.on_notice = on_telemetry, on_notice
+        self.model = setup.model_config()
+        self.board = self.ring = None
+        self.shared = None
+        self.trainer = None
+        self.rollout_workers = {}
+        self.restarts = 0
+        self.running = False
+        self.version = 0
+        self.policy = None
+
+    @staticmethod
+    def default_workers() -> int:
+        """navigator.hardwareConcurrency - 2 (the page and the trainer), at least 1."""
+        return max(1, int(js.navigator.hardwareConcurrency or 2) - 2)
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Train: the first call builds everything, later calls resume."""
+        if self.trainer is None:
+            self.create_shared_memory()
+            self.trainer = PythonWorker("workers.trainer:main", shared=self.shared,
+                                        args={"setup": self.setup.to_args()}, on_message=self.on_trainer_message)
+            self.watch(self.trainer, "the trainer")
+            for producer in range(self.setup.rollout_workers):
+                self.start_rollout_worker(producer)
+        else:
+            self.trainer.post({"type": "resume"})
+        self.ring.shared.store(RING_RUN, 1)
+        self.ring.shared.notify(RING_RUN)
+        self.running = True
+
+    def stop(self) -> None:
+        """Stop: pause learning and collection; weights and workers stay."""
+        if self.trainer is None:
+            return
+        self.ring.shared.store(RING_RUN, 0)
+        self.trainer.post({"type": "pause"})
+        self.running = False
+
+    def shutdown(self) -> None:
+        """Release every worker (page unload)."""
+        if self.ring is not None:
+            self.ring.stop()
+        for worker in [self.trainer, *self.rollout_workers.values()]:
+            if worker is not None:
+                worker.terminate()
+
+    def create_shared_memory(self) -> None:
+        size = num_params(self.model)
+        layout = self.setup.segment_layout()
+        board_sab = js.SharedArrayBuffer.new(board_bytes(size))
+        ring_sab = js.SharedArrayBuffer.new(ring_bytes(self.setup.ring_slots, layout.nbytes))
+        self.board = WeightsBoard(BrowserSharedBuffer(board_sab), size, shape_hash(self.model)).initialize()
+        self.ring = RolloutRing(BrowserSharedBuffer(ring_sab), layout, self.setup.ring_slots).initialize()
+        self.shared = to_js({"board": board_sab, "ring": ring_sab}, dict_converter=js.Object.fromEntries)
+
+    def start_rollout_worker(self, producer: int) -> None:
+        worker = PythonWorker("workers.rollout:main", shared=self.shared,
+                              args={"setup": self.setup.to_args(), "producer": producer})
+        self.rollout_workers[producer] = worker
+        self.watch(worker, f"rollout worker {producer}", restart=lambda: self.start_rollout_worker(producer))
+
+    def watch(self, worker: PythonWorker, name: str, restart=None) -> None:
+        """Report a worker failure; restart rollout workers (training goes on)."""
+        def done(future):
+            error = future.exception()
+            if error is None or "was terminated" in str(error):
+                return
+            if restart is not None:
+                self.restarts += 1
+                self.on_notice(f"{name} failed ({error}); restarted it.")
+                restart()
+            else:
+                self.on_notice(f"{name} failed: {error}")
+                self.on_telemetry({"error": str(error)})
+        worker.result.add_done_callback(done)
+
+    def on_trainer_message(self, data) -> None:
+        message = data.to_py() if hasattr(data, "to_py") else dict(data)
+        if message.get("type") == "notice":
+            self.on_notice(message["text"])
+        elif message.get("type") == "telemetry":
+            self.on_telemetry(message)
+
+    # --- hot swap ---------------------------------------------------------------------------
+    def newer_policy(self) -> tuple[int, Policy] | None:
+        """(version, Policy) when the trainer published weights we have not used yet."""
+        if self.board is None:
+            return None
+        newer = self.board.read_if_newer(self.version)
+        if newer is None:
+            return None
+        self.version, _, params = newer
+        self.policy = Policy(params, self.model)
+        return self.version, self.policy
+
+    def set_hyperparameters(self, values: dict) -> None:
+        if self.trainer is not None:
+            self.trainer.post({"type": "hyper", "values": values})
+

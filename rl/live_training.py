@@ -1,0 +1,154 @@
+"""Live training: the loops the browser's workers run, host-agnostic.
+
+    rollout workers (N)                                 trainer (1)
+      collect a Rollout with the latest weights   ─┐
+      put it in the rollout ring                   ├─▶ take `segments_per_update` segments,
+      pick up new weights from the weights board ◀─┘   merge, PPO update, publish weights
+
+Both loops are plain async Python over the adapters of rl/abi.py, so CPython
+tests run them with threads over a bytearray exactly as the browser runs them
+in module workers over a SharedArrayBuffer (workers/trainer.py,
+workers/rollout.py are thin wrappers).
+"""
+
+import asyncio
+import time
+from array import array
+from dataclasses import dataclass
+
+from rl.abi import BOARD_VERSION, RING_RUN, RING_STOP
+from rl.ppo import PPOLearner
+from rl.rollout import Rollout, RolloutCollector
+from rl.rollout_ring import RingStopped
+
+
+@dataclass
+class LiveTrainingConfig:
+    segments_per_update: int = 2
+    """Ring segments merged into the batch of one PPO update."""
+    poll_seconds: float = 0.05
+    """How long the trainer blocks on the ring before yielding to its event loop."""
+    telemetry_seconds: float = 0.5
+    """Minimum time between two telemetry reports (the page shows them at 1-2 Hz)."""
+
+    def __post_init__(self):
+        if not (isinstance(self.segments_per_update, int) and self.segments_per_update >= 1):
+            raise ValueError(f"segments_per_update must be an int >= 1, got {self.segments_per_update!r}")
+        for name in ("poll_seconds", "telemetry_seconds"):
+            if not (isinstance(getattr(self, name), (int, float)) and getattr(self, name) > 0):
+                raise ValueError(f"{name} must be a number > 0, got {getattr(self, name)!r}")
+
+
+def merge_rollouts(rollouts: list[Rollout]) -> Rollout:
+    """Concatenate rollouts of equal length T along the env axis.
+
+    Time-major layout: row (t, e) of the merge is row (t, e - offset_k) of
+    rollout k, where offset_k = E_0 + ... + E_{k-1}; obs rows likewise.
+    """
+    if len(rollouts) == 1:
+        return rollouts[0]
+    num_steps = rollouts[0].num_steps
+    if any(r.num_steps != num_steps for r in rollouts):
+        raise ValueError(f"cannot merge rollouts of different lengths {[r.num_steps for r in rollouts]}")
+    obs_size = len(rollouts[0].obs) // (num_steps * rollouts[0].num_envs)
+    merged = Rollout(num_steps, sum(r.num_envs for r in rollouts), array("f"), array("i"),
+                     *(array("f") for _ in range(6)))
+    for t in range(num_steps):
+        for r in rollouts:
+            e = r.num_envs
+            merged.obs.extend(r.obs[t * e * obs_size:(t + 1) * e * obs_size])
+            for name in ("actions", "logprobs", "values", "rewards", "next_values", "dones", "valid"):
+                getattr(merged, name).extend(getattr(r, name)[t * e:(t + 1) * e])
+    for r in rollouts:
+        merged.episode_returns.extend(r.episode_returns)
+        merged.episode_lengths.extend(r.episode_lengths)
+    return merged
+
+
+class Trainer:
+    """Consumes ring segments, runs PPO updates on its backend, publishes weights."""
+
+    def __init__(self, backend, ppo_config, board, ring, config: LiveTrainingConfig | None = None,
+                 train_step: int = 0):
+        self.backend, self.ppo_config, self.board, self.ring = backend, ppo_config, board, ring
+        self.config = config or LiveTrainingConfig()
+        self.learner = PPOLearner(backend, ppo_config)
+        self.train_step = train_step          # env steps learned from
+        self.updates = 0
+        self.outcomes = [0, 0, 0]             # wins, draws, losses of the learner (all opponents)
+        self.episode_returns = []
+        self.started = time.perf_counter()
+        self.steps_at_start = train_step
+
+    async def publish(self) -> int:
+        return self.board.publish(await self.backend.get_params(), self.train_step)
+
+    async def next_segments(self) -> list[tuple[Rollout, dict]]:
+        """Block (politely: yielding to the event loop) until an update's worth arrived."""
+        segments = []
+        while len(segments) < self.config.segments_per_update:
+            segment = self.ring.get(timeout_s=self.config.poll_seconds)
+            if segment is None:
+                await asyncio.sleep(0)
+            else:
+                segments.append(segment)
+        return segments
+
+    async def update(self) -> dict:
+        """One PPO update on the next segments; publishes the new weights; returns metrics."""
+        segments = await self.next_segments()
+        rollout = merge_rollouts([rollout for rollout, _ in segments])
+        metrics = await self.learner.update(rollout, self.ppo_config.learning_rate)
+        self.train_step += sum(int(sum(r.valid)) for r, _ in segments)
+        self.updates += 1
+        for _, info in segments:
+            self.outcomes = [self.outcomes[0] + info["wins"], self.outcomes[1] + info["draws"],
+                             self.outcomes[2] + info["losses"]]
+        self.episode_returns = (self.episode_returns + rollout.episode_returns)[-200:]
+        version = await self.publish()
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        decided = self.outcomes[0] + self.outcomes[2]
+        return {
+            "policy_version": version, "updates": self.updates, "train_steps": self.train_step,
+            "charts/SPS": (self.train_step - self.steps_at_start) / elapsed,
+            "charts/episodic_return": (sum(self.episode_returns) / len(self.episode_returns)
+                                       if self.episode_returns else None),
+            "charts/win_rate": self.outcomes[0] / decided if decided else None,
+            "policy_lag": version - 1 - min(info["policy_version"] for _, info in segments),
+            "ring": self.ring.stats(), **metrics,
+        }
+
+
+async def rollout_worker_loop(env, backend, board, ring, producer: int, num_steps: int, seed: int,
+                              max_segments: int | None = None) -> int:
+    """Collect segments forever (or `max_segments`), acting with the newest published weights.
+
+    Pauses while the ring's RUN flag is 0; returns when the ring is stopped.
+    Returns the number of segments written.
+    """
+    collector = RolloutCollector(env, num_steps, seed)
+    version, written = 0, 0
+    while max_segments is None or written < max_segments:
+        try:
+            while not ring.shared.load(RING_RUN):
+                if ring.shared.load(RING_STOP):
+                    return written
+                ring.shared.wait(RING_RUN, 0, 0.1)
+                await asyncio.sleep(0)
+            newer = board.read_if_newer(version)
+            if newer is not None:
+                version, _, params = newer
+                await backend.load_params(params)
+            if version == 0:   # nothing published yet: wait for the trainer's first weights
+                board.shared.wait(BOARD_VERSION, 0, 0.1)
+                await asyncio.sleep(0)
+                continue
+            rollout = await collector.collect(backend.act)
+            episodes = env.pop_episodes() if hasattr(env, "pop_episodes") else []
+            outcomes = tuple(sum(1 for e in episodes if e["outcome"] == kind) for kind in ("win", "draw", "loss"))
+            ring.put(rollout, producer, version, outcomes)
+            written += 1
+            await asyncio.sleep(0)
+        except RingStopped:
+            return written
+    return written

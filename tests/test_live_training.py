@@ -1,0 +1,97 @@
+"""Live training's loops (rl/live_training.py) in CPython: a trainer and two
+rollout workers on threads, sharing a bytearray exactly as the browser's
+workers share a SharedArrayBuffer."""
+
+import asyncio
+import threading
+from array import array
+
+import pytest
+
+from rl.abi import RING_RUN, SegmentLayout, board_bytes, ring_bytes
+from rl.backend_numpy import create_backend
+from rl.config import PPOConfig
+from rl.live_training import LiveTrainingConfig, Trainer, merge_rollouts, rollout_worker_loop
+from rl.model import ModelConfig, init_params, num_params, shape_hash
+from rl.rollout import Rollout
+from rl.rollout_ring import RolloutRing
+from rl.selfplay import SelfPlayConfig, SelfPlayEnv
+from rl.shared_buffer_native import NativeSharedBuffer
+from rl.weights_board import WeightsBoard
+from sim import NUM_ACTIONS, OBSERVATION_SIZE
+
+MODEL = ModelConfig(OBSERVATION_SIZE, NUM_ACTIONS, hidden_sizes=(16, 16))
+ENVS_PER_WORKER, NUM_STEPS, WORKERS = 2, 8, 2
+
+
+def tagged(tag, num_steps=2, num_envs=2, obs_size=3):
+    n = num_steps * num_envs
+    return Rollout(num_steps, num_envs, array("f", [tag + i for i in range(n * obs_size)]),
+                   array("i", [int(tag) + i for i in range(n)]),
+                   *(array("f", [tag + i for i in range(n)]) for _ in range(6)), episode_returns=[tag])
+
+
+def test_merge_interleaves_envs_per_time_step():
+    a, b = tagged(0.0), tagged(100.0, num_envs=1)
+    merged = merge_rollouts([a, b])
+    assert (merged.num_steps, merged.num_envs) == (2, 3)
+    # t = 0: a's envs 0, 1 then b's env 0; t = 1: likewise
+    assert list(merged.values) == [0.0, 1.0, 100.0, 2.0, 3.0, 101.0]
+    assert list(merged.obs[:9]) == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 100.0, 101.0, 102.0]
+    assert merged.episode_returns == [0.0, 100.0]
+
+
+def test_merge_refuses_different_lengths():
+    with pytest.raises(ValueError, match="different lengths"):
+        merge_rollouts([tagged(0.0, num_steps=2), tagged(0.0, num_steps=3)])
+
+
+def test_bad_live_training_config_names_the_field():
+    with pytest.raises(ValueError, match="segments_per_update"):
+        LiveTrainingConfig(segments_per_update=0)
+
+
+def test_trainer_and_rollout_workers_train_through_shared_memory():
+    layout = SegmentLayout(NUM_STEPS, ENVS_PER_WORKER, OBSERVATION_SIZE)
+    board_shared = NativeSharedBuffer(bytearray(board_bytes(num_params(MODEL))))
+    ring_shared = NativeSharedBuffer(bytearray(ring_bytes(4, layout.nbytes)))
+    board = WeightsBoard(board_shared, num_params(MODEL), shape_hash(MODEL)).initialize()
+    ring = RolloutRing(ring_shared, layout, 4).initialize()
+    ring_shared.store(RING_RUN, 1)
+    ppo = PPOConfig(num_envs=ENVS_PER_WORKER * WORKERS, num_steps=NUM_STEPS, num_minibatches=2, update_epochs=2,
+                    seed=3)
+    selfplay = SelfPlayConfig(snapshot_prob=0.0, scripted_prob=0.5, random_prob=0.5)
+
+    def worker(producer):
+        async def run():
+            backend = await create_backend(MODEL)
+            env = SelfPlayEnv(ENVS_PER_WORKER, seed=producer, config=selfplay, model_config=MODEL)
+            return await rollout_worker_loop(env, backend, board, ring, producer, NUM_STEPS, seed=producer)
+        written.append(asyncio.run(run()))
+
+    written = []
+    threads = [threading.Thread(target=worker, args=(p,)) for p in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+
+    async def train():
+        backend = await create_backend(MODEL)
+        await backend.load_params(init_params(MODEL, 3))
+        trainer = Trainer(backend, ppo, board, ring, LiveTrainingConfig(segments_per_update=WORKERS))
+        assert await trainer.publish() == 1
+        return [await trainer.update() for _ in range(3)]
+
+    try:
+        reports = asyncio.run(train())
+    finally:
+        ring.stop()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert [r["policy_version"] for r in reports] == [2, 3, 4]
+    assert [r["updates"] for r in reports] == [1, 2, 3]
+    assert reports[-1]["train_steps"] == 3 * WORKERS * ENVS_PER_WORKER * NUM_STEPS
+    assert all(r["losses/value_loss"] is not None for r in reports)
+    assert reports[-1]["ring"]["read"] == 3 * WORKERS
+    assert sum(written) >= 3 * WORKERS      # every segment the trainer used came from a worker
+    version, step, params = board.read_if_newer(0)
+    assert version == 4 and step == reports[-1]["train_steps"] and params != init_params(MODEL, 3)

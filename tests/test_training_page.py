@@ -1,0 +1,88 @@
+"""Live training in real headless Chromium: Train, hot-swap, Stop, resume,
+and the browser trainer's numbers against CPython's. SwiftShader on 2 cores
+is slow, so the model and batches are tiny (URL parameters)."""
+
+import asyncio
+import math
+import threading
+
+import pytest
+
+from harness import PageSession
+from workers.live_config import LiveSetup
+from workers.trainer_check import first_update
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4"
+
+
+@pytest.fixture(scope="module")
+def session(browser, server_url):
+    session = PageSession(browser, server_url)
+    status = session.open(SMALL)
+    assert status["ready"] and status["error"] is None
+    yield session
+    session.close()
+
+
+def wait_for_version(session, at_least: int, timeout_s: float = 150):
+    session.page.wait_for_function(f"(window.dshq.status().policy_version || 0) >= {at_least}"
+                                   f" || window.dshq.status().error", timeout=timeout_s * 1000)
+    status = session.status()
+    assert status["error"] is None, status["error"]
+    return status
+
+
+def test_train_publishes_versions_that_the_match_plays_with(session):
+    session.page.click("#train")
+    assert session.status()["training"] is True
+    assert session.page.get_by_role("button", name="Stop").count() == 1
+    status = wait_for_version(session, 3)
+    assert status["sps"] > 0 and status["updates"] >= 2 and status["train_steps"] > 0
+    assert all(value is None or math.isfinite(value) for value in status["losses"].values())
+    assert status["losses"]["value_loss"] is not None
+    session.page.wait_for_function("window.dshq.status().policies.blue.startsWith('v')")
+    label = session.status()["policies"]["blue"]
+    assert int(label[1:]) >= 3
+    assert session.page.inner_text("#blue-label").endswith(label)
+
+
+def test_stop_freezes_the_version_and_train_resumes_from_it(session):
+    session.page.click("#train")  # Stop
+    assert session.status()["training"] is False
+    session.page.wait_for_timeout(3000)   # an update already under way may still land
+    frozen = session.status()["policy_version"]
+    session.page.wait_for_timeout(5000)
+    assert session.status()["policy_version"] == frozen
+    session.page.click("#train")  # Train again
+    status = wait_for_version(session, frozen + 1)
+    assert status["train_steps"] > 0
+    session.page.click("#train")
+
+
+def test_no_console_errors_while_training(session):
+    assert session.errors == []
+
+
+def test_browser_trainer_matches_cpython_for_the_first_update(session):
+    setup = LiveSetup(rollout_workers=1, envs_per_worker=4, num_steps=16, hidden_sizes=(32, 32), seed=5)
+    browser = session.page.evaluate("""(setup) => new Promise((resolve) => {
+        const worker = new Worker("/workers/boot.mjs", {type: "module"});
+        worker.onmessage = (event) => {
+            if (event.data.type === "result" || event.data.type === "error") { worker.terminate(); resolve(event.data); }
+        };
+        worker.postMessage({type: "start", entry: "workers.trainer_check:main", args: {setup}});
+    })""", setup.to_args())
+    assert browser["type"] == "result", browser
+    result = []
+    thread = threading.Thread(target=lambda: result.append(asyncio.run(first_update(setup, "numpy"))))
+    thread.start()
+    thread.join()
+    native = result[0]
+    browser = browser["value"]
+    assert browser["actions"] == native["actions"]               # identical rollout (pure-Python acting)
+    assert browser["rewards_sum"] == pytest.approx(native["rewards_sum"], rel=1e-6)
+    for name in ("losses/policy_loss", "losses/value_loss", "losses/entropy", "losses/approx_kl",
+                 "losses/clipfrac", "losses/explained_variance"):
+        assert browser[name] == pytest.approx(native[name], rel=2e-3, abs=2e-4), name

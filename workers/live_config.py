@@ -1,0 +1,73 @@
+"""What the page sends to the training workers, and how each side reads it.
+
+The page builds one `LiveSetup` (model, PPO and self-play hyperparameters,
+worker counts), sends `asdict(setup)` to every worker, and every worker
+rebuilds the same objects with `setup_from_args` — so the ring layout, the
+board size and the model agree everywhere.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+from rl.abi import SegmentLayout
+from rl.config import PPOConfig
+from rl.live_training import LiveTrainingConfig
+from rl.model import ModelConfig
+from rl.selfplay import SelfPlayConfig
+from sim import NUM_ACTIONS, OBSERVATION_SIZE
+
+
+@dataclass
+class LiveSetup:
+    rollout_workers: int = 2
+    """Rollout workers (module workers, each with its own GPU device for acting)."""
+    envs_per_worker: int = 16
+    """Soccer matches each rollout worker steps together (its EnvBatch size)."""
+    num_steps: int = 64
+    """Decisions per env in one ring segment (T)."""
+    ring_slots: int = 8
+    """Segments the rollout ring holds before producers wait."""
+    hidden_sizes: tuple = (64, 64)
+    """Policy MLP hidden layer widths."""
+    seed: int = 1
+    """Seeds the initial weights, the workers' envs and the minibatch order."""
+    ppo: dict = field(default_factory=dict)
+    """PPOConfig overrides (CleanRL names), e.g. {"learning_rate": 3e-4}."""
+    selfplay: dict = field(default_factory=lambda: {"snapshot_prob": 0.0, "scripted_prob": 0.7,
+                                                    "random_prob": 0.3})
+    """SelfPlayConfig overrides; snapshot opponents are off in the browser for now
+    (their pure-Python forward is too slow for a rollout worker's hot loop)."""
+
+    def __post_init__(self):
+        for name in ("rollout_workers", "envs_per_worker", "num_steps", "ring_slots"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+        self.hidden_sizes = tuple(self.hidden_sizes)
+        self.model_config()
+        self.ppo_config()
+        self.selfplay_config()
+
+    def model_config(self) -> ModelConfig:
+        return ModelConfig(OBSERVATION_SIZE, NUM_ACTIONS, hidden_sizes=self.hidden_sizes)
+
+    def ppo_config(self) -> PPOConfig:
+        """The trainer's PPO batch = one segment from each rollout worker."""
+        values = {"num_envs": self.rollout_workers * self.envs_per_worker, "num_steps": self.num_steps,
+                  "num_minibatches": 4, "update_epochs": 4, "anneal_lr": False, "seed": self.seed, **self.ppo}
+        return PPOConfig(**values)
+
+    def selfplay_config(self) -> SelfPlayConfig:
+        return SelfPlayConfig(**self.selfplay)
+
+    def live_config(self) -> LiveTrainingConfig:
+        return LiveTrainingConfig(segments_per_update=self.rollout_workers)
+
+    def segment_layout(self) -> SegmentLayout:
+        return SegmentLayout(self.num_steps, self.envs_per_worker, OBSERVATION_SIZE)
+
+    def to_args(self) -> dict:
+        return asdict(self)
+
+
+def setup_from_args(args: dict) -> LiveSetup:
+    return LiveSetup(**{**args, "hidden_sizes": tuple(args["hidden_sizes"])})

@@ -1,0 +1,26 @@
+"""A rollout worker: self-play soccer matches, acting with the newest published
+weights on this worker's own GPU device, segments into the rollout ring
+(rl/live_training.py does the work)."""
+
+from rl.live_training import rollout_worker_loop
+from rl.model import num_params, shape_hash
+from rl.ppo import create_backend
+from rl.rollout_ring import RolloutRing
+from rl.selfplay import SelfPlayEnv
+from rl.shared_buffer_browser import BrowserSharedBuffer
+from rl.weights_board import WeightsBoard
+from workers.live_config import setup_from_args
+
+
+async def main(shared, args, post):
+    setup = setup_from_args(args["setup"])
+    producer = int(args["producer"])
+    model = setup.model_config()
+    board = WeightsBoard(BrowserSharedBuffer(shared.board), num_params(model), shape_hash(model))
+    board.check()
+    ring = RolloutRing(BrowserSharedBuffer(shared.ring), setup.segment_layout(), setup.ring_slots)
+    backend = await create_backend("gpu", model)
+    seed = setup.seed * 1000 + producer + 1
+    env = SelfPlayEnv(setup.envs_per_worker, seed=seed, config=setup.selfplay_config(), model_config=model)
+    written = await rollout_worker_loop(env, backend, board, ring, producer, setup.num_steps, seed)
+    return {"segments": written}
