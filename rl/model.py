@@ -23,6 +23,7 @@ shared-memory weights board and `.dshq` files.
 Standard library only: this file runs in the browser.
 """
 
+import functools
 import hashlib
 import math
 import random
@@ -67,14 +68,16 @@ class ParamSpec(NamedTuple):
         return math.prod(self.shape)
 
 
-def linear_layers(config: ModelConfig) -> list[tuple[str, int, int]]:
+@functools.cache
+def linear_layers(config: ModelConfig) -> tuple[tuple[str, int, int], ...]:
     """The chain of linear layers as (name, in_features, out_features)."""
     sizes = (config.obs_size, *config.hidden_sizes)
-    trunk = [(f"trunk.{k}", sizes[k], sizes[k + 1]) for k in range(len(config.hidden_sizes))]
-    return trunk + [("head", sizes[-1], config.num_actions + 1)]
+    trunk = tuple((f"trunk.{k}", sizes[k], sizes[k + 1]) for k in range(len(config.hidden_sizes)))
+    return trunk + (("head", sizes[-1], config.num_actions + 1),)
 
 
-def param_layout(config: ModelConfig) -> list[ParamSpec]:
+@functools.cache
+def param_layout(config: ModelConfig) -> tuple[ParamSpec, ...]:
     """Ordered (name, shape, offset) of every tensor in the flat parameter vector.
 
     For each linear layer in order: "<layer>.weight" [out, in], then
@@ -85,7 +88,7 @@ def param_layout(config: ModelConfig) -> list[ParamSpec]:
         for suffix, shape in (("weight", (n_out, n_in)), ("bias", (n_out,))):
             layout.append(ParamSpec(f"{name}.{suffix}", shape, offset))
             offset += math.prod(shape)
-    return layout
+    return tuple(layout)
 
 
 def num_params(config: ModelConfig) -> int:

@@ -198,7 +198,7 @@ def fuse_head_grad(dlogits, dvalues):
 
 def global_norm(grads):
     """||g||_2 over all parameters.    [P] -> scalar"""
-    return np.sqrt(np.sum(grads.astype(np.float64) ** 2)).astype(grads.dtype)
+    return np.sqrt(np.sum(grads * grads))
 
 
 def clip_by_global_norm(grads, max_norm):

@@ -1,0 +1,120 @@
+"""The learner backend on numpy (CPython only): the GPU backend's reference.
+
+Implements the backend interface documented in rl/ppo.py and docs/learner.md
+by composing the kernel twins of rl/reference.py, in float32 like the GPU.
+All methods are `async` to match the GPU backend; here they never wait.
+"""
+
+from array import array
+
+import numpy as np
+
+from rl import reference as ref
+from rl.model import ModelConfig, linear_layers, num_params, param_layout
+
+
+def unflatten(params, config: ModelConfig) -> dict:
+    """Views of the flat vector as named tensors (no copy).    [P] -> {name: array}"""
+    return {s.name: params[s.offset : s.offset + s.size].reshape(s.shape) for s in param_layout(config)}
+
+
+def forward(params, config: ModelConfig, obs) -> list:
+    """Activations of every layer: [x, h_1, ..., h_K, out].    obs [B, obs_size], out [B, A+1]"""
+    tensors = unflatten(params, config)
+    activations = [obs]
+    for name, _, _ in linear_layers(config):
+        z = ref.linear_forward(activations[-1], tensors[f"{name}.weight"], tensors[f"{name}.bias"])
+        activations.append(z if name == "head" else ref.activation_forward(z, config.activation))
+    return activations
+
+
+def loss_and_grad(params, config: ModelConfig, ppo, obs, actions, old_logprobs, old_values, advantages, returns):
+    """Minibatch PPO loss stats and d loss / d params, flat like params.    [P] -> (dict, [P])
+
+    obs [B, obs_size]; actions, old_logprobs, old_values, advantages, returns [B].
+    Advantages are normalised here when ppo.norm_adv.
+    """
+    if ppo.norm_adv:
+        advantages = ref.normalize_advantages(advantages)
+    activations = forward(params, config, obs)
+    logits, values = ref.split_head(activations[-1], config.num_actions)
+    stats, dlogits, dvalues = ref.ppo_loss(logits, values, actions, old_logprobs, old_values, advantages, returns,
+                                           ppo.clip_coef, ppo.clip_vloss, ppo.ent_coef, ppo.vf_coef)
+    grad = np.zeros_like(params)
+    grads, tensors = unflatten(grad, config), unflatten(params, config)
+    dy = ref.fuse_head_grad(dlogits, dvalues)
+    layers = linear_layers(config)
+    for k in reversed(range(len(layers))):
+        name = layers[k][0]
+        if name != "head":
+            dy = ref.activation_backward(dy, activations[k + 1], config.activation)
+        dx, grads[f"{name}.weight"][...], grads[f"{name}.bias"][...] = ref.linear_backward(
+            dy, activations[k], tensors[f"{name}.weight"])
+        dy = dx
+    return stats, grad
+
+
+class NumpyBackend:
+    def __init__(self, model_config: ModelConfig):
+        self.model_config = model_config
+        self.params = np.zeros(num_params(model_config), np.float32)
+        self.adam_m = np.zeros_like(self.params)
+        self.adam_v = np.zeros_like(self.params)
+        self.adam_step = 0
+
+    async def load_params(self, params: array) -> None:
+        self.params[:] = np.frombuffer(params, np.float32)
+        self.adam_m[:] = 0
+        self.adam_v[:] = 0
+        self.adam_step = 0
+
+    async def get_params(self) -> array:
+        return array("f", self.params.tobytes())
+
+    async def act(self, obs: array, n: int) -> tuple[array, array]:
+        x = np.frombuffer(obs, np.float32, count=n * self.model_config.obs_size).reshape(n, -1)
+        logits, values = ref.split_head(forward(self.params, self.model_config, x)[-1], self.model_config.num_actions)
+        return array("f", logits.tobytes()), array("f", values.tobytes())
+
+    async def set_rollout(self, rollout) -> None:
+        def flat(a):
+            return np.frombuffer(a, np.float32).copy()
+
+        self.obs = flat(rollout.obs).reshape(-1, self.model_config.obs_size)
+        self.actions = np.frombuffer(rollout.actions, np.int32).astype(np.intp)
+        self.logprobs, self.values, self.valid = flat(rollout.logprobs), flat(rollout.values), flat(rollout.valid)
+        shape = (rollout.num_steps, rollout.num_envs)
+        self.rewards, self.next_values, self.dones = (flat(a).reshape(shape) for a in
+                                                      (rollout.rewards, rollout.next_values, rollout.dones))
+
+    async def compute_advantages(self, gamma: float, gae_lambda: float) -> None:
+        values = self.values.reshape(self.rewards.shape)
+        advantages = ref.gae(self.rewards, values, self.next_values, self.dones, np.float32(gamma), np.float32(gae_lambda))
+        self.advantages = advantages.reshape(-1)
+        self.returns = ref.returns_from_advantages(advantages, values).reshape(-1)
+
+    async def train_minibatch(self, indices: array, lr: float, ppo) -> dict:
+        i = np.frombuffer(indices, np.int32).astype(np.intp)
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):  # NaN/inf is caught below
+            stats, grad = loss_and_grad(self.params, self.model_config, ppo, self.obs[i], self.actions[i],
+                                        self.logprobs[i], self.values[i], self.advantages[i], self.returns[i])
+            grad, grad_norm = ref.clip_by_global_norm(grad, ppo.max_grad_norm)
+            logratio = stats["logratio"]
+            out = dict(policy_loss=float(stats["policy_loss"]), value_loss=float(stats["value_loss"]),
+                       entropy=float(stats["entropy"]), approx_kl=float(ref.approx_kl(logratio)),
+                       old_approx_kl=float(ref.old_approx_kl(logratio)),
+                       clipfrac=float(ref.clipfrac(logratio, ppo.clip_coef)), grad_norm=float(grad_norm))
+        out["finite"] = bool(np.isfinite(list(out.values())).all())
+        if out["finite"]:  # a NaN/inf minibatch leaves params and Adam state untouched
+            self.adam_step += 1
+            self.params[:], self.adam_m[:], self.adam_v[:] = ref.adam(
+                self.params, grad, self.adam_m, self.adam_v, self.adam_step, lr)
+        return out
+
+    async def explained_variance(self) -> float:
+        valid = self.valid > 0
+        return float(ref.explained_variance(self.values[valid], self.returns[valid]))
+
+
+async def create_backend(model_config: ModelConfig) -> NumpyBackend:
+    return NumpyBackend(model_config)

@@ -1,0 +1,39 @@
+"""The pure-Python policy forward pass against the numpy twin."""
+
+from array import array
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from rl.backend_numpy import forward
+from rl.model import ModelConfig, init_params, num_params
+from rl.policy import Policy
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_forward_matches_numpy(activation):
+    model = ModelConfig(obs_size=6, num_actions=5, hidden_sizes=(16, 12), activation=activation)
+    rng = np.random.default_rng(0)
+    params = np.frombuffer(init_params(model, 1), np.float32) + rng.normal(0, 0.2, num_params(model)).astype(np.float32)
+    obs = rng.normal(size=(3, 6)).astype(np.float32)
+    logits, values = Policy(array("f", params.tobytes()), model).forward(obs)
+    out = forward(params.astype(np.float64), model, obs.astype(np.float64))[-1]
+    np.testing.assert_allclose(logits, out[:, :5], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(values, out[:, 5], rtol=1e-6, atol=1e-6)
+
+
+def test_act_greedy_and_sampled_on_any_batch_shape():
+    model = ModelConfig(obs_size=2, num_actions=3, hidden_sizes=(4,))
+    params = array("f", bytes(4 * num_params(model)))
+    params[-4:] = array("f", [0.0, 3.0, 0.0, 0.0])  # head bias: action 1 favoured, value 0
+    policy = Policy(params, model, seed=0)
+    assert policy.act(np.zeros((4, 2), np.float32)) == [1, 1, 1, 1]
+    assert policy.act(np.zeros(2)) == [1]  # one observation
+    assert policy.act([[0.0, 1.0], [2.0, 3.0]]) == [1, 1]
+    assert policy.act(array("f", [0.0] * 4)) == [1, 1]
+    counts = Counter(policy.act(np.zeros((3000, 2)), greedy=False))
+    p1 = np.exp(3) / (np.exp(3) + 2)
+    assert counts[1] / 3000 == pytest.approx(p1, abs=0.03) and counts[0] and counts[2]
+    with pytest.raises(ValueError, match="obs_size"):
+        policy.act([1.0, 2.0, 3.0])
