@@ -29,6 +29,8 @@ NOT_ISOLATED = ("This page is not cross-origin isolated, so SharedArrayBuffer (w
 NO_WEBGPU = ("WebGPU is not available: {reason}. DrillSergeantHQ needs a browser with WebGPU, such as a "
              "current Chrome, Edge or Chromium (Linux: start it with --enable-unsafe-webgpu), with hardware "
              "acceleration enabled.")
+SOFTWARE_ADAPTER_WORDS = ("swiftshader", "llvmpipe", "lavapipe", "software")
+SOFTWARE_DRAW_FPS = 30          # on a software rasteriser, 60 fps of presents starve the workers' GPU calls
 FAST_BUDGET_SECONDS = 0.012     # fast mode: simulate this long per animation frame ...
 FAST_DRAW_EVERY = 15            # ... and draw one frame in this many
 NOTICE_SECONDS = 4.0
@@ -61,6 +63,8 @@ class Page:
         self.fps_frames, self.fps_start = 0, time.perf_counter()
         self.frame_ms = 0.0
         self.last_timestamp = None
+        self.last_draw = -1e9       # ms, timestamp of the last drawn frame
+        self.draw_interval_ms = 0.0
         self.drag = None            # (body, [(time, x, y), ...]) while dragging in sandbox mode
         self.notice_until = 0.0
         self.shown = {}             # what the scoreboard shows, to touch the DOM only on change
@@ -72,6 +76,9 @@ class Page:
     async def acquire_gpu(self) -> None:
         self.device = await gpu.request_device(label="page")
         self.device.on_lost(self.on_device_lost)
+        described = " ".join(str(value) for value in self.device.adapter_info.values()).lower()
+        software = any(word in described for word in SOFTWARE_ADAPTER_WORDS)
+        self.draw_interval_ms = 1000.0 / SOFTWARE_DRAW_FPS - 2.0 if software else 0.0
         self.renderer = await ArenaRenderer.create(self.device, self.canvas)
 
     def on_device_lost(self, reason: str) -> None:
@@ -106,9 +113,11 @@ class Page:
             draw = self.frame_count % FAST_DRAW_EVERY == 0
         else:
             self.match.advance(wall)
-            draw = True
+            draw = timestamp - self.last_draw >= self.draw_interval_ms
         if draw and self.renderer is not None and not self.device.lost:
             self.renderer.draw(self.match.view())
+            self.last_draw = timestamp
+            self.fps_frames += 1
         self.frame_ms = 0.9 * self.frame_ms + 0.1 * (time.perf_counter() - started) * 1000.0
         self.frame_count += 1
         self.update_readouts()
@@ -140,7 +149,6 @@ class Page:
             element("play").textContent = "Pause" if match.playing else "Play"
             element("step").disabled = match.playing
             self.shown = shown
-        self.fps_frames += 1
         now = time.perf_counter()
         fps = None
         if now - self.fps_start >= 1.0:
@@ -222,6 +230,10 @@ class Page:
     def on_telemetry(self, report: dict) -> None:
         if "error" in report:
             set_status(error=report["error"], training=False)
+            return
+        if "stage" in report:
+            element("t-stage").textContent = report["stage"]
+            set_status(stage=report["stage"])
             return
         steps = report.get("train_steps", 0)
         losses = {name: report.get(f"losses/{name}") for name in LOSS_NAMES}

@@ -120,6 +120,8 @@ class LiveTraining:
         message = data.to_py() if hasattr(data, "to_py") else dict(data)
         if message.get("type") == "notice":
             self.on_notice(message["text"])
+        elif message.get("type") == "stage":
+            self.on_telemetry({"stage": message["text"]})
         elif message.get("type") == "telemetry":
             self.on_telemetry(message)
 

@@ -4,7 +4,8 @@ board after every update, telemetry to the page (rl/live_training.py does the wo
 Messages from the page: {"type": "pause"}, {"type": "resume"},
 {"type": "hyper", "values": {PPOConfig field: value}} (applied before the
 next update; a bad value is refused with a message, nothing half-applied).
-Messages to the page: {"type": "telemetry", ...metrics} at most every
+Messages to the page: {"type": "stage", "text"} while starting (progress on
+slow steps), {"type": "telemetry", ...metrics} at most every
 `telemetry_seconds`, {"type": "notice", "text"}.
 """
 
@@ -40,10 +41,12 @@ async def main(shared, args, post):
     board = WeightsBoard(BrowserSharedBuffer(shared.board), num_params(model), shape_hash(model))
     board.check()
     ring = RolloutRing(BrowserSharedBuffer(shared.ring), setup.segment_layout(), setup.ring_slots)
+    post({"type": "stage", "text": "trainer: compiling the WGSL training kernels"})
     backend = await create_backend("gpu", model)
     await backend.load_params(init_params(model, setup.seed))
     trainer = Trainer(backend, setup.ppo_config(), board, ring, setup.live_config())
     post({"type": "telemetry", "policy_version": await trainer.publish(), "updates": 0, "train_steps": 0})
+    post({"type": "stage", "text": "trainer: waiting for rollouts"})
     last_report = 0.0
     while True:
         if control["hyper"] is not None:
@@ -53,6 +56,8 @@ async def main(shared, args, post):
             await asyncio.sleep(0.1)
             continue
         report = await trainer.update()
+        if trainer.updates == 1:
+            post({"type": "stage", "text": "training"})
         now = time.perf_counter()
         if now - last_report >= setup.live_config().telemetry_seconds:
             post({"type": "telemetry", **report})
