@@ -14,6 +14,7 @@ from pyodide.ffi import create_proxy, to_js
 import gpu
 from app.arena_renderer import ArenaRenderer
 from app.charts import make_charts
+from app.hyperparameters import PPO_FIELDS, WORKER_FIELDS, apply_panel
 from app.show_match import SPEEDS, ShowMatch, parse_seed
 from app.status import hide_loading, set_status, show_problem
 from app.training import LiveTraining, NetworkPlayer
@@ -70,6 +71,7 @@ class Page:
         self.shown = {}             # what the scoreboard shows, to touch the DOM only on change
         self.proxies = []
         self.training = None        # LiveTraining once Train was pressed
+        self.setup = None           # LiveSetup: URL query, then the hyperparameter panel
         self.charts = []
 
     # --- GPU -------------------------------------------------------------------------
@@ -190,16 +192,21 @@ class Page:
         self.match.reset(seed)
         set_status(seed=seed)
 
+    def current_setup(self) -> LiveSetup:
+        if self.setup is None:
+            self.setup = self.setup_from_query()
+        return self.setup
+
     def toggle_training(self, *_) -> None:
         if self.training is None:
             try:
-                setup = self.setup_from_query()
+                setup = self.current_setup()
             except (TypeError, ValueError) as err:
                 self.notify(f"Training not started: {err}.")
                 return
+            element("charts").innerHTML = ""
             self.training = LiveTraining(setup, self.on_telemetry, self.notify)
             self.charts = make_charts("charts", CHARTS)
-            js.window.addEventListener("pagehide", create_proxy(lambda *_: self.training.shutdown()))
         if self.training.running:
             self.training.stop()
             element("train").textContent = "Train"
@@ -209,6 +216,39 @@ class Page:
             self.training.start()
             element("train").textContent = "Stop"
         set_status(training=self.training.running)
+
+    def apply_hyperparameters(self, event) -> None:
+        """The panel's Apply: validate everything, then apply all of it or nothing."""
+        event.preventDefault()
+        form = element("hyper-form").elements
+        values = {name: form.namedItem(name).value for name in (*PPO_FIELDS, *WORKER_FIELDS)}
+        try:
+            self.setup, ppo = apply_panel(self.current_setup(), values)
+        except (TypeError, ValueError) as err:
+            self.notify(f"Hyperparameters refused: {err}.")
+            return
+        if self.training is not None:
+            self.training.set_hyperparameters(ppo)
+            self.notify("PPO settings apply from the next update; worker settings at the next New agent.")
+        else:
+            self.notify("Settings saved; they apply when you press Train.")
+
+    def new_agent(self, *_) -> None:
+        """Throw the current agent away (after a confirmation) and start from fresh weights."""
+        if self.training is None:
+            self.notify("There is no agent yet: press Train to start one.")
+            return
+        if not js.window.confirm("Start a new agent? The current weights and charts are discarded."):
+            return
+        self.training.shutdown()
+        self.training = None
+        element("charts").innerHTML = ""
+        element("train").textContent = "Train"
+        for side in ("blue", "red"):
+            if element(f"{side}-policy").value == "learner":
+                self.change_policy(side)()
+        set_status(training=False, policy_version=None, train_steps=None, sps=None, updates=None, losses=None)
+        self.notify("New agent: press Train to start learning from fresh weights.")
 
     def setup_from_query(self) -> LiveSetup:
         """LiveSetup defaults, overridden by the page URL's query (?workers=1&envs=8&...)."""
@@ -345,12 +385,15 @@ class Page:
                 ("red-policy", "change", self.change_policy("red"))):
             self.listen(element(element_id), event, handler)
             element(element_id).disabled = False
+        self.listen(element("hyper-form"), "submit", self.apply_hyperparameters)
+        self.listen(element("new-agent"), "click", self.new_agent)
         element("seed").disabled = False
         element("step").disabled = True
         element("hint").textContent = HINTS[self.match.mode]
         for event in ("keydown", "keyup"):
             self.listen(js.window, event, self.on_key)
         self.listen(js.window, "blur", lambda *_: self.match.human_keys.clear())
+        self.listen(js.window, "pagehide", lambda *_: self.training is not None and self.training.shutdown())
         for event in ("pointerdown", "pointermove", "pointerup", "pointercancel"):
             self.listen(self.canvas, event, self.on_pointer)
         self.on_frame = create_proxy(self.frame)

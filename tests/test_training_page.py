@@ -61,6 +61,34 @@ def test_stop_freezes_the_version_and_train_resumes_from_it(session):
     session.page.click("#train")
 
 
+def test_hyperparameter_panel_refuses_bad_values_and_applies_good_ones(session):
+    session.page.click("#hyper-panel summary")
+    session.page.fill("input[name=learning_rate]", "fast")
+    session.page.click("#apply-hyper")
+    assert "learning_rate must be a number" in session.page.inner_text("#notice")
+    session.page.fill("input[name=learning_rate]", "0.001")
+    session.page.fill("input[name=num_minibatches]", "3")      # does not divide the batch of 64
+    session.page.click("#apply-hyper")
+    assert "num_minibatches" in session.page.inner_text("#notice")
+    session.page.fill("input[name=num_minibatches]", "4")
+    session.page.click("#apply-hyper")
+    assert "next update" in session.page.inner_text("#notice")
+
+
+def test_new_agent_asks_first_and_starts_from_fresh_weights(session):
+    version = session.status()["policy_version"]
+    session.page.once("dialog", lambda dialog: dialog.dismiss())
+    session.page.click("#new-agent")
+    assert session.status()["policy_version"] == version         # refused: nothing changed
+    session.page.once("dialog", lambda dialog: dialog.accept())
+    session.page.click("#new-agent")
+    assert session.status()["policy_version"] is None and session.status()["training"] is False
+    session.page.click("#train")
+    status = wait_for_version(session, 2)
+    assert status["train_steps"] <= 2 * 4 * 16 * 2                 # counting from zero again
+    session.page.click("#train")
+
+
 def test_no_console_errors_while_training(session):
     assert session.errors == []
 
