@@ -1,0 +1,83 @@
+"""Live training in headless Chromium against headless `rl.train`, in one run.
+
+    python bench/bench_live.py [--seconds 60] [--query "workers=1&envs=16&steps=32&hidden=64,64"]
+
+Drives the page for `--seconds` of training and prints env steps per second
+(SPS), updates per second, ring occupancy and the show match's frame rate
+while training; then runs `python -m rl.train` (numpy backend, one process)
+for a similar number of steps on the same machine and prints its SPS and the
+browser/native ratio. Figures only, nothing is asserted. Here WebGPU is
+SwiftShader (CPU), so the browser figures say little about a real GPU.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from harness import CHROMIUM, CHROMIUM_FLAGS, PageSession, start_server  # noqa: E402
+
+
+def browser_run(seconds: float, query: str) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    server, url = start_server()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+            session = PageSession(browser, url)
+            status = session.open(f"/?{query}")
+            if status["error"]:
+                sys.exit(f"the page did not start: {status['error']}")
+            session.page.click("#train")
+            session.page.wait_for_function("(window.dshq.status().updates || 0) >= 1", timeout=300_000)
+            first = session.status()
+            start = time.perf_counter()
+            fps, occupancy = [], []
+            while time.perf_counter() - start < seconds:
+                session.page.wait_for_timeout(2000)
+                status = session.status()
+                fps.append(status["fps"] or 0.0)
+                occupancy.append(session.page.inner_text("#t-ring"))
+            elapsed = time.perf_counter() - start
+            last = session.status()
+            browser.close()
+    finally:
+        server.terminate()
+    return {"sps": (last["train_steps"] - first["train_steps"]) / elapsed,
+            "updates_per_s": (last["updates"] - first["updates"]) / elapsed,
+            "fps": sum(fps) / len(fps), "ring": occupancy[-1], "steps": last["train_steps"] - first["train_steps"]}
+
+
+def native_run(steps: int) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        result = subprocess.run([sys.executable, "-m", "rl.train", "--steps", str(steps), "--seed", "1",
+                                 "--out", f"{folder}/bench.dshq", "--eval-every", "0", "--eval-episodes", "2"],
+                                cwd=ROOT, capture_output=True, text=True, check=True)
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return lines[-1]["charts/SPS"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="seconds of browser training measured")
+    parser.add_argument("--query", default="workers=1&envs=16&steps=32&hidden=64,64",
+                        help="page URL parameters (LiveSetup)")
+    args = parser.parse_args()
+    live = browser_run(args.seconds, args.query)
+    native_sps = native_run(max(20_000, live["steps"]))
+    print(f"browser ({args.query}), {args.seconds:.0f} s of training:")
+    print(f"  env steps/s {live['sps']:10.1f}   updates/s {live['updates_per_s']:.3f}   "
+          f"show-match fps {live['fps']:.1f}   ring {live['ring']}")
+    print(f"rl.train (numpy, 1 process): env steps/s {native_sps:10.1f}")
+    print(f"ratio browser / native: {live['sps'] / native_sps:.3f}")
+
+
+if __name__ == "__main__":
+    main()
