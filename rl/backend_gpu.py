@@ -1,0 +1,158 @@
+"""The learner backend on WebGPU: PPO's forward, loss, backward and Adam as WGSL kernels.
+
+Implements the backend interface of rl/ppo.py with the same semantics as
+rl/backend_numpy.py, in both hosts (wgpu-py in CPython, navigator.gpu in the
+browser). Standard library only.
+
+Everything lives in persistent GPU buffers: parameters, gradients, Adam's m
+and v, the uploaded rollout and the minibatch scratch. One minibatch update is
+one submit of about 15 dispatches,
+
+    gather -> [normalize advantages] -> forward (per layer) -> policy head -> PPO loss
+    -> loss-term sums -> backward (per layer) -> grad norm + finite flag -> Adam
+
+and one readback of the 9-float stats buffer; the gradient never leaves the
+GPU. The NaN/inf guard is decided on the GPU too: grad_norm.wgsl sets
+finite = 0 when the gradient norm or any loss sum is non-finite, and adam.wgsl
+then leaves params, m and v untouched; the stats readback tells the host not
+to count the step (Adam's t), as the numpy backend does.
+"""
+
+from array import array
+
+import gpu
+
+from rl import gpu_kernels as k
+from rl.gpu_network import GPUNetwork
+from rl.model import ModelConfig, num_params
+
+
+class RolloutBuffers:
+    """One rollout of N = T * E rows on the GPU, and the minibatch scratch (up to N rows) that trains on it."""
+
+    def __init__(self, device, kernels, model_config: ModelConfig, params, grads, stats, num_steps: int,
+                 num_envs: int):
+        self.num_steps, self.num_envs = num_steps, num_envs
+        n, obs_size, num_actions = num_steps * num_envs, model_config.obs_size, model_config.num_actions
+        self.rows = n
+        self.obs = k.storage_buffer(device, n * obs_size, "rollout obs")
+        self.table = k.storage_buffer(device, len(k.ROLLOUT_COLUMNS) * n, "rollout table")
+        self.index = k.storage_buffer(device, n, "minibatch index")
+        self.minibatch = k.storage_buffer(device, len(k.MINIBATCH_COLUMNS) * n, "minibatch")
+        self.head = k.storage_buffer(device, (num_actions + 2) * n, "policy head")
+        self.terms = k.storage_buffer(device, len(k.LOSS_TERMS) * n, "loss terms")
+        self.variances = k.storage_buffer(device, 2, "explained variance")
+        self.network = GPUNetwork(device, kernels, model_config, params, grads, n)
+        net = self.network
+        self.gather = k.gather_minibatch(device, kernels, obs_size, n, self.index, self.obs, self.table, net.x,
+                                         self.minibatch)
+        self.normalize = k.normalize_advantages(device, kernels, self.minibatch)
+        self.policy_head = k.policy_head(device, kernels, num_actions, net.out, self.minibatch, self.head)
+        self.loss = k.ppo_loss(device, kernels, num_actions, net.out, self.head, self.minibatch, net.dout, self.terms)
+        self.loss_sums = k.reduce_sum(device, kernels, len(k.LOSS_TERMS), self.terms, stats)
+        self.gae = k.gae(device, kernels, num_steps, num_envs, self.table)
+        self.explained_variance = k.explained_variance(device, kernels, n, self.table, self.variances)
+
+    def destroy(self) -> None:
+        for buffer in (self.obs, self.table, self.index, self.minibatch, self.head, self.terms, self.variances):
+            buffer.destroy()
+        for dispatch in (self.gather, self.normalize, self.policy_head, self.loss, self.loss_sums, self.gae,
+                         self.explained_variance):
+            dispatch.destroy()
+        self.network.destroy()
+
+
+class GPUBackend:
+    def __init__(self, device, kernels: dict, model_config: ModelConfig):
+        self.device, self.kernels, self.model_config = device, kernels, model_config
+        self.num_params = num_params(model_config)
+        P = self.num_params
+        self.params = k.storage_buffer(device, P, "params")
+        self.grads = k.storage_buffer(device, P, "grads")
+        self.adam_m = k.storage_buffer(device, P, "adam m")
+        self.adam_v = k.storage_buffer(device, P, "adam v")
+        self.stats = k.storage_buffer(device, len(k.STATS), "minibatch stats")
+        self.grad_norm = k.grad_norm(device, kernels, P, self.grads, self.stats)
+        self.adam = k.adam(device, kernels, P, self.grads, self.stats, self.params, self.adam_m, self.adam_v)
+        self.adam_step = 0  # Adam's t: minibatch updates applied since load_params
+        self.acting = None  # GPUNetwork (forward only) for act(), grown to the largest n seen
+        self.rollout = None  # RolloutBuffers for the current rollout size
+
+    async def load_params(self, params: array) -> None:
+        """Replace the parameters and reset Adam (m = v = 0, t = 0)."""
+        if len(params) != self.num_params:
+            raise ValueError(f"expected {self.num_params} parameters, got {len(params)}")
+        zeros = bytes(4 * self.num_params)
+        self.device.queue.write_buffer(self.params, 0, array("f", params))
+        self.device.queue.write_buffer(self.adam_m, 0, zeros)
+        self.device.queue.write_buffer(self.adam_v, 0, zeros)
+        self.adam_step = 0
+
+    async def get_params(self) -> array:
+        return await k.read_floats(self.device, self.params, self.num_params)
+
+    async def act(self, obs: array, n: int) -> tuple[array, array]:
+        """Forward n rows; read back out [n, A+1] once and split it into logits [n*A] and values [n]."""
+        config = self.model_config
+        if self.acting is None or self.acting.capacity < n:
+            if self.acting is not None:
+                self.acting.destroy()
+            self.acting = GPUNetwork(self.device, self.kernels, config, self.params, None, n, with_backward=False)
+        self.device.queue.write_buffer(self.acting.x, 0, memoryview(obs)[: n * config.obs_size])
+        k.submit(self.device, self.acting.forward_steps(n))
+        width = config.num_actions + 1
+        out = await k.read_floats(self.device, self.acting.out, n * width)
+        values = out[config.num_actions :: width]
+        del out[config.num_actions :: width]
+        return out, values
+
+    async def set_rollout(self, rollout) -> None:
+        """Upload obs and the rollout table's input columns (advantages/returns come from compute_advantages)."""
+        shape = (rollout.num_steps, rollout.num_envs)
+        if self.rollout is None or (self.rollout.num_steps, self.rollout.num_envs) != shape:
+            if self.rollout is not None:
+                self.rollout.destroy()
+            self.rollout = RolloutBuffers(self.device, self.kernels, self.model_config, self.params, self.grads,
+                                          self.stats, *shape)
+        n, queue = self.rollout.rows, self.device.queue
+        queue.write_buffer(self.rollout.obs, 0, rollout.obs)
+        for name in ("actions", "logprobs", "values", "rewards", "next_values", "dones", "valid"):
+            column = array("f", rollout.actions) if name == "actions" else getattr(rollout, name)  # exact below 2^24
+            queue.write_buffer(self.rollout.table, 4 * n * k.ROLLOUT_COLUMNS.index(name), column)
+
+    async def compute_advantages(self, gamma: float, gae_lambda: float) -> None:
+        """GAE and returns into the rollout table, on the GPU (no readback)."""
+        k.submit(self.device, [(self.rollout.gae, (gamma, gae_lambda))])
+
+    async def train_minibatch(self, indices: array, lr: float, config) -> dict:
+        """One PPO gradient step on rollout rows `indices`; one stats readback."""
+        rows, r = len(indices), self.rollout
+        self.device.queue.write_buffer(r.index, 0, array("i", indices))
+        steps = [(r.gather, (rows,))]
+        if config.norm_adv:
+            steps.append((r.normalize, (rows,)))
+        steps += r.network.forward_steps(rows)
+        steps += [(r.policy_head, (rows,)),
+                  (r.loss, (rows, config.clip_coef, config.clip_vloss, config.ent_coef, config.vf_coef)),
+                  (r.loss_sums, (rows,))]
+        steps += r.network.backward_steps(rows)
+        steps += [(self.grad_norm, (config.max_grad_norm,)), (self.adam, (lr, self.adam_step + 1))]
+        k.submit(self.device, steps)
+        stats = dict(zip(k.STATS, await k.read_floats(self.device, self.stats, len(k.STATS))))
+        out = {name: stats[name] / rows for name in k.LOSS_TERMS}
+        out["grad_norm"] = stats["grad_norm"]
+        out["finite"] = stats["finite"] == 1.0
+        self.adam_step += int(out["finite"])
+        return out
+
+    async def explained_variance(self) -> float:
+        """1 - Var(R - v) / Var(R) over the valid rollout rows (NaN if Var(R) = 0)."""
+        k.submit(self.device, [(self.rollout.explained_variance, ())])
+        var_returns, var_residual = await k.read_floats(self.device, self.rollout.variances, 2)
+        return float("nan") if var_returns == 0 else 1.0 - var_residual / var_returns
+
+
+async def create_backend(model_config: ModelConfig, device=None) -> GPUBackend:
+    """A GPUBackend on `device` (default: a fresh device from gpu.request_device())."""
+    device = device or await gpu.request_device(label="dshq-learner")
+    return GPUBackend(device, await k.build_kernels(device), model_config)

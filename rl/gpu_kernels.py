@@ -1,0 +1,244 @@
+"""The learner's WGSL kernels seen from Python: built once, bound once, recorded every step.
+
+Every learner kernel in shaders/ follows one binding convention: @binding(0)
+is a small uniform block (sizes, offsets, hyperparameters) and @binding(1..)
+are the storage buffers in the order its header comment lists them. A
+`Dispatch` is one kernel bound to its buffers; `record(compute_pass, *args)`
+repacks the uniform only when `args` changed (one `write_buffer`) and
+dispatches. The functions below, one per kernel, know that kernel's uniform
+layout and grid size. The GPU backend and the kernel tests both call them, so
+a kernel test exercises exactly what the backend runs.
+
+Buffer layouts shared by several kernels (all float32):
+
+    rollout   [9, N] column-major, N = num_steps * num_envs, row t * E + e:
+              ROLLOUT_COLUMNS = action (as a float), logprob, value, advantage,
+              return, reward, next_value, done, valid
+    minibatch [5, B] column-major: the first five rollout columns of its rows
+    stats     [9]: STATS = the six loss-term sums, grad_norm, clip_scale, finite (0/1)
+
+Standard library only (struct, array): this runs in the browser too.
+"""
+
+import math
+import struct
+from array import array
+from typing import NamedTuple
+
+import gpu
+from gpu import BufferUsage
+
+from rl.model import ModelConfig, linear_layers, param_layout
+
+KERNEL_NAMES = ("gather_minibatch", "normalize_advantages", "linear_forward", "policy_head", "ppo_loss",
+                "reduce_sum", "linear_backward_weights", "linear_backward_input", "grad_norm", "adam", "gae",
+                "explained_variance")
+ROLLOUT_COLUMNS = ("actions", "logprobs", "values", "advantages", "returns", "rewards", "next_values", "dones",
+                   "valid")
+MINIBATCH_COLUMNS = ROLLOUT_COLUMNS[:5]
+LOSS_TERMS = ("policy_loss", "value_loss", "entropy", "approx_kl", "old_approx_kl", "clipfrac")
+STATS = LOSS_TERMS + ("grad_norm", "clip_scale", "finite")
+ACTIVATION_CODES = {"identity": 0, "tanh": 1, "relu": 2}
+TILE = 32  # the matmul kernels' output tile: 32 x 32 per workgroup of 8 x 8 threads
+ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-5
+UNIFORM_BYTES = 32  # every kernel's uniform block fits in 32 bytes
+STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST
+
+
+def groups(count: int, size: int) -> int:
+    """Workgroups of `size` threads needed to cover `count` items (at least 1)."""
+    return max(1, -(-count // size))
+
+
+def storage_buffer(device, num_floats: int, label: str):
+    """A zero-filled storage buffer of `num_floats` 4-byte elements (copyable both ways)."""
+    return device.create_buffer(size=4 * max(num_floats, 4), usage=STORAGE, label=label)
+
+
+async def read_floats(device, buffer, count: int, offset: int = 0) -> array:
+    """Floats [offset, offset + count) of a storage buffer, as array('f')."""
+    out = array("f")
+    out.frombytes(await device.read_buffer(buffer, 4 * offset, 4 * count))
+    return out
+
+
+async def build_kernels(device) -> dict:
+    """Compile every learner kernel once: {name: compute pipeline}. Raises gpu.GPUError naming the kernel."""
+    pipelines = {}
+    for name in KERNEL_NAMES:
+        async with device.error_scope(f"building the {name} kernel"):
+            module = device.create_shader_module(code=gpu.shader_source(name), label=name)
+            pipelines[name] = device.create_compute_pipeline(
+                layout="auto", compute={"module": module, "entry_point": "main"}, label=name)
+    return pipelines
+
+
+class Dispatch:
+    """One kernel bound to its storage buffers, with its own uniform block.
+
+    `plan(*args) -> (uniform bytes, workgroups tuple)` turns the per-call
+    arguments (row count, hyperparameters) into the uniform and the grid.
+    """
+
+    def __init__(self, device, pipeline, buffers: list, plan, label: str):
+        self.device, self.pipeline, self.plan = device, pipeline, plan
+        self.uniform = device.create_buffer(size=UNIFORM_BYTES, usage=BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+                                            label=f"{label} uniform")
+        entries = [{"binding": 0, "resource": {"buffer": self.uniform}}]
+        entries += [{"binding": i + 1, "resource": {"buffer": b}} for i, b in enumerate(buffers)]
+        self.bind_group = device.create_bind_group(layout=pipeline.get_bind_group_layout(0), entries=entries,
+                                                   label=label)
+        self.args, self.workgroups = None, None
+
+    def record(self, compute_pass, *args) -> None:
+        if args != self.args:
+            uniform, self.workgroups = self.plan(*args)
+            self.device.queue.write_buffer(self.uniform, 0, uniform.ljust(UNIFORM_BYTES, b"\0"))
+            self.args = args
+        compute_pass.set_pipeline(self.pipeline)
+        compute_pass.set_bind_group(0, self.bind_group)
+        compute_pass.dispatch_workgroups(*self.workgroups)
+
+    def destroy(self) -> None:
+        self.uniform.destroy()
+
+
+def submit(device, steps) -> None:
+    """Record [(dispatch, args), ...] in order into one compute pass and submit it.
+
+    WebGPU orders dispatches within a pass and makes each one's storage writes
+    visible to the next, so a whole minibatch update is one submit.
+    """
+    encoder = device.create_command_encoder()
+    compute_pass = encoder.begin_compute_pass()
+    for dispatch, args in steps:
+        dispatch.record(compute_pass, *args)
+    compute_pass.end()
+    device.queue.submit([encoder.finish()])
+
+
+# ---------------------------------------------------------------- the MLP's layers
+
+
+class Linear(NamedTuple):
+    """One linear layer of rl/model.py as the matmul kernels see it (offsets in floats)."""
+
+    n_in: int
+    n_out: int
+    weight_offset: int
+    bias_offset: int
+    activation: int  # ACTIVATION_CODES of the activation after this layer
+
+    def uniform(self, rows: int) -> bytes:
+        return struct.pack("<6I", rows, self.n_in, self.n_out, self.weight_offset, self.bias_offset, self.activation)
+
+
+def network_layers(config: ModelConfig) -> list[Linear]:
+    """The chain of linear layers: trunk layers with the model's activation, the head with none."""
+    offsets = {spec.name: spec.offset for spec in param_layout(config)}
+    return [Linear(n_in, n_out, offsets[f"{name}.weight"], offsets[f"{name}.bias"],
+                   ACTIVATION_CODES["identity" if name == "head" else config.activation])
+            for name, n_in, n_out in linear_layers(config)]
+
+
+def linear_forward(device, kernels, layer: Linear, x, params, y) -> Dispatch:
+    """Y = act(X W^T + b).    record(pass, rows)"""
+    return Dispatch(device, kernels["linear_forward"], [x, params, y],
+                    lambda rows: (layer.uniform(rows), (groups(layer.n_out, TILE), groups(rows, TILE))),
+                    "linear_forward")
+
+
+def linear_backward_weights(device, kernels, layer: Linear, dy, x, grads) -> Dispatch:
+    """dW = dY^T X and db = sum_r dY[r] into grads.    record(pass, rows)"""
+    return Dispatch(device, kernels["linear_backward_weights"], [dy, x, grads],
+                    lambda rows: (layer.uniform(rows), (groups(layer.n_in + 1, TILE), groups(layer.n_out, TILE))),
+                    "linear_backward_weights")
+
+
+def linear_backward_input(device, kernels, layer: Linear, dy, params, h, dz) -> Dispatch:
+    """dZ = (dY W) * act'(H), the previous layer's pre-activation gradient.    record(pass, rows)
+
+    `layer.activation` must be the activation whose output H is (the previous layer's).
+    """
+    return Dispatch(device, kernels["linear_backward_input"], [dy, params, h, dz],
+                    lambda rows: (layer.uniform(rows), (groups(layer.n_in, TILE), groups(rows, TILE))),
+                    "linear_backward_input")
+
+
+# ---------------------------------------------------------------- per-row and reduction kernels
+
+
+def gather_minibatch(device, kernels, obs_size: int, rollout_rows: int, index, obs, rollout, x, minibatch) -> Dispatch:
+    """x = obs[index], minibatch = first five rollout columns at index.    record(pass, rows)"""
+    return Dispatch(device, kernels["gather_minibatch"], [index, obs, rollout, x, minibatch],
+                    lambda rows: (struct.pack("<3I", rows, rollout_rows, obs_size), (groups(rows, 64),)),
+                    "gather_minibatch")
+
+
+def normalize_advantages(device, kernels, minibatch) -> Dispatch:
+    """Minibatch advantages <- (A - mean) / (std + 1e-8), in place.    record(pass, rows)"""
+    return Dispatch(device, kernels["normalize_advantages"], [minibatch],
+                    lambda rows: (struct.pack("<I", rows), (1,)), "normalize_advantages")
+
+
+def policy_head(device, kernels, num_actions: int, out, minibatch, head) -> Dispatch:
+    """head = [log_softmax(logits) | entropy | logprob(action)].    record(pass, rows)"""
+    return Dispatch(device, kernels["policy_head"], [out, minibatch, head],
+                    lambda rows: (struct.pack("<2I", rows, num_actions), (groups(rows, 64),)), "policy_head")
+
+
+def ppo_loss(device, kernels, num_actions: int, out, head, minibatch, dout, terms) -> Dispatch:
+    """Per-row PPO loss terms and d loss / d out.
+
+    record(pass, rows, clip_coef, clip_vloss, ent_coef, vf_coef)
+    """
+    def plan(rows, clip_coef, clip_vloss, ent_coef, vf_coef):
+        uniform = struct.pack("<3I3f", rows, num_actions, int(clip_vloss), clip_coef, ent_coef, vf_coef)
+        return uniform, (groups(rows, 64),)
+
+    return Dispatch(device, kernels["ppo_loss"], [out, head, minibatch, dout, terms], plan, "ppo_loss")
+
+
+def reduce_sum(device, kernels, columns: int, values, sums) -> Dispatch:
+    """sums[c] = sum_r values[c, r] for c < columns.    record(pass, rows)"""
+    return Dispatch(device, kernels["reduce_sum"], [values, sums],
+                    lambda rows: (struct.pack("<2I", rows, columns), (1,)), "reduce_sum")
+
+
+def grad_norm(device, kernels, num_params: int, grads, stats) -> Dispatch:
+    """stats[grad_norm, clip_scale, finite] from the gradient and the loss sums.
+
+    record(pass, max_grad_norm)
+    """
+    return Dispatch(device, kernels["grad_norm"], [grads, stats],
+                    lambda max_grad_norm: (struct.pack("<2If", num_params, len(LOSS_TERMS), max_grad_norm), (1,)),
+                    "grad_norm")
+
+
+def adam(device, kernels, num_params: int, grads, stats, params, adam_m, adam_v) -> Dispatch:
+    """One Adam step on clip_scale * grads, skipped when stats says non-finite.    record(pass, lr, step)
+
+    `step` is Adam's t for this update (1 for the first); the bias corrections
+    lr / (1 - b1^t) and sqrt(1 - b2^t) are computed here in float64, like torch.
+    """
+    def plan(lr, step):
+        step_size = lr / (1.0 - ADAM_BETA1**step)
+        bias2_sqrt = math.sqrt(1.0 - ADAM_BETA2**step)
+        uniform = struct.pack("<I5f", num_params, step_size, bias2_sqrt, ADAM_BETA1, ADAM_BETA2, ADAM_EPS)
+        return uniform, (groups(num_params, 256),)
+
+    return Dispatch(device, kernels["adam"], [grads, stats, params, adam_m, adam_v], plan, "adam")
+
+
+def gae(device, kernels, num_steps: int, num_envs: int, rollout) -> Dispatch:
+    """Advantages and returns columns of the rollout.    record(pass, gamma, gae_lambda)"""
+    return Dispatch(device, kernels["gae"], [rollout],
+                    lambda gamma, gae_lambda: (struct.pack("<2I2f", num_steps, num_envs, gamma, gae_lambda),
+                                               (groups(num_envs, 64),)),
+                    "gae")
+
+
+def explained_variance(device, kernels, rollout_rows: int, rollout, out) -> Dispatch:
+    """out = [Var(R), Var(R - v)] over the valid rollout rows.    record(pass)"""
+    return Dispatch(device, kernels["explained_variance"], [rollout, out],
+                    lambda: (struct.pack("<I", rollout_rows), (1,)), "explained_variance")

@@ -1,0 +1,140 @@
+"""Backward and optimiser kernels vs their numpy twins: linear backward (dW, db, dX with the
+activation's backward), global grad norm + clip + finite flag, Adam and its NaN/inf skip.
+
+Twins run in float64 on the same float32 inputs. Sums of K products: rtol 1e-5,
+atol 1e-6 * K. Adam: rtol 1e-5 on m, v and the parameter step (plus one rounding of the f32 parameter).
+"""
+
+import asyncio
+
+import numpy as np
+import pytest
+
+import gpu
+from rl import gpu_kernels as k
+from rl import reference as ref
+
+pytestmark = pytest.mark.gpu
+STAT = {name: i for i, name in enumerate(k.STATS)}
+
+
+@pytest.fixture(scope="module")
+def device_kernels():
+    device = asyncio.run(gpu.request_device(label="kernel tests"))
+    return device, asyncio.run(k.build_kernels(device))
+
+
+def upload(device, values):
+    data = np.ascontiguousarray(values, np.float32).reshape(-1)
+    buffer = k.storage_buffer(device, data.size, "test input")
+    device.queue.write_buffer(buffer, 0, data.tobytes())
+    return buffer
+
+
+def read(device, buffer, count):
+    return np.array(asyncio.run(k.read_floats(device, buffer, count)), np.float32)
+
+
+def test_linear_backward_weights_matches_twin(device_kernels):
+    device, kernels = device_kernels
+    rng = np.random.default_rng(10)
+    rows, n_in, n_out = 75, 45, 36  # 3 slabs of rows; the bias column falls inside the second tile
+    dy = rng.normal(size=(rows, n_out)).astype(np.float32)
+    x = rng.normal(size=(rows, n_in)).astype(np.float32)
+    sentinel = -7.0
+    grads = np.full(3 + n_out * n_in + n_out + 2, sentinel, np.float32)
+    layer = k.Linear(n_in, n_out, 3, 3 + n_out * n_in, k.ACTIVATION_CODES["tanh"])
+    grads_buffer = upload(device, grads)
+    dispatch = k.linear_backward_weights(device, kernels, layer, upload(device, dy), upload(device, x), grads_buffer)
+    k.submit(device, [(dispatch, (rows,))])
+    got = read(device, grads_buffer, grads.size)
+    _, dW, db = ref.linear_backward(dy.astype(np.float64), x.astype(np.float64), np.zeros((n_out, n_in)))
+    np.testing.assert_allclose(got[3 : 3 + dW.size].reshape(n_out, n_in), dW, rtol=1e-5, atol=1e-6 * rows)
+    np.testing.assert_allclose(got[3 + dW.size : 3 + dW.size + n_out], db, rtol=1e-5, atol=1e-6 * rows)
+    assert got[:3].tolist() == [sentinel] * 3 and got[-2:].tolist() == [sentinel] * 2  # nothing else written
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_linear_backward_input_matches_twins(device_kernels, activation):
+    device, kernels = device_kernels
+    rng = np.random.default_rng(11)
+    rows, n_in, n_out = 35, 37, 70
+    dy = rng.normal(size=(rows, n_out)).astype(np.float32)
+    W = rng.normal(size=(n_out, n_in)).astype(np.float32)
+    h = ref.activation_forward(rng.normal(size=(rows, n_in)), activation).astype(np.float32)
+    layer = k.Linear(n_in, n_out, 2, 0, k.ACTIVATION_CODES[activation])
+    dz = k.storage_buffer(device, rows * n_in, "dz")
+    params = np.concatenate([np.zeros(2, np.float32), W.ravel()])
+    dispatch = k.linear_backward_input(device, kernels, layer, upload(device, dy), upload(device, params),
+                                       upload(device, h), dz)
+    k.submit(device, [(dispatch, (rows,))])
+    dx, _, _ = ref.linear_backward(dy.astype(np.float64), np.zeros((rows, n_in)), W.astype(np.float64))
+    expected = ref.activation_backward(dx, h.astype(np.float64), activation)
+    np.testing.assert_allclose(read(device, dz, rows * n_in).reshape(rows, n_in), expected,
+                               rtol=1e-5, atol=1e-6 * n_out)
+
+
+def run_grad_norm(device, kernels, grads, loss_sums, max_grad_norm):
+    stats = np.zeros(len(k.STATS), np.float32)
+    stats[:6] = loss_sums
+    stats_buffer = upload(device, stats)
+    k.submit(device, [(k.grad_norm(device, kernels, grads.size, upload(device, grads), stats_buffer),
+                       (max_grad_norm,))])
+    return dict(zip(k.STATS, read(device, stats_buffer, len(k.STATS))))
+
+
+def test_grad_norm_and_clip_match_twin(device_kernels):
+    device, kernels = device_kernels
+    grads = np.random.default_rng(12).normal(size=5000).astype(np.float32)
+    stats = run_grad_norm(device, kernels, grads, np.arange(6), max_grad_norm=0.5)
+    clipped, norm = ref.clip_by_global_norm(grads.astype(np.float64), 0.5)
+    np.testing.assert_allclose(stats["grad_norm"], norm, rtol=1e-5)
+    np.testing.assert_allclose(stats["clip_scale"], clipped[0] / grads[0], rtol=1e-5)
+    assert stats["finite"] == 1.0
+    assert run_grad_norm(device, kernels, grads, np.arange(6), max_grad_norm=1e4)["clip_scale"] == 1.0
+
+
+@pytest.mark.parametrize("where", ["grads nan", "grads inf", "loss nan", "loss inf"])
+def test_grad_norm_flags_any_nan_or_inf(device_kernels, where):
+    device, kernels = device_kernels
+    grads, loss_sums = np.ones(1000, np.float32), np.ones(6, np.float32)
+    bad = np.nan if where.endswith("nan") else np.inf
+    if where.startswith("grads"):
+        grads[777] = bad
+    else:
+        loss_sums[4] = bad
+    stats = run_grad_norm(device, kernels, grads, loss_sums, max_grad_norm=0.5)
+    assert stats["finite"] == 0.0
+
+
+def run_adam(device, kernels, params, grads, m, v, scale, finite, step, lr):
+    stats = np.zeros(len(k.STATS), np.float32)
+    stats[STAT["clip_scale"]], stats[STAT["finite"]] = scale, finite
+    buffers = [upload(device, a) for a in (params, m, v)]
+    dispatch = k.adam(device, kernels, params.size, upload(device, grads), upload(device, stats), *buffers)
+    k.submit(device, [(dispatch, (lr, step))])
+    return [read(device, b, params.size) for b in buffers]
+
+
+def test_adam_matches_twin_on_the_clipped_gradient(device_kernels):
+    device, kernels = device_kernels
+    rng = np.random.default_rng(13)
+    P, scale, step, lr = 3000, 0.7, 3, 2.5e-4
+    params, grads, m = (rng.normal(size=P).astype(np.float32) for _ in range(3))
+    v = rng.random(P).astype(np.float32) * 0.1
+    got = run_adam(device, kernels, params, grads, m, v, scale, 1.0, step, lr)
+    expected = ref.adam(*(a.astype(np.float64) for a in (params, grads * scale, m, v)), step, lr)
+    np.testing.assert_allclose(got[1], expected[1], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(got[2], expected[2], rtol=1e-5, atol=1e-7)
+    step_size = np.abs(expected[0] - params)  # the update, judged to rtol 1e-5 plus one f32 rounding of p'
+    assert (np.abs(got[0] - expected[0]) <= 1e-5 * step_size + np.spacing(np.abs(params))).all()
+
+
+def test_adam_leaves_everything_untouched_when_not_finite(device_kernels):
+    device, kernels = device_kernels
+    rng = np.random.default_rng(14)
+    params, grads, m, v = (rng.random(500).astype(np.float32) for _ in range(4))
+    grads[3] = np.nan
+    got = run_adam(device, kernels, params, grads, m, v, 1.0, 0.0, 1, 1e-3)
+    for before, after in zip((params, m, v), got):
+        np.testing.assert_array_equal(after, before)
