@@ -21,8 +21,10 @@ def test_page_boots_isolated_and_draws_the_arena_with_the_gpu(page_session):
     assert STATUS_FIELDS <= set(status)
     assert page_session.page.evaluate("crossOriginIsolated") is True
     assert page_session.page.is_hidden("#loading")
-    for name in ("Train", "Play", "Step", "Reset"):
-        assert page_session.page.get_by_role("button", name=name).count() == 1
+    for name in ("Train", "Step", "Reset"):
+        assert page_session.page.get_by_role("button", name=name, exact=True).count() == 1
+    # Play/Pause is one toggle: the match starts playing, so it offers Pause.
+    assert page_session.page.get_by_role("button", name="Pause", exact=True).count() == 1
     for label in ("Speed", "Mode"):
         assert page_session.page.get_by_label(label).count() == 1
     page_session.page.wait_for_timeout(500)
