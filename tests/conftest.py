@@ -32,3 +32,10 @@ def page_session(browser, server_url):
     session = PageSession(browser, server_url)
     yield session
     session.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the browser tests last: Playwright's sync API keeps an event loop
+    running on the main thread while its browser is open, and CPython tests
+    that call asyncio.run() cannot run under it."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
