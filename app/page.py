@@ -30,7 +30,6 @@ NOT_ISOLATED = ("This page is not cross-origin isolated, so SharedArrayBuffer (w
 NO_WEBGPU = ("WebGPU is not available: {reason}. DrillSergeantHQ needs a browser with WebGPU, such as a "
              "current Chrome, Edge or Chromium (Linux: start it with --enable-unsafe-webgpu), with hardware "
              "acceleration enabled.")
-SOFTWARE_ADAPTER_WORDS = ("swiftshader", "llvmpipe", "lavapipe", "software")
 SOFTWARE_DRAW_FPS = 30          # on a software rasteriser, 60 fps of presents starve the workers' GPU calls
 FAST_BUDGET_SECONDS = 0.012     # fast mode: simulate this long per animation frame ...
 FAST_DRAW_EVERY = 15            # ... and draw one frame in this many
@@ -78,8 +77,7 @@ class Page:
     async def acquire_gpu(self) -> None:
         self.device = await gpu.request_device(label="page")
         self.device.on_lost(self.on_device_lost)
-        described = " ".join(str(value) for value in self.device.adapter_info.values()).lower()
-        software = any(word in described for word in SOFTWARE_ADAPTER_WORDS)
+        software = gpu.is_software_adapter(self.device.adapter_info)
         self.draw_interval_ms = 1000.0 / SOFTWARE_DRAW_FPS - 2.0 if software else 0.0
         self.renderer = await ArenaRenderer.create(self.device, self.canvas)
 

@@ -19,6 +19,7 @@ import sys
 from .errors import GPUError
 from .flags import BufferUsage, MapMode, ShaderStage, TextureUsage
 from .shader_source import shader_source
+from .software import is_software_adapter
 
 if sys.platform == "emscripten":
     from .browser import HOST, request_device
@@ -26,4 +27,4 @@ else:
     from .native import HOST, request_device
 
 __all__ = ["HOST", "GPUError", "BufferUsage", "MapMode", "ShaderStage", "TextureUsage",
-           "request_device", "shader_source"]
+           "is_software_adapter", "request_device", "shader_source"]

@@ -17,6 +17,7 @@ from array import array
 from dataclasses import dataclass
 
 from rl.abi import BOARD_VERSION, RING_RUN, RING_STOP
+from rl.policy import Policy
 from rl.ppo import PPOLearner
 from rl.rollout import Rollout, RolloutCollector
 from rl.rollout_ring import RingStopped
@@ -117,6 +118,26 @@ class Trainer:
             "policy_lag": version - 1 - min(info["policy_version"] for _, info in segments),
             "ring": self.ring.stats(), **metrics,
         }
+
+
+class PythonActor:
+    """The acting half of the backend interface (`load_params`, `act`) in pure Python.
+
+    A rollout worker's alternative to a GPU `act`: on a software rasteriser a
+    WebGPU round trip per step costs far more than the MLP itself (measured:
+    bench/bench_live.py), so workers there act with rl.policy's forward pass.
+    """
+
+    def __init__(self, model_config):
+        self.model_config = model_config
+        self.policy = None
+
+    async def load_params(self, params: array) -> None:
+        self.policy = Policy(params, self.model_config)
+
+    async def act(self, obs: array, n: int) -> tuple[array, array]:
+        logits, values = self.policy.forward(obs[: n * self.model_config.obs_size])
+        return array("f", (x for row in logits for x in row)), array("f", values)
 
 
 async def rollout_worker_loop(env, backend, board, ring, producer: int, num_steps: int, seed: int,

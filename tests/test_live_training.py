@@ -11,7 +11,7 @@ import pytest
 from rl.abi import RING_RUN, SegmentLayout, board_bytes, ring_bytes
 from rl.backend_numpy import create_backend
 from rl.config import PPOConfig
-from rl.live_training import LiveTrainingConfig, Trainer, merge_rollouts, rollout_worker_loop
+from rl.live_training import LiveTrainingConfig, PythonActor, Trainer, merge_rollouts, rollout_worker_loop
 from rl.model import ModelConfig, init_params, num_params, shape_hash
 from rl.rollout import Rollout
 from rl.rollout_ring import RolloutRing
@@ -44,6 +44,20 @@ def test_merge_interleaves_envs_per_time_step():
 def test_merge_refuses_different_lengths():
     with pytest.raises(ValueError, match="different lengths"):
         merge_rollouts([tagged(0.0, num_steps=2), tagged(0.0, num_steps=3)])
+
+
+def test_python_actor_acts_like_the_numpy_backend():
+    async def both():
+        params = init_params(MODEL, 9)
+        obs = array("f", [((i * 37) % 19 - 9) / 9 for i in range(3 * OBSERVATION_SIZE)] + [5.0] * 4)
+        actor, backend = PythonActor(MODEL), await create_backend(MODEL)
+        await actor.load_params(params)
+        await backend.load_params(params)
+        return await actor.act(obs, 3), await backend.act(obs, 3)
+
+    (logits, values), (ref_logits, ref_values) = asyncio.run(both())
+    assert list(logits) == pytest.approx(list(ref_logits), rel=1e-5, abs=1e-6)
+    assert list(values) == pytest.approx(list(ref_values), rel=1e-5, abs=1e-6)
 
 
 def test_bad_live_training_config_names_the_field():

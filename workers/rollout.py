@@ -1,10 +1,15 @@
 """A rollout worker: self-play soccer matches, acting with the newest published
-weights on this worker's own GPU device, segments into the rollout ring
-(rl/live_training.py does the work)."""
+weights, segments into the rollout ring (rl/live_training.py does the work).
 
-from rl.live_training import rollout_worker_loop
+Acting runs on this worker's own GPU device, except on a software adapter
+(SwiftShader, llvmpipe), where a pure-Python forward pass is much faster than a
+WebGPU round trip per step (bench/bench_live.py).
+"""
+
+import gpu
+from rl.backend_gpu import create_backend
+from rl.live_training import PythonActor, rollout_worker_loop
 from rl.model import num_params, shape_hash
-from rl.ppo import create_backend
 from rl.rollout_ring import RolloutRing
 from rl.selfplay import SelfPlayEnv
 from rl.shared_buffer_browser import BrowserSharedBuffer
@@ -19,8 +24,13 @@ async def main(shared, args, post):
     board = WeightsBoard(BrowserSharedBuffer(shared.board), num_params(model), shape_hash(model))
     board.check()
     ring = RolloutRing(BrowserSharedBuffer(shared.ring), setup.segment_layout(), setup.ring_slots)
-    backend = await create_backend("gpu", model)
+    device = await gpu.request_device(label=f"rollout-{producer}")
+    if gpu.is_software_adapter(device.adapter_info):
+        device.destroy()
+        actor = PythonActor(model)
+    else:
+        actor = await create_backend(model, device=device)
     seed = setup.seed * 1000 + producer + 1
     env = SelfPlayEnv(setup.envs_per_worker, seed=seed, config=setup.selfplay_config(), model_config=model)
-    written = await rollout_worker_loop(env, backend, board, ring, producer, setup.num_steps, seed)
+    written = await rollout_worker_loop(env, actor, board, ring, producer, setup.num_steps, seed)
     return {"segments": written}
