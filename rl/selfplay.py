@@ -1,0 +1,290 @@
+"""Self-play: 1v1 soccer as a Gymnasium-style vector env seen from one learner.
+
+Standard library only (the browser's rollout workers run this file).
+
+`SelfPlayEnv(num_envs)` wraps a `sim.EnvBatch` of the same size. In env i the
+learner controls one player and an opponent controls the other; both are
+redrawn at every kickoff of a new episode, from the env's own seeded
+SplitMix64 stream:
+
+    side     ~ uniform{blue, red}                       (the learner's player)
+    opponent ~ snapshot  with probability snapshot_prob (a past learner, uniform over the pool)
+               scripted  with probability scripted_prob (sim.scripted_action)
+               random    with probability random_prob   (uniform actions)
+
+While the pool is empty, snapshot_prob is shared out among the other two in
+proportion (an error if both are 0). Observations are egocentric and mirrored
+(docs/sim.md), so the learner sees the same kind of input on either side.
+
+The learner's reward is its own player's reward from the sim (goal +-1 plus
+the sim's potential-based ball-position shaping) plus a closing-speed term:
+
+    r_approach = approach_coef * (d(s) - d(s')),   d = |ball - learner| / 2L = obs[10]
+
+with d(s') read from the final observation when the episode ended. Summed
+over an episode it is approach_coef * (d_0 - d_T), so it cannot be farmed;
+discounted, it equals a constant minus approach_coef * (1 - gamma) * d per
+step, i.e. a gentle, lasting pull toward the ball. It is deliberately NOT
+potential-based with discounting (gamma Psi(s') - Psi(s)): that form leaves
+every policy's ranking unchanged, so it gives a fresh policy no reason to go
+for the ball, and without one it almost never touches it against a weak
+opponent, and the goal signal stays silent (see docs/learning_curve.md).
+
+The vector-env interface is the one rl/rollout.py duck-types:
+`num_envs`, `single_observation_space.shape == (27,)`,
+`single_action_space.n == 30`, `metadata["autoreset_mode"] == "SameStep"`,
+`reset(seed=) -> (obs, infos)`, `step(actions) -> (obs, rewards,
+terminations, truncations, infos)`. Returned buffers are flat `array`s
+(obs 'f' [E*27], rewards 'f' [E], terminations / truncations 'b' [E]) that are
+overwritten by the next call: copy what you keep.
+
+Auto-reset is SAME_STEP (EnvBatch's rule): the step that ends an episode
+returns the next episode's first observation, and, when any episode ended,
+infos = {"final_obs": [row or None per env], "_final_obs": [bool per env],
+"episodes": [one dict per finished episode]}; otherwise infos = {}. An
+episode dict holds env, return, length, outcome ("win" / "draw" / "loss" from
+the learner's view, by the episode's goals), goals_for, goals_against,
+learner_side ("blue" / "red"), opponent (kind) and opponent_version (the
+snapshot's version, None for the baselines). The same dicts accumulate in
+`finished_episodes` until `pop_episodes()` takes them (rl.rollout's collector
+does not pass infos on, so the trainer reads outcomes from there).
+
+Snapshot opponents and speed. A snapshot's actions are sampled from its
+policy, softmax(logits), with one forward call per distinct snapshot per step
+over all the envs it plays in (a batch). How that forward runs is injected:
+`build_forward(params, model_config) -> forward(obs array('f') [n*27], n) ->
+logits [n*30]`. The default, `python_forward`, is rl.policy's pure-Python
+MLP: about 800 rows/s for the 2x128 MLP on one CPython core, i.e. it would
+dominate a step (EnvBatch alone does ~50,000 env-decisions/s). CPython tools
+inject rl.evaluate.numpy_forward (~150,000 rows/s in batches of 8-64); a
+browser worker can inject a call into its own inference path, or lower
+snapshot_prob.
+"""
+
+import math
+from array import array
+from dataclasses import dataclass, fields
+from types import SimpleNamespace
+
+from rl.model import ModelConfig
+from rl.policy import Policy
+from rl.rollout import sample_actions
+from sim import NUM_ACTIONS, OBSERVATION_SIZE, EnvBatch, SoccerConfig, SplitMix64, scripted_action
+
+OPPONENT_KINDS = ("snapshot", "scripted", "random")
+SNAPSHOT, SCRIPTED, RANDOM = range(3)
+SIDES = ("blue", "red")
+BALL_DISTANCE = 10  # observation index of |ball - own position| / 2L
+SELFPLAY_STREAM = 0x53454C46504C4159  # "SELFPLAY": separates this env's RNG stream from EnvBatch's
+
+
+@dataclass(frozen=True)
+class SelfPlayConfig:
+    snapshot_prob: float = 0.2
+    """Probability that an episode's opponent is a past learner snapshot (uniform over the pool)."""
+    scripted_prob: float = 0.6
+    """Probability that an episode's opponent is the scripted baseline (sim.scripted_action)."""
+    random_prob: float = 0.2
+    """Probability that an episode's opponent plays uniform random actions."""
+    pool_size: int = 8
+    """Snapshots kept in the pool; adding one more drops the oldest."""
+    snapshot_every: int = 10
+    """Learner updates between two snapshots added to the pool (read by rl.train)."""
+    approach_coef: float = 2.0
+    """Weight of the learner's closing-speed reward approach_coef * (d - d') (module docstring); 0 disables it."""
+
+    def __post_init__(self):
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type is int:
+                if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+                    raise ValueError(f"SelfPlayConfig.{f.name} must be an int >= 1, got {value!r}")
+            elif f.name == "approach_coef":
+                if not (isinstance(value, (int, float)) and not isinstance(value, bool)
+                        and math.isfinite(value) and value >= 0.0):
+                    raise ValueError(f"SelfPlayConfig.{f.name} must be a finite number >= 0, got {value!r}")
+            elif not (isinstance(value, (int, float)) and not isinstance(value, bool)
+                      and math.isfinite(value) and 0.0 <= value <= 1.0):
+                raise ValueError(f"SelfPlayConfig.{f.name} must be a probability in [0, 1], got {value!r}")
+        total = self.snapshot_prob + self.scripted_prob + self.random_prob
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"SelfPlayConfig.random_prob: snapshot_prob + scripted_prob + random_prob must sum to 1,"
+                             f" got {total!r}")
+
+
+def python_forward(params: array, model_config: ModelConfig):
+    """The default snapshot forward: rl.policy's pure-Python MLP (slow, see the module docstring)."""
+    policy = Policy(params, model_config)
+
+    def forward(obs: array, n: int) -> array:
+        logits, _ = policy.forward(obs)
+        return array("f", (value for row in logits for value in row))
+
+    return forward
+
+
+class Box:
+    """The observation space, duck-typed like gymnasium.spaces.Box (shape only)."""
+
+    def __init__(self, shape: tuple):
+        self.shape = shape
+
+
+class Discrete:
+    """The action space, duck-typed like gymnasium.spaces.Discrete (n only)."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+
+class SelfPlayEnv:
+    """`num_envs` soccer matches; the learner plays one side of each against a drawn opponent."""
+
+    metadata = {"autoreset_mode": "SameStep"}
+
+    def __init__(self, num_envs: int, seed: int = 0, config: SelfPlayConfig | None = None,
+                 soccer_config: SoccerConfig | None = None, model_config: ModelConfig | None = None,
+                 build_forward=python_forward):
+        self.config = config if config is not None else SelfPlayConfig()
+        self.model_config = model_config or ModelConfig(OBSERVATION_SIZE, NUM_ACTIONS)
+        if (self.model_config.obs_size, self.model_config.num_actions) != (OBSERVATION_SIZE, NUM_ACTIONS):
+            raise ValueError(f"model_config must have obs_size={OBSERVATION_SIZE} and num_actions={NUM_ACTIONS},"
+                             f" got {self.model_config.obs_size} and {self.model_config.num_actions}")
+        self.batch = EnvBatch(num_envs, seed, soccer_config)
+        self.num_envs = num_envs
+        self.single_observation_space = Box((OBSERVATION_SIZE,))
+        self.single_action_space = Discrete(NUM_ACTIONS)
+        self.build_forward = build_forward
+        self.pool = []  # [(version, forward)], oldest first, at most config.pool_size
+        self.finished_episodes = []
+        # per env: the learner's side (0 blue, 1 red), the opponent's kind, forward and version
+        self.sides = array("b", bytes(num_envs))
+        self.kinds = array("b", bytes(num_envs))
+        self.forwards = [None] * num_envs
+        self.versions = [None] * num_envs
+        self.obs = array("f", bytes(4 * num_envs * OBSERVATION_SIZE))
+        self.rewards = array("f", bytes(4 * num_envs))
+        self.terminations = array("b", bytes(num_envs))
+        self.truncations = array("b", bytes(num_envs))
+        self.episode_returns = array("d", bytes(8 * num_envs))  # the learner's rewards summed, shaping included
+        self._joint_actions = array("i", bytes(4 * 2 * num_envs))
+        self._seed_rng(seed)
+
+    def _seed_rng(self, seed: int) -> None:
+        self.rng = SplitMix64(SplitMix64(seed).next_u64() ^ SELFPLAY_STREAM)
+        self._sampler = SimpleNamespace(random=self.rng.uniform)  # what rl.rollout.sample_actions needs
+
+    def add_snapshot(self, version: int, params: array) -> None:
+        """Add a learner snapshot (flat float32 params, rl/model.py layout) to the opponent pool.
+
+        Envs already playing a snapshot that falls out of the pool finish their episode with it."""
+        self.pool.append((version, self.build_forward(params, self.model_config)))
+        del self.pool[:-self.config.pool_size]
+
+    def pop_episodes(self) -> list[dict]:
+        """The episode dicts finished since the last call (see the module docstring)."""
+        episodes, self.finished_episodes = self.finished_episodes, []
+        return episodes
+
+    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[array, dict]:
+        """New episodes everywhere; seed None continues every RNG stream, an int restarts them."""
+        if seed is not None:
+            self._seed_rng(seed)
+        self.batch.reset(seed)
+        for i in range(self.num_envs):
+            self._draw_matchup(i)
+            self._copy_learner_obs(i)
+        self.rewards[:] = array("f", bytes(4 * self.num_envs))
+        self.episode_returns[:] = array("d", bytes(8 * self.num_envs))
+        self.terminations[:] = array("b", bytes(self.num_envs))
+        self.truncations[:] = array("b", bytes(self.num_envs))
+        return self.obs, {}
+
+    def _draw_matchup(self, i: int) -> None:
+        """Draw env i's learner side and opponent for the episode that starts now."""
+        config = self.config
+        self.sides[i] = self.rng.below(2)
+        snapshot_prob = config.snapshot_prob if self.pool else 0.0
+        total = snapshot_prob + config.scripted_prob + config.random_prob
+        if total <= 0.0:
+            raise ValueError("SelfPlayConfig.snapshot_prob is the only non-zero probability but the snapshot pool is"
+                             " empty: add_snapshot() before reset()")
+        u = self.rng.uniform(0.0, total)
+        kind = SNAPSHOT if u < snapshot_prob else SCRIPTED if u < snapshot_prob + config.scripted_prob else RANDOM
+        self.kinds[i] = kind
+        if kind == SNAPSHOT:
+            self.versions[i], self.forwards[i] = self.pool[self.rng.below(len(self.pool))]
+        else:
+            self.versions[i], self.forwards[i] = None, None
+
+    def _copy_learner_obs(self, i: int) -> None:
+        row, size = 2 * i + self.sides[i], OBSERVATION_SIZE
+        memoryview(self.obs)[i * size : (i + 1) * size] = memoryview(self.batch.obs)[row * size : (row + 1) * size]
+
+    def step(self, actions) -> tuple[array, array, array, array, dict]:
+        """One decision everywhere: `actions[i]` is the learner's action in env i (an int in range(30))."""
+        if len(actions) != self.num_envs:
+            raise ValueError(f"actions must have length num_envs = {self.num_envs}, got {len(actions)}")
+        batch, joint, size = self.batch, self._joint_actions, OBSERVATION_SIZE
+        batch_obs = batch.obs
+        snapshot_rows = {}  # forward -> opponent rows it plays this step
+        for i in range(self.num_envs):
+            side = self.sides[i]
+            joint[2 * i + side] = actions[i]
+            row = 2 * i + 1 - side
+            kind = self.kinds[i]
+            if kind == SCRIPTED:
+                joint[row] = scripted_action(batch_obs[row * size : (row + 1) * size])
+            elif kind == RANDOM:
+                joint[row] = self.rng.below(NUM_ACTIONS)
+            else:
+                snapshot_rows.setdefault(self.forwards[i], []).append(row)
+        for forward, rows in snapshot_rows.items():
+            x = array("f")
+            for row in rows:
+                x.extend(batch_obs[row * size : (row + 1) * size])
+            opponent_actions, _ = sample_actions(forward(x, len(rows)), NUM_ACTIONS, self._sampler)
+            for row, action in zip(rows, opponent_actions):
+                joint[row] = action
+        batch.step(joint)
+
+        infos = {}
+        approach = self.config.approach_coef
+        for i in range(self.num_envs):
+            side = self.sides[i]
+            row = 2 * i + side
+            self.terminations[i] = terminated = batch.terminations[i]
+            self.truncations[i] = truncated = batch.truncations[i]
+            distance = self.obs[i * size + BALL_DISTANCE]  # d(s): self.obs still holds s
+            next_obs = batch.final_obs if terminated or truncated else batch_obs
+            next_distance = next_obs[row * size + BALL_DISTANCE]
+            self.rewards[i] = reward = batch.rewards[row] + approach * (distance - next_distance)
+            self.episode_returns[i] += reward
+            if terminated or truncated:
+                if not infos:
+                    infos = {"final_obs": [None] * self.num_envs, "_final_obs": [False] * self.num_envs,
+                             "episodes": []}
+                infos["final_obs"][i] = batch.final_obs[row * size : (row + 1) * size]
+                infos["_final_obs"][i] = True
+                episode = self._episode_record(i)
+                infos["episodes"].append(episode)
+                self.finished_episodes.append(episode)
+                self.episode_returns[i] = 0.0
+                self._draw_matchup(i)
+            self._copy_learner_obs(i)
+        return self.obs, self.rewards, self.terminations, self.truncations, infos
+
+    def _episode_record(self, i: int) -> dict:
+        side, batch = self.sides[i], self.batch
+        goals_for, goals_against = batch.episode_goals[2 * i + side], batch.episode_goals[2 * i + 1 - side]
+        return {
+            "env": i,
+            "return": self.episode_returns[i],
+            "length": batch.episode_lengths[i],
+            "outcome": "win" if goals_for > goals_against else "loss" if goals_for < goals_against else "draw",
+            "goals_for": goals_for,
+            "goals_against": goals_against,
+            "learner_side": SIDES[side],
+            "opponent": OPPONENT_KINDS[self.kinds[i]],
+            "opponent_version": self.versions[i],
+        }

@@ -1,0 +1,179 @@
+"""python -m rl.train and python -m rl.evaluate end to end on tiny runs (numpy backend)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rl.checkpoint import load
+from rl.evaluate import load_model
+from rl.model import num_params
+from rl.spec import ACTION_SPEC_VERSION, OBS_SPEC_VERSION
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["--num-envs", "8", "--num-steps", "64", "--num-minibatches", "2"]  # 512 steps per update
+METRICS = ("charts/episodic_return", "charts/SPS", "losses/policy_loss", "losses/value_loss", "losses/entropy",
+           "losses/approx_kl", "losses/clipfrac", "losses/explained_variance")
+
+
+def run(module, *args, timeout=300):
+    return subprocess.run([sys.executable, "-m", module, *map(str, args)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A 4-update run, evaluated (2 matches) every 1024 steps: (stdout lines, stderr, model path)."""
+    out = tmp_path_factory.mktemp("train") / "model.dshq"
+    result = run("rl.train", "--steps", 2048, "--seed", 3, "--out", out, *TINY, "--eval-every", 1024,
+                 "--eval-episodes", 2)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()], result.stderr, out
+
+
+def test_train_prints_one_json_object_per_update(trained):
+    lines, stderr, _ = trained
+    assert [line["update"] for line in lines] == [1, 2, 3, 4]
+    assert [line["global_step"] for line in lines] == [512, 1024, 1536, 2048]
+    for line in lines:
+        assert all(name in line for name in METRICS)
+        assert line["charts/SPS"] > 0 and line["losses/entropy"] > 0
+    evaluated = [line for line in lines if "eval/win_rate_vs_scripted" in line]
+    assert [line["update"] for line in evaluated] == [2, 4]
+    assert all(line["eval/wins"] + line["eval/draws"] + line["eval/losses"] == 2 for line in evaluated)
+    assert "SPS" in stderr and "2,048" in stderr  # the progress lines
+
+
+def test_checkpoint_opens_with_safetensors_and_rl_checkpoint(trained):
+    from safetensors import safe_open
+
+    lines, _, out = trained
+    with safe_open(str(out), "np") as file:
+        metadata = file.metadata()
+        names = set(file.keys())
+        assert file.get_tensor("trunk.0.weight").shape == (128, 27)
+    assert {"trunk.0.weight", "trunk.0.bias", "head.weight", "head.bias", "optimizer.m", "optimizer.v"} <= names
+    assert metadata["format"] == "dshq" and metadata["train_step"] == "2048"
+
+    checkpoint = load(out, obs_spec_version=OBS_SPEC_VERSION, action_spec_version=ACTION_SPEC_VERSION)
+    meta = checkpoint.metadata
+    assert meta["train_step"] == 2048
+    assert meta["model_config"]["hidden_sizes"] == [128, 128]
+    assert meta["ppo_config"]["num_envs"] == 8 and meta["ppo_config"]["seed"] == 3
+    assert set(meta["selfplay_config"]) >= {"snapshot_prob", "scripted_prob", "random_prob"}
+    assert meta["win_rate_vs_scripted"] == lines[-1]["eval/win_rate_vs_scripted"] or (
+        "win_rate_vs_scripted" not in meta and lines[-1]["eval/win_rate_vs_scripted"] is None)
+    params, model_config, _ = load_model(out)
+    assert len(params) == num_params(model_config) == len(checkpoint.optimizer.m)
+    assert checkpoint.optimizer.step > 0
+    assert not [p for p in out.parent.iterdir() if p.name.endswith(".tmp")]  # atomic write left nothing behind
+
+
+def test_evaluate_prints_one_json_object(trained):
+    _, _, out = trained
+    for vs in ("scripted", "random", out):
+        result = run("rl.evaluate", out, "--vs", vs, "--episodes", 2, "--seed", 1)
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.strip().splitlines()
+        assert len(lines) == 1
+        tally = json.loads(lines[0])
+        assert tally["episodes"] == 2 and tally["wins"] + tally["draws"] + tally["losses"] == 2
+        assert tally["vs"] == str(vs) and tally["seed"] == 1
+
+
+def test_train_with_two_worker_processes(tmp_path):
+    out = tmp_path / "model.dshq"
+    result = run("rl.train", "--steps", 1024, "--seed", 1, "--out", out, *TINY, "--workers", 2,
+                 "--eval-episodes", 0)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["global_step"] for line in lines] == [512, 1024]
+    assert load(out).metadata["train_step"] == 1024
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["--num-envs", "0"], "--num-envs"),
+    (["--learning-rate", "-1"], "--learning-rate"),
+    (["--gamma", "2"], "--gamma"),
+    (["--num-minibatches", "3"], "--num-minibatches"),
+    (["--workers", "3"], "--workers"),
+    (["--scripted-prob", "0.9"], "--random-prob"),  # the three probabilities no longer sum to 1
+    (["--pool-size", "0"], "--pool-size"),
+    (["--steps", "10"], "--steps"),
+    (["--eval-every", "-5"], "--eval-every"),
+    (["--match-seconds", "0"], "--match-seconds"),
+    (["--learning-rate", "fast"], "--learning-rate"),
+    (["--backend", "tpu"], "--backend"),
+])
+def test_train_bad_flags_exit_2_naming_the_flag(tmp_path, args, flag):
+    base = ["--steps", "2048", "--out", str(tmp_path / "m.dshq"), *TINY]
+    result = run("rl.train", *base, *args)
+    assert result.returncode == 2
+    assert flag in result.stderr, result.stderr
+    assert not (tmp_path / "m.dshq").exists()
+
+
+def test_train_requires_steps_and_out(tmp_path):
+    assert run("rl.train", "--out", tmp_path / "m.dshq").returncode == 2
+    result = run("rl.train", "--steps", 2048, "--out", tmp_path / "missing" / "m.dshq")
+    assert result.returncode == 2 and "--out" in result.stderr
+
+
+@pytest.mark.gpu
+def test_train_gpu_backend_runs_or_says_why(tmp_path):
+    from rl.ppo import BACKENDS
+
+    out = tmp_path / "m.dshq"
+    result = run("rl.train", "--steps", 512, "--out", out, *TINY, "--backend", "gpu", "--eval-episodes", 0)
+    if "gpu" in BACKENDS and result.returncode == 0:
+        assert load(out).metadata["backend"] == "gpu"
+    else:
+        assert result.returncode == 2 and "--backend gpu" in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_evaluate_bad_files_give_one_line_and_exit_2(tmp_path, trained):
+    _, _, good = trained
+    truncated = tmp_path / "truncated.dshq"
+    truncated.write_bytes(good.read_bytes()[:100])
+    garbage = tmp_path / "garbage.dshq"
+    garbage.write_bytes(b"\xff" * 64)
+    for path, words in ((truncated, "header length"), (garbage, "header length"),
+                        (tmp_path / "missing.dshq", "No such file")):
+        result = run("rl.evaluate", path, "--episodes", 1)
+        assert result.returncode == 2 and result.stdout == ""
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and str(path) in lines[0] and words in lines[0], result.stderr
+    result = run("rl.evaluate", good, "--vs", truncated, "--episodes", 1)
+    assert result.returncode == 2 and str(truncated) in result.stderr
+
+
+def test_evaluate_bad_flags(trained):
+    _, _, good = trained
+    for args in (["--episodes", "0"], ["--episodes", "many"], ["--vs", "scripteed"], ["--seed", "x"]):
+        result = run("rl.evaluate", good, *args)
+        assert result.returncode == 2 and "usage:" in result.stderr, args
+
+
+def test_ctrl_c_saves_a_valid_checkpoint(tmp_path):
+    out = tmp_path / "model.dshq"
+    process = subprocess.Popen([sys.executable, "-m", "rl.train", "--steps", "1000000", "--out", str(out), *TINY,
+                                "--eval-episodes", "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    first = json.loads(process.stdout.readline())  # training is under way
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    rest, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr
+    logged = [first] + [json.loads(line) for line in rest.splitlines()]
+    checkpoint = load(out, obs_spec_version=OBS_SPEC_VERSION, action_spec_version=ACTION_SPEC_VERSION)
+    assert checkpoint.metadata["train_step"] == logged[-1]["global_step"] or (
+        checkpoint.metadata["train_step"] == logged[-1]["global_step"] + 512)  # interrupted while logging
+    assert checkpoint.optimizer is not None
+    assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
