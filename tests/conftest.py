@@ -1,6 +1,7 @@
 """Shared fixtures: the served page and a headless Chromium with WebGPU
 (the machinery is in tests/harness.py, which bench/ uses too)."""
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,16 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def device_kernels():
+    """A wgpu-py device with every learner kernel built (the kernel tests)."""
+    import gpu
+    from rl import gpu_kernels
+
+    device = asyncio.run(gpu.request_device(label="kernel tests"))
+    return device, asyncio.run(gpu_kernels.build_kernels(device))
 
 
 @pytest.fixture

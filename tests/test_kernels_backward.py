@@ -5,34 +5,15 @@ Twins run in float64 on the same float32 inputs. Sums of K products: rtol 1e-5,
 atol 1e-6 * K. Adam: rtol 1e-5 on m, v and the parameter step (plus one rounding of the f32 parameter).
 """
 
-import asyncio
-
 import numpy as np
 import pytest
 
-import gpu
 from rl import gpu_kernels as k
 from rl import reference as ref
+from kernel_io import read, upload
 
 pytestmark = pytest.mark.gpu
 STAT = {name: i for i, name in enumerate(k.STATS)}
-
-
-@pytest.fixture(scope="module")
-def device_kernels():
-    device = asyncio.run(gpu.request_device(label="kernel tests"))
-    return device, asyncio.run(k.build_kernels(device))
-
-
-def upload(device, values):
-    data = np.ascontiguousarray(values, np.float32).reshape(-1)
-    buffer = k.storage_buffer(device, data.size, "test input")
-    device.queue.write_buffer(buffer, 0, data.tobytes())
-    return buffer
-
-
-def read(device, buffer, count):
-    return np.array(asyncio.run(k.read_floats(device, buffer, count)), np.float32)
 
 
 def test_linear_backward_weights_matches_twin(device_kernels):

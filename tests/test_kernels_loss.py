@@ -6,33 +6,14 @@ atol 1e-6 (1e-5 for GAE, whose scan adds up ~1/(1 - gamma lambda) terms);
 sums over n rows: atol 1e-6 * n before dividing by n.
 """
 
-import asyncio
-
 import numpy as np
 import pytest
 
-import gpu
 from rl import gpu_kernels as k
 from rl import reference as ref
+from kernel_io import read, upload
 
 pytestmark = pytest.mark.gpu
-
-
-@pytest.fixture(scope="module")
-def device_kernels():
-    device = asyncio.run(gpu.request_device(label="kernel tests"))
-    return device, asyncio.run(k.build_kernels(device))
-
-
-def upload(device, values):
-    data = np.ascontiguousarray(values, np.float32).reshape(-1)
-    buffer = k.storage_buffer(device, data.size, "test input")
-    device.queue.write_buffer(buffer, 0, data.tobytes())
-    return buffer
-
-
-def read(device, buffer, count):
-    return np.array(asyncio.run(k.read_floats(device, buffer, count)), np.float32)
 
 
 def loss_inputs(rows, A, clip_coef, rng):
