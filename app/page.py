@@ -34,13 +34,14 @@ SOFTWARE_DRAW_FPS = 30          # on a software rasteriser, 60 fps of presents s
 FAST_BUDGET_SECONDS = 0.012     # fast mode: simulate this long per animation frame ...
 FAST_DRAW_EVERY = 15            # ... and draw one frame in this many
 NOTICE_SECONDS = 4.0
-CHARTS = (("mean episodic return", "charts/episodic_return"), ("win rate (training opponents)", "charts/win_rate"),
+CHARTS = (("mean episodic return", "charts/episodic_return"), ("win rate vs scripted", "eval/win_rate_vs_scripted"),
+          ("win rate (training opponents)", "charts/win_rate"),
           ("policy loss", "losses/policy_loss"), ("value loss", "losses/value_loss"), ("entropy", "losses/entropy"),
           ("approx KL", "losses/approx_kl"), ("clip fraction", "losses/clipfrac"))
 LOSS_NAMES = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "explained_variance")
 # URL query -> LiveSetup field, e.g. ?workers=1&envs=8&steps=32&hidden=32 (small runs, tests)
 QUERY_FIELDS = {"workers": "rollout_workers", "envs": "envs_per_worker", "steps": "num_steps",
-                "slots": "ring_slots", "seed": "seed"}
+                "slots": "ring_slots", "seed": "seed", "eval": "eval_episodes"}
 HINTS = {
     "ai-vs-ai": "Keys: Space play/pause · → step · R reset",
     "human-vs-ai": "You are Blue: W/A/S/D or arrows move · Q/E turn · Space dash  —  P play/pause · . step · R reset",
@@ -273,6 +274,9 @@ class Page:
             element("t-stage").textContent = report["stage"]
             set_status(stage=report["stage"])
             return
+        if report.get("type") == "evaluation":
+            self.on_evaluation(report)
+            return
         steps = report.get("train_steps", 0)
         losses = {name: report.get(f"losses/{name}") for name in LOSS_NAMES}
         set_status(policy_version=report.get("policy_version"), train_steps=steps,
@@ -288,6 +292,17 @@ class Page:
         for chart in self.charts:
             chart.add(steps, report.get(chart.metric))
             chart.draw()
+
+    def on_evaluation(self, report: dict) -> None:
+        """The evaluator's result for one published version: wins/draws/losses vs scripted."""
+        win_rate = report.get("win_rate")
+        set_status(win_rate_vs_scripted=win_rate, evaluated_version=report["policy_version"])
+        element("t-eval").textContent = (f"v{report['policy_version']}: {report['wins']}W {report['draws']}D "
+                                         f"{report['losses']}L vs scripted")
+        for chart in self.charts:
+            if chart.metric == "eval/win_rate_vs_scripted":
+                chart.add(report["train_steps"], win_rate)   # None (all draws) leaves no point
+                chart.draw()
 
     def change_speed(self, *_) -> None:
         value = element("speed").value

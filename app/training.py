@@ -43,6 +43,7 @@ class LiveTraining:
         self.board = self.ring = None
         self.shared = None
         self.trainer = None
+        self.evaluator = None
         self.rollout_workers = {}
         self.restarts = 0
         self.running = False
@@ -64,6 +65,11 @@ class LiveTraining:
             self.watch(self.trainer, "the trainer")
             for producer in range(self.setup.rollout_workers):
                 self.start_rollout_worker(producer)
+            if self.setup.eval_episodes:
+                self.evaluator = PythonWorker("workers.evaluator:main", shared=self.shared,
+                                              args={"setup": self.setup.to_args()},
+                                              on_message=self.on_trainer_message)
+                self.watch(self.evaluator, "the evaluator")
         else:
             self.trainer.post({"type": "resume"})
         self.ring.shared.store(RING_RUN, 1)
@@ -82,7 +88,7 @@ class LiveTraining:
         """Release every worker (page unload)."""
         if self.ring is not None:
             self.ring.stop()
-        for worker in [self.trainer, *self.rollout_workers.values()]:
+        for worker in [self.trainer, self.evaluator, *self.rollout_workers.values()]:
             if worker is not None:
                 worker.terminate()
 
@@ -122,7 +128,7 @@ class LiveTraining:
             self.on_notice(message["text"])
         elif message.get("type") == "stage":
             self.on_telemetry({"stage": message["text"]})
-        elif message.get("type") == "telemetry":
+        elif message.get("type") in ("telemetry", "evaluation"):
             self.on_telemetry(message)
 
     # --- hot swap ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from workers.trainer_check import first_update
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4"
+SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=2"
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,15 @@ def test_train_publishes_versions_that_the_match_plays_with(session):
     label = session.status()["policies"]["blue"]
     assert int(label[1:]) >= 3
     assert session.page.inner_text("#blue-label").endswith(label)
+
+
+def test_evaluator_plays_published_versions_against_scripted(session):
+    session.page.wait_for_function("window.dshq.status().evaluated_version >= 1", timeout=150_000)
+    status = session.status()
+    assert status["evaluated_version"] <= status["policy_version"]
+    assert status["win_rate_vs_scripted"] is None or 0.0 <= status["win_rate_vs_scripted"] <= 1.0
+    text = session.page.inner_text("#t-eval")
+    assert "vs scripted" in text and text.startswith(f"v{status['evaluated_version']}:")
 
 
 def test_stop_freezes_the_version_and_train_resumes_from_it(session):

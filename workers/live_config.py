@@ -30,6 +30,8 @@ class LiveSetup:
     """Policy MLP hidden layer widths."""
     seed: int = 1
     """Seeds the initial weights, the workers' envs and the minibatch order."""
+    eval_episodes: int = 4
+    """One-minute matches per evaluation against the scripted baseline (0: no evaluator worker)."""
     ppo: dict = field(default_factory=dict)
     """PPOConfig overrides (CleanRL names), e.g. {"learning_rate": 3e-4}."""
     selfplay: dict = field(default_factory=lambda: {"snapshot_prob": 0.0, "scripted_prob": 0.7,
@@ -38,10 +40,11 @@ class LiveSetup:
     (their pure-Python forward is too slow for a rollout worker's hot loop)."""
 
     def __post_init__(self):
-        for name in ("rollout_workers", "envs_per_worker", "num_steps", "ring_slots"):
+        for name in ("rollout_workers", "envs_per_worker", "num_steps", "ring_slots", "eval_episodes"):
             value = getattr(self, name)
-            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+            lowest = 0 if name == "eval_episodes" else 1
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= lowest):
+                raise ValueError(f"{name} must be a whole number >= {lowest}, got {value!r}")
         self.hidden_sizes = tuple(self.hidden_sizes)
         self.model_config()
         self.ppo_config()

@@ -1,0 +1,37 @@
+"""The evaluator worker: plays each newly published policy against the scripted
+baseline and reports the result to the page (the "win rate vs scripted" chart).
+
+It only reads the weights board, so it never slows the trainer; while a
+previous evaluation runs, intermediate versions are skipped. Matches are
+rl.evaluate's: full one-minute games, the policy greedy, alternating sides.
+"""
+
+import asyncio
+
+from rl.evaluate import evaluate, greedy
+from rl.model import num_params, shape_hash
+from rl.selfplay import python_forward
+from rl.shared_buffer_browser import BrowserSharedBuffer
+from rl.weights_board import WeightsBoard
+from workers.live_config import setup_from_args
+
+POLL_SECONDS = 1.0
+
+
+async def main(shared, args, post):
+    setup = setup_from_args(args["setup"])
+    model = setup.model_config()
+    board = WeightsBoard(BrowserSharedBuffer(shared.board), num_params(model), shape_hash(model))
+    board.check()
+    version, evaluations = 0, 0
+    while True:
+        newer = board.read_if_newer(version)
+        if newer is None:
+            await asyncio.sleep(POLL_SECONDS)
+            continue
+        version, train_step, params = newer
+        result = evaluate(greedy(python_forward(params, model)), "scripted",
+                          episodes=setup.eval_episodes, seed=setup.seed + evaluations)
+        evaluations += 1
+        post({"type": "evaluation", "policy_version": version, "train_steps": train_step, **result})
+        await asyncio.sleep(0)
