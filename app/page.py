@@ -72,6 +72,7 @@ class Page:
         self.proxies = []
         self.training = None        # LiveTraining once Train was pressed
         self.setup = None           # LiveSetup: URL query, then the hyperparameter panel
+        self.rollbacks_shown = 0
         self.charts = []
 
     # --- GPU -------------------------------------------------------------------------
@@ -241,6 +242,7 @@ class Page:
             return
         self.training.shutdown()
         self.training = None
+        self.rollbacks_shown = 0
         element("charts").innerHTML = ""
         element("train").textContent = "Train"
         for side in ("blue", "red"):
@@ -285,6 +287,11 @@ class Page:
         element("t-steps").textContent = f"{steps:,}"
         element("t-sps").textContent = f"{report.get('charts/SPS') or 0:,.0f}"
         element("t-updates").textContent = str(report.get("updates", 0))
+        element("t-skipped").textContent = str(report.get("skipped_updates") or 0)
+        if (report.get("rollbacks") or 0) > self.rollbacks_shown:
+            self.rollbacks_shown = report["rollbacks"]
+            self.notify(f"Losses were non-finite for several updates: rolled back to v{report.get('policy_version')}"
+                        f" and halved the learning rate to {report.get('charts/learning_rate'):.3g}.")
         element("t-version").textContent = f"v{report.get('policy_version')}"
         ring = report.get("ring")
         if ring:

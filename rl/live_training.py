@@ -12,6 +12,7 @@ workers/rollout.py are thin wrappers).
 """
 
 import asyncio
+import dataclasses
 import time
 from array import array
 from dataclasses import dataclass
@@ -31,10 +32,14 @@ class LiveTrainingConfig:
     """How long the trainer blocks on the ring before yielding to its event loop."""
     telemetry_seconds: float = 0.5
     """Minimum time between two telemetry reports (the page shows them at 1-2 Hz)."""
+    rollback_after: int = 3
+    """Consecutive updates whose every minibatch was non-finite before the trainer rolls back to
+    the last good weights and halves the learning rate."""
 
     def __post_init__(self):
-        if not (isinstance(self.segments_per_update, int) and self.segments_per_update >= 1):
-            raise ValueError(f"segments_per_update must be an int >= 1, got {self.segments_per_update!r}")
+        for name in ("segments_per_update", "rollback_after"):
+            if not (isinstance(getattr(self, name), int) and getattr(self, name) >= 1):
+                raise ValueError(f"{name} must be an int >= 1, got {getattr(self, name)!r}")
         for name in ("poll_seconds", "telemetry_seconds"):
             if not (isinstance(getattr(self, name), (int, float)) and getattr(self, name) > 0):
                 raise ValueError(f"{name} must be a number > 0, got {getattr(self, name)!r}")
@@ -67,7 +72,13 @@ def merge_rollouts(rollouts: list[Rollout]) -> Rollout:
 
 
 class Trainer:
-    """Consumes ring segments, runs PPO updates on its backend, publishes weights."""
+    """Consumes ring segments, runs PPO updates on its backend, publishes weights.
+
+    Non-finite losses or gradients: the backend skips such a minibatch (counted
+    in skipped_updates); an update in which every minibatch was skipped
+    publishes nothing, and after `rollback_after` of those in a row the trainer
+    reloads the last published (good) weights and halves the learning rate.
+    """
 
     def __init__(self, backend, ppo_config, board, ring, config: LiveTrainingConfig | None = None,
                  train_step: int = 0):
@@ -80,9 +91,21 @@ class Trainer:
         self.episode_returns = []
         self.started = time.perf_counter()
         self.steps_at_start = train_step
+        self.last_good_params = None          # what was last published
+        self.failed_updates = 0               # consecutive updates with no finite minibatch
+        self.rollbacks = 0
 
     async def publish(self) -> int:
-        return self.board.publish(await self.backend.get_params(), self.train_step)
+        self.last_good_params = await self.backend.get_params()
+        return self.board.publish(self.last_good_params, self.train_step)
+
+    async def roll_back(self) -> None:
+        """Last good weights back in (Adam state reset) and half the learning rate."""
+        await self.backend.load_params(self.last_good_params)
+        self.ppo_config = dataclasses.replace(self.ppo_config, learning_rate=self.ppo_config.learning_rate / 2)
+        self.learner.config = self.ppo_config
+        self.failed_updates = 0
+        self.rollbacks += 1
 
     async def next_segments(self) -> list[tuple[Rollout, dict]]:
         """Block (politely: yielding to the event loop) until an update's worth arrived."""
@@ -106,7 +129,14 @@ class Trainer:
             self.outcomes = [self.outcomes[0] + info["wins"], self.outcomes[1] + info["draws"],
                              self.outcomes[2] + info["losses"]]
         self.episode_returns = (self.episode_returns + rollout.episode_returns)[-200:]
-        version = await self.publish()
+        if metrics["losses/policy_loss"] is None:    # every minibatch was non-finite
+            self.failed_updates += 1
+            if self.failed_updates >= self.config.rollback_after:
+                await self.roll_back()
+            version = self.board.version
+        else:
+            self.failed_updates = 0
+            version = await self.publish()
         elapsed = max(time.perf_counter() - self.started, 1e-9)
         decided = self.outcomes[0] + self.outcomes[2]
         return {
@@ -116,7 +146,8 @@ class Trainer:
                                        if self.episode_returns else None),
             "charts/win_rate": self.outcomes[0] / decided if decided else None,
             "policy_lag": version - 1 - min(info["policy_version"] for _, info in segments),
-            "ring": self.ring.stats(), **metrics,
+            "ring": self.ring.stats(), "rollbacks": self.rollbacks,
+            "charts/learning_rate": self.ppo_config.learning_rate, **metrics,
         }
 
 

@@ -13,7 +13,7 @@ from rl.backend_numpy import create_backend
 from rl.config import PPOConfig
 from rl.live_training import LiveTrainingConfig, PythonActor, Trainer, merge_rollouts, rollout_worker_loop
 from rl.model import ModelConfig, init_params, num_params, shape_hash
-from rl.rollout import Rollout
+from rl.rollout import Rollout, RolloutCollector
 from rl.rollout_ring import RolloutRing
 from rl.selfplay import SelfPlayConfig, SelfPlayEnv
 from rl.shared_buffer_native import NativeSharedBuffer
@@ -109,3 +109,37 @@ def test_trainer_and_rollout_workers_train_through_shared_memory():
     assert sum(written) >= 3 * WORKERS      # every segment the trainer used came from a worker
     version, step, params = board.read_if_newer(0)
     assert version == 4 and step == reports[-1]["train_steps"] and params != init_params(MODEL, 3)
+
+
+def test_repeated_non_finite_updates_roll_back_and_halve_the_learning_rate():
+    layout = SegmentLayout(NUM_STEPS, ENVS_PER_WORKER, OBSERVATION_SIZE)
+    board = WeightsBoard(NativeSharedBuffer(bytearray(board_bytes(num_params(MODEL)))), num_params(MODEL),
+                         shape_hash(MODEL)).initialize()
+    ring = RolloutRing(NativeSharedBuffer(bytearray(ring_bytes(4, layout.nbytes))), layout, 4).initialize()
+    ppo = PPOConfig(num_envs=ENVS_PER_WORKER, num_steps=NUM_STEPS, num_minibatches=2, update_epochs=1, seed=3)
+
+    async def run():
+        backend = await create_backend(MODEL)
+        await backend.load_params(init_params(MODEL, 3))
+        env = SelfPlayEnv(ENVS_PER_WORKER, seed=1, config=SelfPlayConfig(snapshot_prob=0.0, scripted_prob=1.0,
+                                                                          random_prob=0.0), model_config=MODEL)
+        rollout = await RolloutCollector(env, NUM_STEPS, seed=1).collect(backend.act)
+        trainer = Trainer(backend, ppo, board, ring, LiveTrainingConfig(segments_per_update=1, rollback_after=3))
+        good = await trainer.publish()
+        poisoned = Rollout(rollout.num_steps, rollout.num_envs, rollout.obs, rollout.actions, rollout.logprobs,
+                           rollout.values, array("f", [float("nan")] * len(rollout.rewards)), rollout.next_values,
+                           rollout.dones, rollout.valid)
+        reports = []
+        for _ in range(3):
+            ring.put(poisoned, producer=0, policy_version=good)
+            reports.append(await trainer.update())
+        ring.put(rollout, producer=0, policy_version=good)
+        reports.append(await trainer.update())
+        return good, trainer, reports, await backend.get_params()
+
+    good, trainer, reports, params = asyncio.run(run())
+    assert [r["policy_version"] for r in reports[:3]] == [good] * 3     # nothing published from bad updates
+    assert [r["rollbacks"] for r in reports] == [0, 0, 1, 1]
+    assert reports[2]["charts/learning_rate"] == ppo.learning_rate / 2
+    assert reports[2]["skipped_updates"] == 3 * 2                          # every minibatch of 3 updates
+    assert reports[3]["policy_version"] == good + 1                       # a finite update publishes again
