@@ -427,7 +427,9 @@ class Page:
                 ("snapshot", lambda: to_js(self.match.current, dict_converter=js.Object.fromEntries)),
                 ("world_to_css", self.world_to_css),
                 ("selftest", lambda n=256: asyncio.ensure_future(self.selftest(int(n)))),
-                ("simulate_device_loss", lambda: self.device.destroy())):
+                ("simulate_device_loss", lambda: self.device.destroy()),
+                ("simulate_trainer_device_loss",
+                 lambda: self.training is not None and self.training.simulate_trainer_device_loss())):
             proxy = create_proxy(function)
             self.proxies.append(proxy)
             setattr(dshq, name, proxy)

@@ -143,6 +143,11 @@ class LiveTraining:
         self.policy = Policy(params, self.model)
         return self.version, self.policy
 
+    def simulate_trainer_device_loss(self) -> None:
+        """Diagnostics: make the trainer lose its GPU device (it recovers by itself)."""
+        if self.trainer is not None:
+            self.trainer.post({"type": "simulate_device_loss"})
+
     def set_hyperparameters(self, values: dict) -> None:
         if self.trainer is not None:
             self.trainer.post({"type": "hyper", "values": values})

@@ -121,10 +121,16 @@ class BrowserDevice(JsObject):
             callback(self.lost_reason)
 
     def destroy(self) -> None:
+        """Destroy the device; it counts as lost ("destroyed") at once."""
         self.js.destroy()
+        self._mark_lost("destroyed")
 
     def _on_js_lost(self, info):
-        reason = f"{info.reason}: {info.message}" if info.message else str(info.reason)
+        self._mark_lost(f"{info.reason}: {info.message}" if info.message else str(info.reason))
+
+    def _mark_lost(self, reason: str) -> None:
+        if self.lost:
+            return
         object.__setattr__(self, "lost", True)
         object.__setattr__(self, "lost_reason", reason)
         for callback in self._lost_callbacks:

@@ -99,6 +99,10 @@ class Trainer:
         self.last_good_params = await self.backend.get_params()
         return self.board.publish(self.last_good_params, self.train_step)
 
+    def replace_backend(self, backend) -> None:
+        """Continue on another backend (a re-acquired GPU device) with the same learner state."""
+        self.backend = self.learner.backend = backend
+
     async def roll_back(self) -> None:
         """Last good weights back in (Adam state reset) and half the learning rate."""
         await self.backend.load_params(self.last_good_params)

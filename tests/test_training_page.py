@@ -70,6 +70,17 @@ def test_stop_freezes_the_version_and_train_resumes_from_it(session):
     session.page.click("#train")
 
 
+def test_trainer_recovers_from_a_lost_gpu_device(session):
+    session.page.click("#train")     # training again (the previous test left it stopped)
+    before = wait_for_version(session, 1)["policy_version"]
+    session.page.evaluate("window.dshq.simulate_trainer_device_loss()")
+    session.page.wait_for_function("document.getElementById('notice').textContent.includes('re-acquired')",
+                                   timeout=120_000)
+    status = wait_for_version(session, before + 2)
+    assert status["train_steps"] > 0
+    session.page.click("#train")     # Stop
+
+
 def test_hyperparameter_panel_refuses_bad_values_and_applies_good_ones(session):
     session.page.click("#hyper-panel summary")
     session.page.fill("input[name=learning_rate]", "fast")

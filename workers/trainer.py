@@ -3,7 +3,11 @@ board after every update, telemetry to the page (rl/live_training.py does the wo
 
 Messages from the page: {"type": "pause"}, {"type": "resume"},
 {"type": "hyper", "values": {PPOConfig field: value}} (applied before the
-next update; a bad value is refused with a message, nothing half-applied).
+next update; a bad value is refused with a message, nothing half-applied),
+{"type": "simulate_device_loss"} (diagnostics: destroys this worker's device).
+
+A lost GPU device is re-acquired and training continues from the last
+published weights (Adam's moments restart from zero).
 Messages to the page: {"type": "stage", "text"} while starting (progress on
 slow steps), {"type": "telemetry", ...metrics} at most every
 `telemetry_seconds`, {"type": "notice", "text"}.
@@ -13,6 +17,8 @@ import asyncio
 import dataclasses
 import time
 
+import gpu
+
 from rl.live_training import Trainer
 from rl.model import init_params, num_params, shape_hash
 from rl.ppo import create_backend
@@ -21,7 +27,7 @@ from rl.shared_buffer_browser import BrowserSharedBuffer
 from rl.weights_board import WeightsBoard
 from workers.live_config import setup_from_args
 
-control = {"paused": False, "hyper": None}
+control = {"paused": False, "hyper": None, "lose_device": False}
 
 
 def on_message(data) -> None:
@@ -33,6 +39,8 @@ def on_message(data) -> None:
         control["paused"] = False
     elif kind == "hyper":
         control["hyper"] = dict(message.get("values") or {})
+    elif kind == "simulate_device_loss":
+        control["lose_device"] = True
 
 
 async def main(shared, args, post):
@@ -52,16 +60,37 @@ async def main(shared, args, post):
         if control["hyper"] is not None:
             values, control["hyper"] = control["hyper"], None
             apply_hyperparameters(trainer, values, post)
+        if control["lose_device"]:
+            control["lose_device"] = False
+            trainer.backend.device.destroy()
+        if trainer.backend.device.lost:
+            await recover_device(trainer, model, post)
         if control["paused"]:
             await asyncio.sleep(0.1)
             continue
-        report = await trainer.update()
+        try:
+            report = await trainer.update()
+        except gpu.GPUError:
+            if not trainer.backend.device.lost:
+                raise
+            continue
         if trainer.updates == 1:
             post({"type": "stage", "text": "training"})
         now = time.perf_counter()
         if now - last_report >= setup.live_config().telemetry_seconds:
             post({"type": "telemetry", **report})
             last_report = now
+
+
+async def recover_device(trainer, model, post) -> None:
+    """A new device and backend, loaded with the last published weights."""
+    post({"type": "stage", "text": "trainer: the GPU device was lost; re-acquiring it"})
+    backend = await create_backend("gpu", model)
+    await backend.load_params(trainer.last_good_params)
+    trainer.replace_backend(backend)
+    post({"type": "notice", "text": "The trainer's GPU device was lost; it was re-acquired and training "
+                                    "continues from the last published weights."})
+    post({"type": "stage", "text": "training"})
 
 
 def apply_hyperparameters(trainer, values: dict, post) -> None:
