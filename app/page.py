@@ -272,6 +272,9 @@ class Page:
         if "error" in report:
             set_status(error=report["error"], training=False)
             return
+        if "worker_restarts" in report:
+            set_status(worker_restarts=report["worker_restarts"])
+            return
         if "stage" in report:
             element("t-stage").textContent = report["stage"]
             set_status(stage=report["stage"])
@@ -428,6 +431,8 @@ class Page:
                 ("world_to_css", self.world_to_css),
                 ("selftest", lambda n=256: asyncio.ensure_future(self.selftest(int(n)))),
                 ("simulate_device_loss", lambda: self.device.destroy()),
+                ("simulate_rollout_crash",
+                 lambda: self.training is not None and self.training.simulate_rollout_crash(0)),
                 ("simulate_trainer_device_loss",
                  lambda: self.training is not None and self.training.simulate_trainer_device_loss())):
             proxy = create_proxy(function)

@@ -113,9 +113,11 @@ class LiveTraining:
             error = future.exception()
             if error is None or "was terminated" in str(error):
                 return
+            worker.terminate()   # its Python has stopped; free the thread
             if restart is not None:
                 self.restarts += 1
                 self.on_notice(f"{name} failed ({error}); restarted it.")
+                self.on_telemetry({"worker_restarts": self.restarts})
                 restart()
             else:
                 self.on_notice(f"{name} failed: {error}")
@@ -142,6 +144,11 @@ class LiveTraining:
         self.version, _, params = newer
         self.policy = Policy(params, self.model)
         return self.version, self.policy
+
+    def simulate_rollout_crash(self, producer: int = 0) -> None:
+        """Diagnostics: make a rollout worker raise (it is restarted)."""
+        if producer in self.rollout_workers:
+            self.rollout_workers[producer].post({"type": "simulate_crash"})
 
     def simulate_trainer_device_loss(self) -> None:
         """Diagnostics: make the trainer lose its GPU device (it recovers by itself)."""

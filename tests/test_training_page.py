@@ -34,6 +34,12 @@ def wait_for_version(session, at_least: int, timeout_s: float = 150):
     return status
 
 
+def set_training(session, on: bool):
+    if session.status()["training"] != on:
+        session.page.click("#train")
+    assert session.status()["training"] is on
+
+
 def test_train_publishes_versions_that_the_match_plays_with(session):
     session.page.click("#train")
     assert session.status()["training"] is True
@@ -71,14 +77,25 @@ def test_stop_freezes_the_version_and_train_resumes_from_it(session):
 
 
 def test_trainer_recovers_from_a_lost_gpu_device(session):
-    session.page.click("#train")     # training again (the previous test left it stopped)
+    set_training(session, True)
     before = wait_for_version(session, 1)["policy_version"]
     session.page.evaluate("window.dshq.simulate_trainer_device_loss()")
     session.page.wait_for_function("document.getElementById('notice').textContent.includes('re-acquired')",
                                    timeout=120_000)
     status = wait_for_version(session, before + 2)
     assert status["train_steps"] > 0
-    session.page.click("#train")     # Stop
+    set_training(session, False)
+
+
+def test_a_crashed_rollout_worker_is_restarted_and_training_goes_on(session):
+    set_training(session, True)
+    before = wait_for_version(session, 1)["policy_version"]
+    session.page.evaluate("window.dshq.simulate_rollout_crash()")
+    session.page.wait_for_function("window.dshq.status().worker_restarts >= 1", timeout=60_000)
+    assert "restarted" in session.page.inner_text("#notice")
+    status = wait_for_version(session, before + 2)
+    assert status["error"] is None
+    set_training(session, False)
 
 
 def test_hyperparameter_panel_refuses_bad_values_and_applies_good_ones(session):

@@ -4,6 +4,9 @@ weights, segments into the rollout ring (rl/live_training.py does the work).
 Acting runs on this worker's own GPU device, except on a software adapter
 (SwiftShader, llvmpipe), where a pure-Python forward pass is much faster than a
 WebGPU round trip per step (bench/bench_live.py).
+
+Message from the page: {"type": "simulate_crash"} (diagnostics: the next
+action raises, so the page's restart of failed workers can be seen working).
 """
 
 import gpu
@@ -15,6 +18,29 @@ from rl.selfplay import SelfPlayEnv
 from rl.shared_buffer_browser import BrowserSharedBuffer
 from rl.weights_board import WeightsBoard
 from workers.live_config import setup_from_args
+
+faults = {"crash": False}
+
+
+def on_message(data) -> None:
+    message = data.to_py() if hasattr(data, "to_py") else data
+    if message.get("type") == "simulate_crash":
+        faults["crash"] = True
+
+
+class CrashableActor:
+    """Forwards to the real actor until a simulated crash was asked for."""
+
+    def __init__(self, actor):
+        self.actor = actor
+
+    async def load_params(self, params):
+        await self.actor.load_params(params)
+
+    async def act(self, obs, n):
+        if faults["crash"]:
+            raise RuntimeError("simulated rollout worker crash")
+        return await self.actor.act(obs, n)
 
 
 async def main(shared, args, post):
@@ -32,5 +58,5 @@ async def main(shared, args, post):
         actor = await create_backend(model, device=device)
     seed = setup.seed * 1000 + producer + 1
     env = SelfPlayEnv(setup.envs_per_worker, seed=seed, config=setup.selfplay_config(), model_config=model)
-    written = await rollout_worker_loop(env, actor, board, ring, producer, setup.num_steps, seed)
+    written = await rollout_worker_loop(env, CrashableActor(actor), board, ring, producer, setup.num_steps, seed)
     return {"segments": written}
