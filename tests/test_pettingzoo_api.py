@@ -7,7 +7,7 @@ pytest.importorskip("pettingzoo")
 from pettingzoo.test import parallel_api_test  # noqa: E402
 
 from sim import SoccerConfig  # noqa: E402
-from sim.pettingzoo_adapter import SoccerParallelEnv  # noqa: E402
+from sim.pettingzoo_native import SoccerParallelEnv  # noqa: E402
 
 
 @pytest.mark.parametrize("end_on_goal", [True, False])
@@ -27,5 +27,5 @@ def test_spaces_match_env():
 def test_adapter_is_not_imported_by_sim():
     import subprocess
     import sys
-    code = "import sys, sim; assert 'sim.pettingzoo_adapter' not in sys.modules; assert 'gymnasium' not in sys.modules"
+    code = "import sys, sim; assert 'sim.pettingzoo_native' not in sys.modules; assert 'gymnasium' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

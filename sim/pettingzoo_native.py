@@ -1,6 +1,6 @@
 """PettingZoo ParallelEnv adapter for SoccerEnv (CPython only; the browser never imports it).
 
-    from sim.pettingzoo_adapter import SoccerParallelEnv
+    from sim.pettingzoo_native import SoccerParallelEnv
     env = SoccerParallelEnv(SoccerConfig(...), seed=0)
 
 Adds what PettingZoo tooling expects on top of SoccerEnv: Gymnasium spaces per
