@@ -15,7 +15,7 @@ side plays with them from its next decision. The match state is untouched.
 import js
 from pyodide.ffi import to_js
 
-from rl.abi import RING_RUN, board_bytes, ring_bytes
+from rl.abi import board_bytes, ring_bytes
 from rl.model import num_params, shape_hash
 from rl.policy import Policy
 from rl.rollout_ring import RolloutRing
@@ -72,15 +72,14 @@ class LiveTraining:
                 self.watch(self.evaluator, "the evaluator")
         else:
             self.trainer.post({"type": "resume"})
-        self.ring.shared.store(RING_RUN, 1)
-        self.ring.shared.notify(RING_RUN)
+        self.ring.set_running(True)
         self.running = True
 
     def stop(self) -> None:
         """Stop: pause learning and collection; weights and workers stay."""
         if self.trainer is None:
             return
-        self.ring.shared.store(RING_RUN, 0)
+        self.ring.set_running(False)
         self.trainer.post({"type": "pause"})
         self.running = False
 

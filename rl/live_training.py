@@ -17,7 +17,6 @@ import time
 from array import array
 from dataclasses import dataclass
 
-from rl.abi import BOARD_VERSION, RING_RUN, RING_STOP
 from rl.policy import Policy
 from rl.ppo import PPOLearner
 from rl.rollout import Rollout, RolloutCollector
@@ -186,17 +185,15 @@ async def rollout_worker_loop(env, backend, board, ring, producer: int, num_step
     version, written = 0, 0
     while max_segments is None or written < max_segments:
         try:
-            while not ring.shared.load(RING_RUN):
-                if ring.shared.load(RING_STOP):
-                    return written
-                ring.shared.wait(RING_RUN, 0, 0.1)
+            if not ring.wait_until_running(timeout_s=0.1):
                 await asyncio.sleep(0)
+                continue
             newer = board.read_if_newer(version)
             if newer is not None:
                 version, _, params = newer
                 await backend.load_params(params)
             if version == 0:   # nothing published yet: wait for the trainer's first weights
-                board.shared.wait(BOARD_VERSION, 0, 0.1)
+                board.wait_for_version(0, timeout_s=0.1)
                 await asyncio.sleep(0)
                 continue
             rollout = await collector.collect(backend.act)

@@ -22,7 +22,7 @@ at: recreate the ring then). `stop()` releases everyone. Byte layout: rl/abi.py.
 from array import array
 
 from rl.abi import (
-    ABANDONED, FREE, READY, RING_NEXT_READ, RING_NEXT_TICKET, RING_NUM_SLOTS, RING_PRODUCER_WAITS,
+    ABANDONED, FREE, READY, RING_NEXT_READ, RING_NEXT_TICKET, RING_RUN, RING_NUM_SLOTS, RING_PRODUCER_WAITS,
     RING_SEGMENT_BYTES, RING_SEGMENTS_ABANDONED, RING_SEGMENTS_READ, RING_SEGMENTS_WRITTEN, RING_STOP, SEGMENT_DRAWS,
     SEGMENT_EXPECT, SEGMENT_LOSSES, SEGMENT_NUM_EPISODES, SEGMENT_POLICY_VERSION, SEGMENT_PRODUCER, SEGMENT_STATE,
     SEGMENT_TICKET, SEGMENT_WINS, WRITING, SegmentLayout, ring_header_bytes, ring_slot_header,
@@ -140,6 +140,15 @@ class RolloutRing:
         return Rollout(self.layout.num_steps, self.layout.num_envs, **fields), info
 
     # --- control --------------------------------------------------------------------------
+    def set_running(self, running: bool) -> None:
+        """The RUN flag: producers collect while it is set and pause while it is not (Stop)."""
+        self.shared.store(RING_RUN, int(running))
+        self.shared.notify(RING_RUN)
+
+    def wait_until_running(self, timeout_s: float) -> bool:
+        """Block up to `timeout_s` for the RUN flag; True once set. Raises RingStopped after stop()."""
+        return self._wait_until(RING_RUN, bool, timeout_s)
+
     def stop(self) -> None:
         """Release every producer and the consumer (they raise RingStopped)."""
         self.shared.store(RING_STOP, 1)

@@ -48,6 +48,13 @@ class WeightsBoard:
     def version(self) -> int:
         return self.shared.load(BOARD_VERSION)
 
+    def wait_for_version(self, newer_than: int, timeout_s: float) -> bool:
+        """Block up to `timeout_s` until a version newer than `newer_than` is published."""
+        current = self.shared.load(BOARD_VERSION)
+        if current <= newer_than:
+            self.shared.wait(BOARD_VERSION, current, timeout_s)
+        return self.shared.load(BOARD_VERSION) > newer_than
+
     def publish(self, params: array, train_step: int) -> int:
         """Publish `params` (array('f') of num_params) as the next version; returns it."""
         if len(params) != self.num_params:

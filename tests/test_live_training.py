@@ -8,7 +8,7 @@ from array import array
 
 import pytest
 
-from rl.abi import RING_RUN, SegmentLayout, board_bytes, ring_bytes
+from rl.abi import SegmentLayout, board_bytes, ring_bytes
 from rl.backend_numpy import create_backend
 from rl.config import PPOConfig
 from rl.live_training import LiveTrainingConfig, PythonActor, Trainer, merge_rollouts, rollout_worker_loop
@@ -71,7 +71,7 @@ def test_trainer_and_rollout_workers_train_through_shared_memory():
     ring_shared = NativeSharedBuffer(bytearray(ring_bytes(4, layout.nbytes)))
     board = WeightsBoard(board_shared, num_params(MODEL), shape_hash(MODEL)).initialize()
     ring = RolloutRing(ring_shared, layout, 4).initialize()
-    ring_shared.store(RING_RUN, 1)
+    ring.set_running(True)
     ppo = PPOConfig(num_envs=ENVS_PER_WORKER * WORKERS, num_steps=NUM_STEPS, num_minibatches=2, update_epochs=2,
                     seed=3)
     selfplay = SelfPlayConfig(snapshot_prob=0.0, scripted_prob=0.5, random_prob=0.5)

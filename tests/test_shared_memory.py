@@ -198,3 +198,20 @@ def test_segment_shape_mismatch_is_refused():
     other = Rollout(2, 3, *(array("f") for _ in range(8)))
     with pytest.raises(ValueError, match="4x3"):
         ring.put(other, 0, 0)
+
+
+def test_run_flag_pauses_producers_until_set():
+    ring = RolloutRing(NativeSharedBuffer(bytearray(ring_bytes(1, LAYOUT.nbytes))), LAYOUT, 1).initialize()
+    assert ring.wait_until_running(timeout_s=0.1) is False
+    ring.set_running(True)
+    assert ring.wait_until_running(timeout_s=0.1) is True
+    ring.stop()
+    with pytest.raises(RingStopped):
+        ring.wait_until_running(timeout_s=0.1)
+
+
+def test_board_wait_for_version_returns_once_published():
+    board = WeightsBoard(NativeSharedBuffer(bytearray(board_bytes(4))), 4, shape_hash=1).initialize()
+    assert board.wait_for_version(0, timeout_s=0.05) is False
+    board.publish(array("f", [1.0] * 4), 0)
+    assert board.wait_for_version(0, timeout_s=0.05) is True

@@ -55,6 +55,7 @@ async def main(shared, args, post):
     trainer = Trainer(backend, setup.ppo_config(), board, ring, setup.live_config())
     post({"type": "telemetry", "policy_version": await trainer.publish(), "updates": 0, "train_steps": 0})
     post({"type": "stage", "text": "trainer: waiting for rollouts"})
+    telemetry_seconds = setup.live_config().telemetry_seconds
     last_report = 0.0
     while True:
         if control["hyper"] is not None:
@@ -77,7 +78,7 @@ async def main(shared, args, post):
         if trainer.updates == 1:
             post({"type": "stage", "text": "training"})
         now = time.perf_counter()
-        if now - last_report >= setup.live_config().telemetry_seconds:
+        if now - last_report >= telemetry_seconds:
             post({"type": "telemetry", **report})
             last_report = now
 
