@@ -340,7 +340,7 @@ class Page:
             elif self.training is not None and self.training.policy is not None:
                 self.match.set_policy(side, NetworkPlayer(self.training.policy), f"v{self.training.version}")
             else:
-                model = LiveSetup().model_config()
+                model = (self.setup or LiveSetup()).model_config()   # the shape training will use
                 self.match.set_policy(side, NetworkPlayer(Policy(init_params(model, 1), model)), "v0 (untrained)")
             set_status(policies=to_js(dict(self.match.labels), dict_converter=js.Object.fromEntries))
         return handler
