@@ -80,8 +80,10 @@ class Trainer:
     """
 
     def __init__(self, backend, ppo_config, board, ring, config: LiveTrainingConfig | None = None,
-                 train_step: int = 0):
+                 train_step: int = 0, is_paused=lambda: False):
         self.backend, self.ppo_config, self.board, self.ring = backend, ppo_config, board, ring
+        self.is_paused = is_paused            # polled while waiting for segments: Stop ends the wait
+        self.pending = []                     # segments taken from the ring, not yet learned from
         self.config = config or LiveTrainingConfig()
         self.learner = PPOLearner(backend, ppo_config)
         self.train_step = train_step          # env steps learned from
@@ -110,20 +112,27 @@ class Trainer:
         self.failed_updates = 0
         self.rollbacks += 1
 
-    async def next_segments(self) -> list[tuple[Rollout, dict]]:
-        """Block (politely: yielding to the event loop) until an update's worth arrived."""
-        segments = []
-        while len(segments) < self.config.segments_per_update:
+    async def next_segments(self) -> list[tuple[Rollout, dict]] | None:
+        """Block (politely: yielding to the event loop) until an update's worth arrived;
+        None if training was paused meanwhile (what arrived stays pending)."""
+        count = self.config.segments_per_update
+        while len(self.pending) < count:
+            if self.is_paused():
+                return None
             segment = self.ring.get(timeout_s=self.config.poll_seconds)
             if segment is None:
                 await asyncio.sleep(0)
             else:
-                segments.append(segment)
+                self.pending.append(segment)
+        segments, self.pending = self.pending[:count], self.pending[count:]
         return segments
 
-    async def update(self) -> dict:
-        """One PPO update on the next segments; publishes the new weights; returns metrics."""
+    async def update(self) -> dict | None:
+        """One PPO update on the next segments; publishes the new weights; returns metrics
+        (None when paused before an update's worth of segments arrived)."""
         segments = await self.next_segments()
+        if segments is None:
+            return None
         rollout = merge_rollouts([rollout for rollout, _ in segments])
         metrics = await self.learner.update(rollout, self.ppo_config.learning_rate)
         self.train_step += sum(int(sum(r.valid)) for r, _ in segments)

@@ -154,7 +154,8 @@ def test_nan_minibatch_is_skipped_counted_and_last_good_params_kept(device):
 def test_cartpole_reaches_475_with_the_gpu_backend(device):
     """The peer benchmark of tests/test_rl_cartpole.py (same hyperparameters and criterion) on the WGSL backend:
     a 10-update rolling mean of the episodic return reaches 475, ends >= 475, and the greedy policy scores >= 475."""
-    gym = pytest.importorskip("gymnasium")
+    import gymnasium as gym
+    from cartpole_check import greedy_return, rolling_returns
     from rl import train
 
     config = PPOConfig(learning_rate=1e-3, num_envs=8, num_steps=32, num_minibatches=1, update_epochs=20,
@@ -163,17 +164,7 @@ def test_cartpole_reaches_475_with_the_gpu_backend(device):
     envs = gym.vector.SyncVectorEnv([lambda: gym.make("CartPole-v1")] * config.num_envs)
     backend = asyncio.run(backend_gpu.create_backend(model_config, device))
     policy, history = train(envs, config, total_steps=150_000, backend=backend, model_config=model_config)
-    returns = [h["charts/episodic_return"] for h in history if h["charts/episodic_return"] is not None]
-    rolling = [np.mean(returns[max(0, i - 9) : i + 1]) for i in range(9, len(returns))]
+    rolling = [mean for _, mean in rolling_returns(history)]
     assert max(rolling) >= 475 and rolling[-1] >= 475, f"rolling mean: best {max(rolling):.1f}, last {rolling[-1]:.1f}"
     assert history[-1]["skipped_updates"] == 0
-
-    greedy = gym.vector.SyncVectorEnv([lambda: gym.make("CartPole-v1")] * 8,
-                                      autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
-    obs, _ = greedy.reset(seed=123)
-    total, done = np.zeros(8), np.zeros(8, bool)
-    while not done.all():
-        obs, rewards, terminations, truncations, _ = greedy.step(policy.act(obs))
-        total += rewards * ~done
-        done |= terminations | truncations
-    assert total.mean() >= 475
+    assert greedy_return(policy) >= 475

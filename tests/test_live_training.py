@@ -111,6 +111,29 @@ def test_trainer_and_rollout_workers_train_through_shared_memory():
     assert version == 4 and step == reports[-1]["train_steps"] and params != init_params(MODEL, 3)
 
 
+def test_pause_ends_the_wait_for_segments_and_keeps_what_arrived():
+    layout = SegmentLayout(2, 1, 3)
+    ring = RolloutRing(NativeSharedBuffer(bytearray(ring_bytes(4, layout.nbytes))), layout, 4).initialize()
+    paused = [False]
+    trainer = Trainer(None, PPOConfig(num_envs=2, num_steps=2, num_minibatches=1), None, ring,
+                      LiveTrainingConfig(segments_per_update=2, poll_seconds=0.01), is_paused=lambda: paused[0])
+    ring.put(tagged(1.0, num_steps=2, num_envs=1), producer=0, policy_version=1)
+
+    async def wait_then_pause():
+        async def pause_soon():
+            await asyncio.sleep(0.1)
+            paused[0] = True
+        asyncio.ensure_future(pause_soon())
+        return await trainer.next_segments()
+
+    assert asyncio.run(wait_then_pause()) is None
+    assert len(trainer.pending) == 1        # the segment that arrived is kept for the next update
+    paused[0] = False
+    ring.put(tagged(2.0, num_steps=2, num_envs=1), producer=0, policy_version=1)
+    segments = asyncio.run(trainer.next_segments())
+    assert [r.values[0] for r, _ in segments] == [1.0, 2.0] and trainer.pending == []
+
+
 def test_repeated_non_finite_updates_roll_back_and_halve_the_learning_rate():
     layout = SegmentLayout(NUM_STEPS, ENVS_PER_WORKER, OBSERVATION_SIZE)
     board = WeightsBoard(NativeSharedBuffer(bytearray(board_bytes(num_params(MODEL)))), num_params(MODEL),

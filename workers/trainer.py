@@ -52,7 +52,8 @@ async def main(shared, args, post):
     post({"type": "stage", "text": "trainer: compiling the WGSL training kernels"})
     backend = await create_backend("gpu", model)
     await backend.load_params(init_params(model, setup.seed))
-    trainer = Trainer(backend, setup.ppo_config(), board, ring, setup.live_config())
+    trainer = Trainer(backend, setup.ppo_config(), board, ring, setup.live_config(),
+                      is_paused=lambda: control["paused"])
     post({"type": "telemetry", "policy_version": await trainer.publish(), "updates": 0, "train_steps": 0})
     post({"type": "stage", "text": "trainer: waiting for rollouts"})
     telemetry_seconds = setup.live_config().telemetry_seconds
@@ -74,6 +75,8 @@ async def main(shared, args, post):
         except gpu.GPUError:
             if not trainer.backend.device.lost:
                 raise
+            continue
+        if report is None:   # paused while waiting for segments
             continue
         if trainer.updates == 1:
             post({"type": "stage", "text": "training"})
