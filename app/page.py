@@ -6,15 +6,19 @@ CPython); this file only translates browser events and time into calls on it.
 """
 
 import asyncio
+import math
 import time
+from dataclasses import replace
 
 import js
 from pyodide.ffi import create_proxy, to_js
 
 import gpu
+from app.agent_panel import AgentPanel
 from app.arena_renderer import ArenaRenderer
 from app.charts import make_charts
 from app.hyperparameters import PPO_FIELDS, WORKER_FIELDS, apply_panel
+from app.run_state import Agent, RunState, export_bytes
 from app.show_match import SPEEDS, ShowMatch, parse_seed
 from app.status import hide_loading, set_status, show_problem
 from app.training import LiveTraining, NetworkPlayer
@@ -74,6 +78,9 @@ class Page:
         self.setup = None           # LiveSetup: URL query, then the hyperparameter panel
         self.rollbacks_shown = 0
         self.charts = []
+        self.win_rate = None        # the learner's latest evaluation vs scripted
+        self.side_agents = {}       # side -> the listed Agent its "agent" option plays
+        self.panel = AgentPanel(self, autosave_seconds=self.query_number("autosave", 120.0))
 
     # --- GPU -------------------------------------------------------------------------
     async def acquire_gpu(self) -> None:
@@ -123,6 +130,7 @@ class Page:
         self.frame_ms = 0.9 * self.frame_ms + 0.1 * (time.perf_counter() - started) * 1000.0
         self.frame_count += 1
         self.update_readouts()
+        self.panel.tick()
         js.requestAnimationFrame(self.on_frame)
 
     def hot_swap(self) -> None:
@@ -200,22 +208,103 @@ class Page:
     def toggle_training(self, *_) -> None:
         if self.training is None:
             try:
-                setup = self.current_setup()
+                self.begin_agent(self.current_setup())
             except (TypeError, ValueError) as err:
                 self.notify(f"Training not started: {err}.")
                 return
-            element("charts").innerHTML = ""
-            self.training = LiveTraining(setup, self.on_telemetry, self.notify)
-            self.charts = make_charts("charts", CHARTS)
         if self.training.running:
             self.training.stop()
             element("train").textContent = "Train"
+            asyncio.ensure_future(self.panel.save())
         else:
             if element("blue-policy").value != "learner" and element("red-policy").value != "learner":
                 element("blue-policy").value = "learner"
             self.training.start()
+            self.panel.training_started()
             element("train").textContent = "Stop"
         set_status(training=self.training.running)
+
+    def begin_agent(self, setup: LiveSetup, start_file: bytes | None = None, start: Agent | None = None,
+                    telemetry: dict | None = None) -> None:
+        """A new learner (fresh, or starting from `start`, whose .dshq bytes are `start_file`); fresh charts."""
+        self.training = LiveTraining(setup, self.on_telemetry, self.notify, on_evaluation=self.on_evaluation,
+                                     start=start, start_file=start_file)
+        self.setup = setup
+        element("charts").innerHTML = ""
+        self.charts = make_charts("charts", CHARTS)
+        for chart in self.charts:
+            for x, y in (telemetry or {}).get(chart.metric, []):
+                chart.add(x, y)
+            chart.draw()
+        if start is not None:
+            if element("blue-policy").value != "learner" and element("red-policy").value != "learner":
+                element("blue-policy").value = "learner"
+            for side in ("blue", "red"):
+                if element(f"{side}-policy").value == "learner":
+                    self.change_policy(side)()
+            element("t-version").textContent = f"v{start.version}"
+            element("t-steps").textContent = f"{start.train_steps:,}"
+            set_status(policy_version=start.version, train_steps=start.train_steps)
+
+    def discard_agent(self) -> None:
+        """Stop and drop the learner, its charts and snapshots (the caller confirmed)."""
+        if self.training is not None:
+            self.training.shutdown()
+        self.training = None
+        self.rollbacks_shown = 0
+        self.win_rate = None
+        self.panel.clear_snapshots()
+        element("charts").innerHTML = ""
+        element("train").textContent = "Train"
+        set_status(training=False, policy_version=None, train_steps=None, sps=None, updates=None, losses=None)
+
+    def restore_run(self, run: RunState, data: bytes) -> None:
+        """An autosave back: weights, Adam state (given to the trainer with `data`), train step,
+        hyperparameters, charts and snapshots; Train continues from there."""
+        self.discard_agent()
+        self.win_rate = run.win_rate
+        self.show_hyperparameters(run.setup)
+        self.begin_agent(run.setup, data, Agent(f"v{run.version}", run.version, run.train_steps, run.params,
+                                                run.setup.model_config(), run.win_rate, run.name), run.telemetry)
+        self.notify(f"Restored {run.name} v{run.version}: press Train to continue training it.")
+
+    def train_from(self, agent: Agent) -> None:
+        """Make a listed agent the learner's starting point (after a confirmation if there is a learner)."""
+        if self.training is not None and not js.window.confirm(
+                f"Replace the current agent (v{self.training.version}) with {agent.label} as the learner? Its "
+                f"weights and charts are discarded (its last autosave is kept until the new agent has been "
+                f"autosaved twice; export it first to keep it)."):
+            return
+        setup = replace(self.current_setup(), hidden_sizes=agent.model_config.hidden_sizes,
+                        activation=agent.model_config.activation)
+        self.discard_agent()
+        self.begin_agent(setup, export_bytes(agent, setup), agent)
+        self.notify(f"The learner starts from {agent.label}: press Train.")
+
+    def play_agent(self, side: str, agent: Agent) -> None:
+        """Put a listed agent on one side of the show match (its label shows who is who)."""
+        self.side_agents[side] = agent
+        option = element(f"{side}-policy").querySelector('option[value="agent"]')
+        option.textContent, option.hidden = agent.label, False
+        element(f"{side}-policy").value = "agent"
+        self.change_policy(side)()
+
+    def learner_agent(self) -> Agent | None:
+        """The learner's current weights as an Agent (None before there are any)."""
+        training = self.training
+        if training is None or training.policy is None:
+            return None
+        return Agent(f"v{training.version}", training.version, training.train_step, training.policy.params,
+                     training.model, self.win_rate)
+
+    def telemetry_history(self) -> dict:
+        return {chart.metric: [list(point) for point in chart.points] for chart in self.charts}
+
+    def show_hyperparameters(self, setup: LiveSetup) -> None:
+        form = element("hyper-form").elements
+        ppo = setup.ppo_config()
+        for name in PPO_FIELDS:
+            form.namedItem(name).value = str(getattr(ppo, name))
 
     def apply_hyperparameters(self, event) -> None:
         """The panel's Apply: validate everything, then apply all of it or nothing."""
@@ -238,18 +327,30 @@ class Page:
         if self.training is None:
             self.notify("There is no agent yet: press Train to start one.")
             return
-        if not js.window.confirm("Start a new agent? The current weights and charts are discarded."):
+        if not js.window.confirm("Start a new agent? The current weights, charts and snapshots are discarded "
+                                 "(the last autosave is kept until the new agent has been autosaved twice; "
+                                 "export the agent first to keep it)."):
             return
-        self.training.shutdown()
-        self.training = None
-        self.rollbacks_shown = 0
-        element("charts").innerHTML = ""
-        element("train").textContent = "Train"
+        self.discard_agent()
         for side in ("blue", "red"):
             if element(f"{side}-policy").value == "learner":
                 self.change_policy(side)()
-        set_status(training=False, policy_version=None, train_steps=None, sps=None, updates=None, losses=None)
         self.notify("New agent: press Train to start learning from fresh weights.")
+
+    @staticmethod
+    def query_number(key: str, default: float) -> float:
+        """A positive number from the page URL's query (?autosave=10), or the default."""
+        query = js.URLSearchParams.new(js.location.search)
+        if not query.has(key):
+            return default
+        try:
+            value = float(query.get(key))
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value > 0):
+            js.console.warn(f"ignoring the URL parameter {key}={query.get(key)!r}: not a positive number")
+            return default
+        return value
 
     def setup_from_query(self) -> LiveSetup:
         """LiveSetup defaults, overridden by the page URL's query (?workers=1&envs=8&...)."""
@@ -279,9 +380,6 @@ class Page:
             element("t-stage").textContent = report["stage"]
             set_status(stage=report["stage"])
             return
-        if report.get("type") == "evaluation":
-            self.on_evaluation(report)
-            return
         steps = report.get("train_steps", 0)
         losses = {name: report.get(f"losses/{name}") for name in LOSS_NAMES}
         set_status(policy_version=report.get("policy_version"), train_steps=steps,
@@ -306,6 +404,9 @@ class Page:
     def on_evaluation(self, report: dict) -> None:
         """The evaluator's result for one published version: wins/draws/losses vs scripted."""
         win_rate = report.get("win_rate")
+        if win_rate is not None:
+            self.win_rate = win_rate
+        self.panel.on_evaluation(report)
         set_status(win_rate_vs_scripted=win_rate, evaluated_version=report["policy_version"])
         element("t-eval").textContent = (f"v{report['policy_version']}: {report['wins']}W {report['draws']}D "
                                          f"{report['losses']}L vs scripted")
@@ -335,7 +436,10 @@ class Page:
     def change_policy(self, side: str):
         def handler(*_):
             choice = element(f"{side}-policy").value
-            if choice != "learner":
+            if choice == "agent":
+                agent = self.side_agents[side]
+                self.match.set_policy(side, NetworkPlayer(Policy(agent.params, agent.model_config)), agent.label)
+            elif choice != "learner":
                 self.match.set_baseline(side, choice)
             elif self.training is not None and self.training.policy is not None:
                 self.match.set_policy(side, NetworkPlayer(self.training.policy), f"v{self.training.version}")
@@ -410,6 +514,7 @@ class Page:
             element(element_id).disabled = False
         self.listen(element("hyper-form"), "submit", self.apply_hyperparameters)
         self.listen(element("new-agent"), "click", self.new_agent)
+        self.panel.wire()
         element("seed").disabled = False
         element("step").disabled = True
         element("hint").textContent = HINTS[self.match.mode]
@@ -429,6 +534,7 @@ class Page:
                 ("digest", lambda: self.match.env.state_digest()),
                 ("snapshot", lambda: to_js(self.match.current, dict_converter=js.Object.fromEntries)),
                 ("world_to_css", self.world_to_css),
+                ("action_probabilities", self.action_probabilities),
                 ("selftest", lambda n=256: asyncio.ensure_future(self.selftest(int(n)))),
                 ("simulate_device_loss", lambda: self.device.destroy()),
                 ("simulate_rollout_crash",
@@ -439,6 +545,17 @@ class Page:
             self.proxies.append(proxy)
             setattr(dshq, name, proxy)
         dshq.adapter = to_js(self.device.adapter_info, dict_converter=js.Object.fromEntries)
+
+    def action_probabilities(self, side: str, obs):
+        """Diagnostics: the softmax of the policy playing `side` for one observation (27 floats);
+        null when a baseline plays that side."""
+        player = self.match.policies.get(side)
+        if not isinstance(player, NetworkPlayer):
+            return None
+        logits = player.policy.forward([float(value) for value in obs.to_py()])[0][0]
+        top = max(logits)
+        weights = [math.exp(value - top) for value in logits]
+        return to_js([weight / sum(weights) for weight in weights])
 
     def world_to_css(self, x: float, y: float):
         """World metres -> CSS pixels inside the canvas (for tests and tools)."""

@@ -2,12 +2,14 @@
 show the plain-words problem panel."""
 
 import js
+from pyodide.ffi import jsnull
 
 
 def set_status(**fields) -> None:
+    """Set status fields; None becomes JavaScript null (not undefined)."""
     state = js.window.dshq._state
     for name, value in fields.items():
-        setattr(state, name, value)
+        setattr(state, name, jsnull if value is None else value)
 
 
 def show_problem(text: str) -> None:

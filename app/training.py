@@ -7,14 +7,25 @@ hot-swapping published weights into the show match, and telemetry.
                         the weights stay on the board
     Train (again)       RUN = 1 + "resume": learning continues from the same weights
 
+A run can start from a .dshq file (`start_file`: an autosave being restored,
+or an imported agent to train from): the trainer loads its weights (and Adam
+state, if saved) and the board's first version is the file's policy version.
+`checkpoint()` asks the trainer for a consistent copy of its state (weights,
+Adam state, version, train steps) between two updates, for autosaves.
+
 Every animation frame the page looks at the board's version (one Atomics
 load); when it changed it copies the new weights and the show match's learner
 side plays with them from its next decision. The match state is untouched.
 """
 
+import asyncio
+import itertools
+from array import array
+
 import js
 from pyodide.ffi import to_js
 
+from app.run_state import Agent
 from rl.abi import board_bytes, ring_bytes
 from rl.model import num_params, shape_hash
 from rl.policy import Policy
@@ -36,8 +47,13 @@ class NetworkPlayer:
 
 
 class LiveTraining:
-    def __init__(self, setup: LiveSetup, on_telemetry, on_notice):
+    def __init__(self, setup: LiveSetup, on_telemetry, on_notice, on_evaluation=None,
+                 start: Agent | None = None, start_file: bytes | None = None):
         self.setup = setup
+        self.on_evaluation = on_evaluation
+        self.start_file = start_file
+        self.checkpoints = {}          # request id -> future, answered by the trainer
+        self.requests = itertools.count(1)
         self.on_telemetry, self.on_notice = on_telemetry, on_notice
         self.model = setup.model_config()
         self.board = self.ring = None
@@ -47,8 +63,9 @@ class LiveTraining:
         self.rollout_workers = {}
         self.restarts = 0
         self.running = False
-        self.version = 0
-        self.policy = None
+        self.version = start.version if start else 0
+        self.train_step = start.train_steps if start else 0      # of the weights in `policy`
+        self.policy = Policy(start.params, self.model) if start else None
 
     @staticmethod
     def default_workers() -> int:
@@ -60,8 +77,11 @@ class LiveTraining:
         """Train: the first call builds everything, later calls resume."""
         if self.trainer is None:
             self.create_shared_memory()
-            self.trainer = PythonWorker("workers.trainer:main", shared=self.shared,
-                                        args={"setup": self.setup.to_args()}, on_message=self.on_trainer_message)
+            args = {"setup": self.setup.to_args()}
+            if self.start_file is not None:
+                args["start"] = self.start_file
+            self.trainer = PythonWorker("workers.trainer:main", shared=self.shared, args=args,
+                                        on_message=self.on_trainer_message)
             self.watch(self.trainer, "the trainer")
             for producer in range(self.setup.rollout_workers):
                 self.start_rollout_worker(producer)
@@ -96,7 +116,8 @@ class LiveTraining:
         layout = self.setup.segment_layout()
         board_sab = js.SharedArrayBuffer.new(board_bytes(size))
         ring_sab = js.SharedArrayBuffer.new(ring_bytes(self.setup.ring_slots, layout.nbytes))
-        self.board = WeightsBoard(BrowserSharedBuffer(board_sab), size, shape_hash(self.model)).initialize()
+        self.board = WeightsBoard(BrowserSharedBuffer(board_sab), size, shape_hash(self.model)).initialize(
+            first_version=max(1, self.version))
         self.ring = RolloutRing(BrowserSharedBuffer(ring_sab), layout, self.setup.ring_slots).initialize()
         self.shared = to_js({"board": board_sab, "ring": ring_sab}, dict_converter=js.Object.fromEntries)
 
@@ -129,8 +150,33 @@ class LiveTraining:
             self.on_notice(message["text"])
         elif message.get("type") == "stage":
             self.on_telemetry({"stage": message["text"]})
-        elif message.get("type") in ("telemetry", "evaluation"):
+        elif message.get("type") == "telemetry":
             self.on_telemetry(message)
+        elif message.get("type") == "evaluation":
+            message["params"] = float32s(message.pop("params"))
+            if self.on_evaluation is not None:
+                self.on_evaluation(message)
+        elif message.get("type") == "checkpoint":
+            future = self.checkpoints.pop(message.pop("id"), None)
+            if future is not None and not future.done():
+                for name in ("params", "m", "v"):
+                    message[name] = float32s(message[name])
+                future.set_result(message)
+
+    @property
+    def started(self) -> bool:
+        return self.trainer is not None
+
+    async def checkpoint(self, timeout_s: float = 60.0) -> dict:
+        """The trainer's state between two updates: {version, train_steps, params, m, v, step}."""
+        request = next(self.requests)
+        future = asyncio.get_event_loop().create_future()
+        self.checkpoints[request] = future
+        self.trainer.post({"type": "checkpoint", "id": request})
+        try:
+            return await asyncio.wait_for(future, timeout_s)
+        finally:
+            self.checkpoints.pop(request, None)
 
     # --- hot swap ---------------------------------------------------------------------------
     def newer_policy(self) -> tuple[int, Policy] | None:
@@ -140,7 +186,7 @@ class LiveTraining:
         newer = self.board.read_if_newer(self.version)
         if newer is None:
             return None
-        self.version, _, params = newer
+        self.version, self.train_step, params = newer
         self.policy = Policy(params, self.model)
         return self.version, self.policy
 
@@ -158,3 +204,10 @@ class LiveTraining:
         if self.trainer is not None:
             self.trainer.post({"type": "hyper", "values": values})
 
+
+
+def float32s(view) -> array:
+    """A Float32Array that arrived as a memoryview -> array('f')."""
+    values = array("f")
+    values.frombytes(bytes(view))
+    return values

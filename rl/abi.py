@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 # --- weights board -------------------------------------------------------------------
 BOARD_ACTIVE_SLOT = 0      # slot readers should copy (0 or 1)
-BOARD_VERSION = 1          # policy version of the active slot; 0 until the first publish
+BOARD_VERSION = 1          # policy version of the active slot; first_version - 1 (default 0) until the first publish
 BOARD_SHAPE_HASH = 2       # rl.model.shape_hash of the layout the slots hold
 BOARD_NUM_PARAMS = 3       # P, float32 values per slot
 BOARD_CONTROL_INTS = 8

@@ -23,6 +23,7 @@ from array import array
 import gpu
 
 from rl import gpu_kernels as k
+from rl.checkpoint import OptimizerState
 from rl.gpu_network import GPUNetwork
 from rl.model import ModelConfig, num_params
 
@@ -90,6 +91,19 @@ class GPUBackend:
 
     async def get_params(self) -> array:
         return await k.read_floats(self.device, self.params, self.num_params)
+
+    async def get_optimizer_state(self) -> OptimizerState:
+        """Read back Adam's m and v buffers (two readbacks); t is kept on the host."""
+        m = await k.read_floats(self.device, self.adam_m, self.num_params)
+        v = await k.read_floats(self.device, self.adam_v, self.num_params)
+        return OptimizerState(m, v, self.adam_step)
+
+    async def set_optimizer_state(self, state: OptimizerState) -> None:
+        """Write Adam's m and v buffers and t (after load_params, which resets them)."""
+        state.check(self.num_params)
+        self.device.queue.write_buffer(self.adam_m, 0, array("f", state.m))
+        self.device.queue.write_buffer(self.adam_v, 0, array("f", state.v))
+        self.adam_step = state.step
 
     async def act(self, obs: array, n: int) -> tuple[array, array]:
         """Forward n rows; read back out [n, A+1] once and split it into logits [n*A] and values [n]."""

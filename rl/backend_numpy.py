@@ -10,6 +10,7 @@ from array import array
 import numpy as np
 
 from rl import reference as ref
+from rl.checkpoint import OptimizerState
 from rl.model import ModelConfig, linear_layers, num_params, param_layout
 
 
@@ -70,6 +71,15 @@ class NumpyBackend:
 
     async def get_params(self) -> array:
         return array("f", self.params.tobytes())
+
+    async def get_optimizer_state(self) -> OptimizerState:
+        return OptimizerState(array("f", self.adam_m.tobytes()), array("f", self.adam_v.tobytes()), self.adam_step)
+
+    async def set_optimizer_state(self, state: OptimizerState) -> None:
+        state.check(len(self.params))
+        self.adam_m[:] = np.frombuffer(array("f", state.m), np.float32)
+        self.adam_v[:] = np.frombuffer(array("f", state.v), np.float32)
+        self.adam_step = state.step
 
     async def act(self, obs: array, n: int) -> tuple[array, array]:
         x = np.frombuffer(obs, np.float32, count=n * self.model_config.obs_size).reshape(n, -1)

@@ -36,6 +36,7 @@ strings. Keys this module knows about (read back as the Python type shown):
     obs_spec_version      int                    required (write and read)
     action_spec_version   int                    required (write and read)
     train_step            int                    optional
+    policy_version        int                    optional
     optimizer_step        int                    written with the optimizer state (see below)
     win_rate_vs_scripted  float in [0, 1]        optional
     created               str (ISO 8601 time)    optional; save() fills it in when absent
@@ -47,24 +48,36 @@ Optimizer state (optional, so an autosave can resume training exactly): Adam's f
 second moments are stored as the tensors "optimizer.m" and "optimizer.v", each a flat
 vector of shape [P] in the same order as the learner's flat parameter vector (P = number of
 model parameters), and Adam's step count as the metadata key "optimizer_step". Tensor names
-starting with "optimizer." are reserved for this.
+starting with "optimizer." are reserved for this; the size check counts the model tensors only.
+
+Snapshot pool (optional, so an autosave keeps the self-play opponents): snapshot <version> of
+the model is stored as one tensor "snapshot.<version>.<name>" per model tensor <name>, where
+<version> is a decimal int >= 0 without leading zeros ("0", "7", "120"). Tensor names
+starting with "snapshot." are reserved for this. The writer lays tensors out in this order:
+the model tensors as given, then every snapshot's tensors (versions ascending, each in its
+given order), then optimizer.m and optimizer.v. On read, snapshot tensors are taken out of
+Checkpoint.tensors into Checkpoint.snapshots = {version: {name: (shape, array("f"))}},
+versions ascending; a malformed "snapshot." name is refused.
 
 API:
 
-    write_dshq(tensors, metadata, *, optimizer=None) -> bytes
+    write_dshq(tensors, metadata, *, optimizer=None, snapshots=None) -> bytes
     read_dshq(data, *, max_bytes=MAX_FILE_BYTES, expected_layout=None,
               obs_spec_version=None, action_spec_version=None) -> Checkpoint
-    save(path, tensors, metadata, *, optimizer=None) -> None
+    save(path, tensors, metadata, *, optimizer=None, snapshots=None) -> None
     load(path, *, max_bytes=MAX_FILE_BYTES, expected_layout=None,
          obs_spec_version=None, action_spec_version=None) -> Checkpoint
     tensors_from_flat(flat, layout) -> dict[name, (shape, array("f"))]
     flat_from_tensors(tensors, layout) -> array("f")
+    check_matches_layout(checkpoint, layout) -> None
 
 `tensors` is a dict name -> (shape, values) or an ordered list of (name, shape, values);
-`values` is an array("f") or anything array("f", ...) accepts. A layout is a list of
-(name, shape, offset) tuples describing where each tensor lives in the flat float32
-parameter vector (rl/model.py provides it). Every malformed input raises CheckpointError,
-a ValueError whose message names the check that failed; nothing else escapes the reader.
+`values` is an array("f") or anything array("f", ...) accepts; `snapshots` is a dict
+version -> tensors (same forms). A layout is a list of (name, shape, offset) tuples
+describing where each tensor lives in the flat float32 parameter vector (rl/model.py
+provides it); with expected_layout, the model tensors and every snapshot must match it.
+Every malformed input raises CheckpointError, a ValueError whose message names the check
+that failed; nothing else escapes the reader.
 """
 
 import hashlib
@@ -74,7 +87,7 @@ import re
 import struct
 import sys
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 FORMAT = "dshq"
@@ -87,7 +100,10 @@ MAX_METADATA_DEPTH = 8  # deeper JSON in a metadata value is returned as the sto
 OPTIMIZER_M = "optimizer.m"
 OPTIMIZER_V = "optimizer.v"
 OPTIMIZER_PREFIX = "optimizer."
-INT_METADATA_KEYS = ("format_version", "obs_spec_version", "action_spec_version", "train_step", "optimizer_step")
+SNAPSHOT_PREFIX = "snapshot."
+SNAPSHOT_NAME = re.compile(rf"snapshot\.(0|[1-9][0-9]{{0,{MAX_INT_DIGITS - 1}}})\.(.+)", re.DOTALL)  # version, name
+INT_METADATA_KEYS = ("format_version", "obs_spec_version", "action_spec_version", "train_step", "policy_version",
+                     "optimizer_step")
 REQUIRED_METADATA_KEYS = ("format", "format_version", "obs_spec_version", "action_spec_version")
 WRITER_METADATA_KEYS = ("format", "format_version", "data_sha256")  # always set by write_dshq
 FLOAT32_BYTES = 4
@@ -105,22 +121,36 @@ class OptimizerState:
     v: array  # second moment, array("f") of length P
     step: int  # number of Adam updates taken so far
 
+    def check(self, num_params: int) -> None:
+        """Raise ValueError unless m and v hold num_params values each and step is an int >= 0."""
+        for name, values in (("m", self.m), ("v", self.v)):
+            if len(values) != num_params:
+                raise ValueError(f"optimizer state: {name} has {len(values)} values, the model has {num_params}")
+        if not (_is_int(self.step) and self.step >= 0):
+            raise ValueError(f"optimizer state: step must be an int >= 0, got {self.step!r}")
+
 
 @dataclass
 class Checkpoint:
-    """What read_dshq returns: model tensors, metadata and (if stored) the Adam state."""
+    """What read_dshq returns: model tensors, metadata and (if stored) the Adam state and snapshots."""
 
     tensors: dict  # name -> (shape tuple, array("f")), in file (offset) order
     metadata: dict  # decoded metadata (see the module docstring)
     optimizer: OptimizerState | None = None
+    snapshots: dict = field(default_factory=dict)  # version -> {name: (shape, array("f"))}, versions ascending
 
 
 # ----------------------------------------------------------------------------- writing
 
 
-def write_dshq(tensors: dict | list, metadata: dict, *, optimizer: OptimizerState | None = None) -> bytes:
-    """Serialise tensors + metadata (+ optional Adam state) to .dshq bytes (deterministic)."""
+def write_dshq(tensors: dict | list, metadata: dict, *, optimizer: OptimizerState | None = None,
+               snapshots: dict | None = None) -> bytes:
+    """Serialise tensors + metadata (+ optional snapshots and Adam state) to .dshq bytes (deterministic).
+
+    File order: the model tensors as given, the snapshots' (versions ascending), optimizer.m, optimizer.v."""
     entries = _tensor_entries(tensors)
+    num_params = sum(len(values) for _, _, values in entries)
+    entries += _snapshot_entries({} if snapshots is None else snapshots)
     metadata = dict(metadata)
     if not all(isinstance(key, str) for key in metadata):
         raise CheckpointError("metadata keys must be strings")
@@ -129,7 +159,6 @@ def write_dshq(tensors: dict | list, metadata: dict, *, optimizer: OptimizerStat
     if "optimizer_step" in metadata:
         raise CheckpointError("metadata 'optimizer_step' is reserved: pass optimizer=OptimizerState(...)")
     if optimizer is not None:
-        num_params = sum(len(values) for _, _, values in entries)
         for name, values in ((OPTIMIZER_M, optimizer.m), (OPTIMIZER_V, optimizer.v)):
             values = _as_float32_array(name, values)
             if len(values) != num_params:
@@ -168,11 +197,12 @@ def write_dshq(tensors: dict | list, metadata: dict, *, optimizer: OptimizerStat
     return struct.pack("<Q", len(header_bytes)) + header_bytes + data_section
 
 
-def save(path, tensors: dict | list, metadata: dict, *, optimizer: OptimizerState | None = None) -> None:
+def save(path, tensors: dict | list, metadata: dict, *, optimizer: OptimizerState | None = None,
+         snapshots: dict | None = None) -> None:
     """Write a .dshq file; fills metadata 'created' with the current UTC time when absent."""
     metadata = dict(metadata)
     metadata.setdefault("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    data = write_dshq(tensors, metadata, optimizer=optimizer)
+    data = write_dshq(tensors, metadata, optimizer=optimizer, snapshots=snapshots)
     with open(path, "wb") as f:
         f.write(data)
 
@@ -183,7 +213,7 @@ def _tensor_entries(tensors):
     entries = []
     seen = set()
     for name, shape, values in items:
-        if not isinstance(name, str) or name == "__metadata__" or name.startswith(OPTIMIZER_PREFIX):
+        if not isinstance(name, str) or _is_reserved(name):
             raise CheckpointError(f"tensor name {name!r} is not allowed (reserved or not a str)")
         if name in seen:
             raise CheckpointError(f"duplicate tensor name {_short(name)}")
@@ -195,6 +225,26 @@ def _tensor_entries(tensors):
         if len(values) != math.prod(shape):
             raise CheckpointError(f"tensor {_short(name)} has {len(values)} values, shape {shape} needs {math.prod(shape)}")
         entries.append((name, shape, values))
+    return entries
+
+
+def _snapshot_entries(snapshots):
+    """{version: tensors} -> entries named snapshot.<version>.<name>, versions ascending."""
+    if not isinstance(snapshots, dict):
+        raise CheckpointError(f"snapshots must be a dict {{version: tensors}}, got {type(snapshots).__name__}")
+    for version in snapshots:
+        if not (_is_int(version) and 0 <= version < 10**MAX_INT_DIGITS):
+            raise CheckpointError(
+                f"snapshot version must be an int in [0, 10**{MAX_INT_DIGITS}), got {_short(version)}")
+    entries = []
+    for version in sorted(snapshots):
+        try:
+            snapshot = _tensor_entries(snapshots[version])
+        except CheckpointError as error:
+            raise CheckpointError(f"snapshot {version}: {error}") from None
+        if not snapshot:
+            raise CheckpointError(f"snapshot {version}: has no tensors")
+        entries += [(f"{SNAPSHOT_PREFIX}{version}.{name}", shape, values) for name, shape, values in snapshot]
     return entries
 
 
@@ -238,7 +288,7 @@ def read_dshq(
     """Parse and strictly validate .dshq bytes. Raises CheckpointError naming the failed check.
 
     max_bytes: inputs longer than this are refused before anything is parsed.
-    expected_layout: list of (name, shape, offset); the model tensors must match it exactly.
+    expected_layout: list of (name, shape, offset); the model tensors and every snapshot must match it exactly.
     obs_spec_version / action_spec_version: when given, the file's versions must be equal.
     """
     try:
@@ -276,10 +326,12 @@ def read_dshq(
             raise CheckpointError(f"non-finite value: tensor {_short(name)} has {values[index]} at flat index {index}")
         tensors[name] = (shape, values)
 
+    snapshots = _take_snapshots(tensors)
     optimizer = _take_optimizer_state(tensors, metadata)
+    checkpoint = Checkpoint(tensors=tensors, metadata=metadata, optimizer=optimizer, snapshots=snapshots)
     if expected_layout is not None:
-        _check_tensors_match_layout(tensors, expected_layout)
-    return Checkpoint(tensors=tensors, metadata=metadata, optimizer=optimizer)
+        check_matches_layout(checkpoint, expected_layout)
+    return checkpoint
 
 
 def load(
@@ -416,8 +468,21 @@ def _check_tensor_entries(header, data_size):
     return spans
 
 
+def _take_snapshots(tensors):
+    """Move the tensors named snapshot.<version>.<name> out of tensors: {version: {name: tensor}}, ascending."""
+    snapshots = {}
+    for full_name in [name for name in tensors if name.startswith(SNAPSHOT_PREFIX)]:
+        match = SNAPSHOT_NAME.fullmatch(full_name)
+        if match is None or _is_reserved(match[2]):
+            raise CheckpointError(f"snapshot: tensor name {_short(full_name)} is not 'snapshot.<version>.<name>' "
+                                  "(version: a decimal int without leading zeros; name: not reserved)")
+        snapshots.setdefault(int(match[1]), {})[match[2]] = tensors.pop(full_name)
+    return dict(sorted(snapshots.items()))
+
+
 def _take_optimizer_state(tensors, metadata):
-    """Move optimizer.m / optimizer.v / optimizer_step out of tensors and metadata, if present."""
+    """Move optimizer.m / optimizer.v / optimizer_step out of tensors and metadata, if present.
+    Call after _take_snapshots: the size check counts what is left, the model tensors."""
     parts = [OPTIMIZER_M in tensors, OPTIMIZER_V in tensors, "optimizer_step" in metadata]
     unknown = [name for name in tensors if name.startswith(OPTIMIZER_PREFIX) and name not in (OPTIMIZER_M, OPTIMIZER_V)]
     if unknown:
@@ -470,16 +535,23 @@ def _check_layout(layout, flat_size):
         raise CheckpointError(f"layout: covers {position} values, the flat vector has {flat_size}")
 
 
-def _check_tensors_match_layout(tensors, layout):
+def check_matches_layout(checkpoint: Checkpoint, layout: list) -> None:
+    """Raise CheckpointError unless the model tensors and every snapshot's tensors match the layout exactly."""
+    _check_tensors_match_layout(checkpoint.tensors, layout)
+    for version, tensors in checkpoint.snapshots.items():
+        _check_tensors_match_layout(tensors, layout, f"layout: snapshot {version} ")
+
+
+def _check_tensors_match_layout(tensors, layout, where="layout: "):
     expected_shapes = {name: tuple(shape) for name, shape, _ in layout}
     for name, shape in expected_shapes.items():
         if name not in tensors:
-            raise CheckpointError(f"layout: tensor {_short(name)} is missing")
+            raise CheckpointError(f"{where}tensor {_short(name)} is missing")
         if tuple(tensors[name][0]) != shape:
-            raise CheckpointError(f"layout: tensor {_short(name)} has shape {tuple(tensors[name][0])}, expected {shape}")
+            raise CheckpointError(f"{where}tensor {_short(name)} has shape {tuple(tensors[name][0])}, expected {shape}")
     for name in tensors:
         if name not in expected_shapes:
-            raise CheckpointError(f"layout: unexpected tensor {_short(name)}")
+            raise CheckpointError(f"{where}unexpected tensor {_short(name)}")
 
 
 def _first_non_finite(values):
@@ -521,6 +593,10 @@ def _short(value, limit=60):
     """repr() of an untrusted value, truncated so error messages stay readable."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _is_reserved(name):
+    return name == "__metadata__" or name.startswith((OPTIMIZER_PREFIX, SNAPSHOT_PREFIX))
 
 
 def _is_int(value):

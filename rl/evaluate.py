@@ -36,9 +36,9 @@ import os
 import sys
 from array import array
 
-from rl.checkpoint import CheckpointError, flat_from_tensors, load
-from rl.model import ModelConfig, param_layout
-from rl.spec import ACTION_SPEC_VERSION, OBS_SPEC_VERSION
+from rl.agent_file import MAX_AGENT_BYTES, read_agent
+from rl.checkpoint import CheckpointError
+from rl.model import ModelConfig
 from sim import NUM_ACTIONS, OBSERVATION_SIZE, EnvBatch, SoccerConfig, SplitMix64, scripted_action
 
 EVAL_MATCH = SoccerConfig(end_on_goal=False)
@@ -118,19 +118,11 @@ def numpy_forward(params: array, model_config: ModelConfig):
 
 
 def load_model(path: str) -> tuple[array, ModelConfig, dict]:
-    """(flat params, ModelConfig, metadata) of a .dshq file; CheckpointError names what is wrong."""
-    checkpoint = load(path, obs_spec_version=OBS_SPEC_VERSION, action_spec_version=ACTION_SPEC_VERSION)
-    config = checkpoint.metadata.get("model_config")
-    if not isinstance(config, dict):
-        raise CheckpointError(f"metadata 'model_config' is missing or not a JSON object: {config!r}")
-    try:
-        model_config = ModelConfig(**config)
-    except (TypeError, ValueError) as error:
-        raise CheckpointError(f"metadata 'model_config' is invalid: {error}") from None
-    if (model_config.obs_size, model_config.num_actions) != (OBSERVATION_SIZE, NUM_ACTIONS):
-        raise CheckpointError(f"metadata 'model_config' has obs_size={model_config.obs_size}, num_actions="
-                              f"{model_config.num_actions}; soccer needs {OBSERVATION_SIZE} and {NUM_ACTIONS}")
-    return flat_from_tensors(checkpoint.tensors, list(param_layout(model_config))), model_config, checkpoint.metadata
+    """(flat params, ModelConfig, metadata) of an agent .dshq file (rl.agent_file.read_agent);
+    CheckpointError names what is wrong. Reads at most MAX_AGENT_BYTES + 1 bytes."""
+    with open(path, "rb") as file:
+        agent = read_agent(file.read(MAX_AGENT_BYTES + 1))
+    return agent.params, agent.model_config, agent.metadata
 
 
 def load_greedy_policy(path: str):

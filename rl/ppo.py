@@ -14,6 +14,15 @@ module has `async def create_backend(model_config) -> backend`; the object has:
   async load_params(params: array('f') [P]) -> None
       Replace the parameters (layout of rl/model.py) and reset Adam (m = v = 0, t = 0).
   async get_params() -> array('f') [P]
+  async get_optimizer_state() -> rl.checkpoint.OptimizerState
+      Adam's state: m, v as array('f') [P] in flat parameter order, step = t
+      (the Adam steps applied since load_params or set_optimizer_state).
+  async set_optimizer_state(state: OptimizerState) -> None
+      Restore Adam's m, v and t, e.g. from a .dshq autosave; call it after
+      load_params (which resets them). ValueError if m or v is not [P] long or
+      step is not an int >= 0. Params and this state saved after an update and
+      restored into a fresh backend give the next update exactly as if training
+      had gone on (the learner's minibatch order is the learner's business).
   async act(obs: array('f') [n * obs_size], n: int) -> (logits array('f') [n * A], values array('f') [n])
       Forward pass of n rows with the current parameters (rows may hold extra
       data past n * obs_size: ignore it). Sampling happens in Python

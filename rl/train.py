@@ -27,9 +27,10 @@ Output: one JSON object per update on stdout (global_step, CleanRL's
 charts/* and losses/* names, selfplay/win_rate_vs_<opponent> over the
 training episodes that ended in the rollout and were decided, and
 eval/win_rate_vs_scripted = wins / decided matches when evaluated); a progress
-line per update on stderr. The checkpoint (.dshq: params, Adam state when the
-backend exposes it, metadata model_config, ppo_config, selfplay_config,
-obs/action spec versions, train_step, win_rate_vs_scripted) is written
+line per update on stderr. The checkpoint (.dshq via rl.agent_file: params,
+Adam state, metadata model_config, ppo_config, selfplay_config, obs/action
+spec versions, train_step, policy_version = updates done, as the page counts
+versions, and win_rate_vs_scripted) is written
 atomically (a temporary file in the same folder, then os.replace) after every
 evaluation, at the end, and on Ctrl-C, which saves the last completed update
 and exits with code 130. Bad flags exit with code 2 and a message naming the
@@ -63,16 +64,16 @@ import textwrap
 import time
 from array import array
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import datetime, timezone
 
-from rl.checkpoint import OptimizerState, tensors_from_flat, write_dshq
+from rl.agent_file import write_agent
+from rl.checkpoint import OptimizerState
 from rl.config import PPOConfig
 from rl.evaluate import evaluate, greedy, numpy_forward
-from rl.model import ModelConfig, init_params, param_layout
+from rl.model import ModelConfig, init_params
 from rl.ppo import PPOLearner, annealed_learning_rate, create_backend
 from rl.rollout import Rollout, RolloutCollector
 from rl.selfplay import OPPONENT_KINDS, SelfPlayConfig, SelfPlayEnv
-from rl.spec import ACTION_SPEC_VERSION, NUM_ACTIONS, OBS_SIZE, OBS_SPEC_VERSION
+from rl.spec import NUM_ACTIONS, OBS_SIZE
 from sim import SoccerConfig
 
 SOCCER_PPO = PPOConfig(num_envs=64, num_steps=128, num_minibatches=32, learning_rate=1e-3, ent_coef=0.003)
@@ -217,25 +218,11 @@ def merge_rollouts(rollouts: list[Rollout]) -> Rollout:
 # ----------------------------------------------------------------------------- checkpoints
 
 
-async def optimizer_state(backend) -> OptimizerState | None:
-    """Adam's (m, v, t) from the backend, if it exposes them.
-
-    The backend interface (rl/ppo.py) has no getter for them yet; the numpy
-    backend keeps them as numpy arrays adam_m, adam_v and int adam_step, which
-    are read here. Other backends save no optimizer state."""
-    if hasattr(backend, "get_optimizer_state"):
-        return OptimizerState(*await backend.get_optimizer_state())
-    m, v = getattr(backend, "adam_m", None), getattr(backend, "adam_v", None)
-    if hasattr(m, "tobytes") and hasattr(v, "tobytes"):
-        return OptimizerState(array("f", m.tobytes()), array("f", v.tobytes()), backend.adam_step)
-    return None
-
-
 def write_checkpoint(path: str, params: array, optimizer: OptimizerState | None, metadata: dict,
                      model_config: ModelConfig) -> None:
-    """Write the .dshq atomically: a temporary file in the same folder, fsync, then os.replace."""
-    metadata = {**metadata, "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    data = write_dshq(tensors_from_flat(params, list(param_layout(model_config))), metadata, optimizer=optimizer)
+    """Write the agent file (rl.agent_file.write_agent) atomically: a temporary file in the same folder,
+    fsync, then os.replace."""
+    data = write_agent(params, model_config, metadata, optimizer=optimizer)
     folder, name = os.path.split(os.path.abspath(path))
     temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
@@ -262,11 +249,11 @@ class Trainer:
         self.params = init_params(self.model_config, ppo.seed)
         self.optimizer = None
         self.global_step = 0
+        self.updates = 0
         self.win_rate_vs_scripted = None
 
     def save(self) -> None:
-        metadata = {"obs_spec_version": OBS_SPEC_VERSION, "action_spec_version": ACTION_SPEC_VERSION,
-                    "train_step": self.global_step, "model_config": asdict(self.model_config),
+        metadata = {"train_step": self.global_step, "policy_version": self.updates,
                     "ppo_config": asdict(self.ppo), "selfplay_config": asdict(self.selfplay),
                     "match_seconds": self.run.match_seconds, "backend": self.run.backend}
         if self.win_rate_vs_scripted is not None:
@@ -297,8 +284,8 @@ class Trainer:
                 learning_rate = annealed_learning_rate(ppo, update, num_updates)
                 rollout, episodes = await collection.collect(self.params)
                 losses = await learner.update(rollout, learning_rate)
-                self.params, self.optimizer = await backend.get_params(), await optimizer_state(backend)
-                self.global_step = (update + 1) * ppo.batch_size
+                self.params, self.optimizer = await backend.get_params(), await backend.get_optimizer_state()
+                self.global_step, self.updates = (update + 1) * ppo.batch_size, update + 1
                 if (update + 1) % selfplay.snapshot_every == 0:
                     collection.add_snapshot(update + 1, self.params)
                 returns, lengths = rollout.episode_returns, rollout.episode_lengths

@@ -14,6 +14,12 @@ use, then flips. Each slot is guarded by a seqlock:
 
 A reader therefore gets exactly the parameters of one publish, labelled with
 that publish's version; it never blocks the writer. Byte layout: rl/abi.py.
+
+Versions start at `first_version` (1 unless the creator says otherwise, e.g. a
+run restored at policy version 50): the board version is first_version - 1
+until the first publish. Published slots have versions >= 1, so a reader knows
+nothing is published while the active slot's version is still 0, whatever the
+board version says; readers that start from 0 need not know first_version.
 """
 
 import time
@@ -25,16 +31,22 @@ from rl.abi import (
 )
 
 LOW_BITS = 2**31
+MAX_VERSION = 2**31 - 1  # versions are int32
 
 
 class WeightsBoard:
     def __init__(self, shared, num_params: int, shape_hash: int):
         self.shared, self.num_params, self.shape_hash = shared, num_params, shape_hash
 
-    def initialize(self) -> "WeightsBoard":
-        """Write the control block of a fresh board (the creator does this once)."""
+    def initialize(self, first_version: int = 1) -> "WeightsBoard":
+        """Write the control block of a fresh board (the creator does this once);
+        the first publish will get version `first_version`."""
+        if not (isinstance(first_version, int) and not isinstance(first_version, bool)
+                and 1 <= first_version < MAX_VERSION):
+            raise ValueError(f"first_version must be an int in [1, {MAX_VERSION}), got {first_version!r}")
         self.shared.store(BOARD_NUM_PARAMS, self.num_params)
         self.shared.store(BOARD_SHAPE_HASH, self.shape_hash)
+        self.shared.store(BOARD_VERSION, first_version - 1)
         return self
 
     def check(self) -> None:
@@ -51,9 +63,13 @@ class WeightsBoard:
     def wait_for_version(self, newer_than: int, timeout_s: float) -> bool:
         """Block up to `timeout_s` until a version newer than `newer_than` is published."""
         current = self.shared.load(BOARD_VERSION)
-        if current <= newer_than:
+        if current <= newer_than or not self.published():
             self.shared.wait(BOARD_VERSION, current, timeout_s)
-        return self.shared.load(BOARD_VERSION) > newer_than
+        return self.shared.load(BOARD_VERSION) > newer_than and self.published()
+
+    def published(self) -> bool:
+        """Whether anything was published yet (the active slot holds a version >= 1)."""
+        return self.shared.load(board_slot_header(self.shared.load(BOARD_ACTIVE_SLOT)) + SLOT_VERSION) > 0
 
     def publish(self, params: array, train_step: int) -> int:
         """Publish `params` (array('f') of num_params) as the next version; returns it."""
@@ -90,4 +106,4 @@ class WeightsBoard:
             train_step = (self.shared.load(header + SLOT_TRAIN_STEP_HIGH) * LOW_BITS
                           + self.shared.load(header + SLOT_TRAIN_STEP_LOW))
             if self.shared.load(header + SLOT_SEQUENCE) == before:
-                return version, train_step, params
+                return (version, train_step, params) if version > 0 else None  # 0: nothing published yet

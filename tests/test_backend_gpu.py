@@ -15,8 +15,9 @@ import pytest
 
 import gpu
 from rl import backend_gpu, backend_numpy
+from rl.checkpoint import OptimizerState
 from rl.config import PPOConfig
-from rl.model import ModelConfig, init_params
+from rl.model import ModelConfig, init_params, num_params
 from rl.ppo import PPOLearner
 from rl.rollout import Rollout
 
@@ -94,6 +95,44 @@ def test_full_update_matches_numpy_backend(device, model_config, ppo_config):
     assert gpu_backend.adam_step == numpy_backend.adam_step == ppo_config.update_epochs * ppo_config.num_minibatches
     assert np.abs(got_params - np.array(init_params(model_config, 3))).max() > 1e-4  # it did learn
     np.testing.assert_allclose(got_params, expected_params, rtol=0, atol=1e-5)
+
+
+def test_optimizer_state_round_trip_and_the_next_step_matches_numpy(device_kernels):
+    """set_optimizer_state writes Adam's m, v, t to the GPU (get reads them back) and Adam then uses them."""
+    device, kernels = device_kernels
+    model_config = ModelConfig(obs_size=5, num_actions=3, hidden_sizes=(8,))
+    ppo = PPOConfig(num_envs=2, num_steps=8, num_minibatches=2, update_epochs=1)
+    P = num_params(model_config)
+    rng = np.random.default_rng(0)
+    state = OptimizerState(f32(rng.normal(0, 1e-2, P)), f32(rng.random(P) * 1e-4), step=7)
+
+    async def main():
+        gpu_backend = backend_gpu.GPUBackend(device, kernels, model_config)
+        numpy_backend = backend_numpy.NumpyBackend(model_config)
+        for backend in (gpu_backend, numpy_backend):
+            await backend.load_params(init_params(model_config, 3))
+            await backend.set_optimizer_state(state)
+        assert await gpu_backend.get_optimizer_state() == state
+        rollout = synthetic_rollout(ppo.num_steps, ppo.num_envs, model_config, seed=1)
+        for backend in (gpu_backend, numpy_backend):
+            await backend.set_rollout(rollout)
+            await backend.compute_advantages(ppo.gamma, ppo.gae_lambda)
+            assert (await backend.train_minibatch(array("i", range(8)), 1e-3, ppo))["finite"]
+        got, expected = await gpu_backend.get_optimizer_state(), await numpy_backend.get_optimizer_state()
+        assert got.step == expected.step == 8
+        np.testing.assert_allclose(np.array(got.m), np.array(expected.m), rtol=1e-4, atol=1e-7)
+        np.testing.assert_allclose(np.array(got.v), np.array(expected.v), rtol=1e-4, atol=1e-9)
+        np.testing.assert_allclose(np.array(await gpu_backend.get_params()), np.array(await numpy_backend.get_params()),
+                                   atol=1e-5)
+        await gpu_backend.load_params(init_params(model_config, 3))  # load_params resets Adam
+        reset = await gpu_backend.get_optimizer_state()
+        assert reset.step == 0 and not any(reset.m) and not any(reset.v)
+        with pytest.raises(ValueError, match=f"m has {P - 1} values, the model has {P}"):
+            await gpu_backend.set_optimizer_state(OptimizerState(state.m[:-1], state.v, 7))
+        with pytest.raises(ValueError, match="step must be an int >= 0"):
+            await gpu_backend.set_optimizer_state(OptimizerState(state.m, state.v, -1))
+
+    asyncio.run(main())
 
 
 def test_minibatch_stats_match_and_rollout_size_can_change(device):

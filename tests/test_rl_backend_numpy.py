@@ -9,12 +9,14 @@ import pytest
 
 from rl import reference as ref
 from rl.backend_numpy import NumpyBackend, forward
+from rl.checkpoint import OptimizerState
 from rl.config import PPOConfig
-from rl.model import ModelConfig, init_params
+from rl.model import ModelConfig, init_params, num_params
 from rl.ppo import PPOLearner, create_backend
 from rl.rollout import Rollout
 
 MODEL = ModelConfig(obs_size=3, num_actions=4, hidden_sizes=(8, 8))
+P = num_params(MODEL)
 T, E = 8, 4
 
 
@@ -170,6 +172,29 @@ def test_same_indices_give_same_result_in_a_fresh_backend():
             await PPOLearner(backend, config).update(make_rollout(), 1e-3)
             results.append(await backend.get_params())
         assert results[0] == results[1]
+    run(main())
+
+
+def test_optimizer_state_round_trip_and_validation():
+    async def main():
+        backend = await loaded_backend()
+        state = await backend.get_optimizer_state()
+        assert (state.m, state.v, state.step) == (array("f", bytes(4 * P)), array("f", bytes(4 * P)), 0)
+        await PPOLearner(backend, PPOConfig(num_envs=E, num_steps=T, num_minibatches=2, update_epochs=1)).update(
+            make_rollout(), 1e-3)
+        trained = await backend.get_optimizer_state()
+        assert trained.step == 2 and trained.m.typecode == "f" and len(trained.v) == P and any(trained.m)
+        fresh = await loaded_backend()
+        await fresh.set_optimizer_state(trained)
+        assert await fresh.get_optimizer_state() == trained
+        await fresh.load_params(init_params(MODEL, 0))  # load_params resets Adam
+        assert (await fresh.get_optimizer_state()).step == 0
+        for bad, message in ((OptimizerState(trained.m[:-1], trained.v, 2), f"m has {P - 1} values, the model has {P}"),
+                             (OptimizerState(trained.m, trained.v + array("f", [0.0]), 2), f"v has {P + 1} values"),
+                             (OptimizerState(trained.m, trained.v, -1), "step must be an int >= 0, got -1"),
+                             (OptimizerState(trained.m, trained.v, 2.0), "step must be an int >= 0, got 2.0")):
+            with pytest.raises(ValueError, match=message):
+                await fresh.set_optimizer_state(bad)
     run(main())
 
 

@@ -21,6 +21,7 @@ from rl.checkpoint import (
     Checkpoint,
     CheckpointError,
     OptimizerState,
+    check_matches_layout,
     flat_from_tensors,
     load,
     read_dshq,
@@ -55,6 +56,12 @@ def model_tensors():
 
 def optimizer_state():
     return OptimizerState(m=array("f", [0.01 * i for i in range(NUM_PARAMS)]), v=array("f", [1e-6] * NUM_PARAMS), step=77)
+
+
+def snapshots():
+    """Two snapshots of the LAYOUT model, given out of order (the writer sorts versions)."""
+    return {12: tensors_from_flat(array("f", [float(i) for i in range(NUM_PARAMS)]), LAYOUT),
+            0: tensors_from_flat(array("f", [-0.125 * i for i in range(NUM_PARAMS)]), LAYOUT)}
 
 
 def raw_file(header, data=b"", header_length=None):
@@ -114,6 +121,38 @@ def test_write_is_deterministic_padded_and_rewrites_identically():
     assert write_dshq(checkpoint.tensors, checkpoint.metadata, optimizer=checkpoint.optimizer) == data
 
 
+def test_round_trip_snapshots_with_optimizer_state():
+    data = write_dshq(model_tensors(), METADATA, optimizer=optimizer_state(), snapshots=snapshots())
+    checkpoint = read_dshq(data, expected_layout=LAYOUT)
+    assert list(checkpoint.tensors) == [name for name, _, _ in LAYOUT]  # snapshots and Adam state taken out
+    assert list(checkpoint.snapshots) == [0, 12]
+    for version, tensors in snapshots().items():
+        assert checkpoint.snapshots[version] == {name: (shape, array("f", values)) for name, (shape, values) in tensors.items()}
+    assert checkpoint.optimizer == optimizer_state()  # its size check counted the model tensors only
+    assert write_dshq(checkpoint.tensors, checkpoint.metadata, optimizer=checkpoint.optimizer,
+                      snapshots=checkpoint.snapshots) == data
+    header = json.loads(data[8 : 8 + struct.unpack("<Q", data[:8])[0]])
+    order = [name for name in header if name != "__metadata__"]
+    assert order == ([name for name, _, _ in LAYOUT] + [f"snapshot.0.{name}" for name, _, _ in LAYOUT]
+                     + [f"snapshot.12.{name}" for name, _, _ in LAYOUT] + ["optimizer.m", "optimizer.v"])
+    assert read_dshq(write_dshq(model_tensors(), METADATA)).snapshots == {}
+
+
+def test_snapshots_must_match_the_expected_layout():
+    pool = snapshots()
+    del pool[12]["empty"]
+    data = write_dshq(model_tensors(), METADATA, snapshots=pool)
+    assert sorted(read_dshq(data).snapshots[12]) == sorted(name for name, _, _ in LAYOUT[:-1])  # no layout: fine
+    with pytest.raises(CheckpointError, match="layout: snapshot 12 tensor 'empty' is missing"):
+        read_dshq(data, expected_layout=LAYOUT)
+    pool = snapshots()
+    pool[0]["policy.0.weight"] = ((3, 4), pool[0]["policy.0.weight"][1])
+    with pytest.raises(CheckpointError, match=r"layout: snapshot 0 tensor 'policy.0.weight' has shape \(3, 4\)"):
+        read_dshq(write_dshq(model_tensors(), METADATA, snapshots=pool), expected_layout=LAYOUT)
+    with pytest.raises(CheckpointError, match="layout: snapshot 0 tensor 'policy.0.weight'"):
+        check_matches_layout(read_dshq(write_dshq(model_tensors(), METADATA, snapshots=pool)), LAYOUT)
+
+
 def test_plain_string_metadata_and_memoryview_input():
     metadata = dict(METADATA, note="[draft] not JSON", run_name="blue-vs-red", extra={"a": [1, 2]})
     checkpoint = read_dshq(memoryview(write_dshq(model_tensors(), metadata)))
@@ -160,6 +199,26 @@ def test_writer_refuses_what_the_reader_would_refuse(tensors, metadata, optimize
         write_dshq(tensors, metadata, optimizer=optimizer)
 
 
+@pytest.mark.parametrize(
+    "tensors, pool, message",
+    [
+        ({"snapshot.1.w": ((1,), [1.0])}, None, "'snapshot.1.w' is not allowed"),
+        ({"w": ((1,), [1.0])}, [((1,), [1.0])], "snapshots must be a dict"),
+        ({"w": ((1,), [1.0])}, {-1: {"w": ((1,), [1.0])}}, "snapshot version must be an int"),
+        ({"w": ((1,), [1.0])}, {"3": {"w": ((1,), [1.0])}}, "snapshot version must be an int"),
+        ({"w": ((1,), [1.0])}, {True: {"w": ((1,), [1.0])}}, "snapshot version must be an int"),
+        ({"w": ((1,), [1.0])}, {10**18: {"w": ((1,), [1.0])}}, "snapshot version must be an int"),
+        ({"w": ((1,), [1.0])}, {3: {}}, "snapshot 3: has no tensors"),
+        ({"w": ((1,), [1.0])}, {3: {"optimizer.m": ((1,), [1.0])}}, "snapshot 3: tensor name 'optimizer.m'"),
+        ({"w": ((1,), [1.0])}, {3: {"w": ((1,), [float("inf")])}}, "non-finite value: tensor 'snapshot.3.w'"),
+        ({"w": ((1,), [1.0])}, {3: {"w": ((2,), [1.0])}}, "snapshot 3: tensor 'w' has 1 values"),
+    ],
+)
+def test_writer_refuses_bad_snapshots(tensors, pool, message):
+    with pytest.raises(CheckpointError, match=message):
+        write_dshq(tensors, METADATA, snapshots=pool)
+
+
 # ----------------------------------------------------------------------------- the real safetensors
 
 
@@ -170,6 +229,10 @@ def test_safetensors_package_opens_our_files(tmp_path):
         assert loaded[name].dtype == np.float32 and loaded[name].shape == shape
         np.testing.assert_array_equal(loaded[name], np.array(values, dtype=np.float32).reshape(shape))
     np.testing.assert_array_equal(loaded["optimizer.m"], np.array(optimizer_state().m))
+
+    with_pool = safetensors_load(write_dshq(model_tensors(), METADATA, optimizer=optimizer_state(), snapshots=snapshots()))
+    assert set(with_pool) == set(loaded) | {f"snapshot.{v}.{name}" for v in (0, 12) for name, _, _ in LAYOUT}
+    np.testing.assert_array_equal(with_pool["snapshot.12.policy.0.weight"], np.arange(12, dtype=np.float32).reshape(4, 3))
 
     path = tmp_path / "model.dshq"
     path.write_bytes(data)
@@ -299,6 +362,28 @@ MALFORMED = {
             TWO_FLOATS,
         ),
         "optimizer.m/v have 0/1 values, the model has 1",
+    ),
+    **{
+        f"snapshot name {name!r}": (
+            raw_file({name: {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}, "__metadata__": RAW_REQUIRED_METADATA}),
+            f"snapshot: tensor name {name!r} is not 'snapshot.<version>.<name>'",
+        )
+        for name in ("snapshot.", "snapshot.3", "snapshot.3.", "snapshot.x.w", "snapshot.03.w", "snapshot.-1.w",
+                     "snapshot.+1.w", "snapshot.1_0.w", "snapshot.\u0661.w", "snapshot.1.optimizer.m",
+                     "snapshot.1.snapshot.2.w", "snapshot.1.__metadata__", "snapshot." + "9" * 19 + ".w")
+    },
+    "optimizer size counts model tensors only": (
+        raw_file(
+            {
+                "w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+                "snapshot.0.w": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]},
+                "optimizer.m": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]},
+                "optimizer.v": {"dtype": "F32", "shape": [2], "data_offsets": [16, 24]},
+                "__metadata__": dict(RAW_REQUIRED_METADATA, optimizer_step="3"),
+            },
+            bytes(24),
+        ),
+        "optimizer.m/v have 2/2 values, the model has 1",
     ),
     "optimizer unknown tensor": (
         raw_file({"optimizer.x": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}, "__metadata__": RAW_REQUIRED_METADATA}),

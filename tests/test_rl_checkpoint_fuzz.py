@@ -21,7 +21,8 @@ TENSORS = {
     "b": ((3,), array("f", [-1.0, 0.0, 1.0])),
 }
 OPTIMIZER = OptimizerState(m=array("f", [0.1] * 9), v=array("f", [0.2] * 9), step=3)
-VALID = write_dshq(TENSORS, METADATA, optimizer=OPTIMIZER)
+SNAPSHOTS = {2: {"w": ((3, 2), array("f", [0.5] * 6)), "b": ((3,), array("f", [2.0, 3.0, 4.0]))}}
+VALID = write_dshq(TENSORS, METADATA, optimizer=OPTIMIZER, snapshots=SNAPSHOTS)
 HEADER_END = 8 + struct.unpack("<Q", VALID[:8])[0]
 
 
@@ -125,17 +126,21 @@ NON_FINITE_FLOAT32_BITS = st.builds(
 @FUZZ
 @given(
     bits=NON_FINITE_FLOAT32_BITS,
-    tensor=st.sampled_from(["w", "b", "optimizer.m", "optimizer.v"]),
+    tensor=st.sampled_from(["w", "b", "snapshot.2.w", "snapshot.2.b", "optimizer.m", "optimizer.v"]),
     index=st.integers(0, 8),
     with_checksum=st.booleans(),
 )
 def test_nan_and_inf_anywhere_are_refused(bits, tensor, index, with_checksum):
     tensors = {name: (shape, array("f", values)) for name, (shape, values) in TENSORS.items()}
     optimizer = OptimizerState(m=array("f", OPTIMIZER.m), v=array("f", OPTIMIZER.v), step=OPTIMIZER.step)
-    target = getattr(optimizer, tensor[-1]) if tensor.startswith("optimizer") else tensors[tensor][1]
+    pool = {2: {name: (shape, array("f", values)) for name, (shape, values) in SNAPSHOTS[2].items()}}
+    if tensor.startswith("optimizer"):
+        target = getattr(optimizer, tensor[-1])
+    else:
+        target = pool[2][tensor[len("snapshot.2."):]][1] if tensor.startswith("snapshot") else tensors[tensor][1]
     target_index = index % len(target)
     target[target_index] = 0.0
-    data = bytearray(write_dshq(tensors, METADATA, optimizer=optimizer))
+    data = bytearray(write_dshq(tensors, METADATA, optimizer=optimizer, snapshots=pool))
     header = json.loads(data[8:HEADER_END])
     if not with_checksum:  # without a checksum the finiteness check itself must catch it
         del header["__metadata__"]["data_sha256"]
@@ -145,6 +150,19 @@ def test_nan_and_inf_anywhere_are_refused(bits, tensor, index, with_checksum):
     result = read_or_refuse(assemble(header, bytes(data_section)))
     assert isinstance(result, CheckpointError)
     assert ("checksum" if with_checksum else "non-finite value") in str(result)
+
+
+@FUZZ
+@given(suffix=st.text(alphabet="0123456789.-+_ab\u0661", max_size=12))
+def test_arbitrary_snapshot_names(suffix):
+    name = "snapshot." + suffix
+    header = {name: {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "__metadata__": RAW_METADATA}
+    result = read_or_refuse(assemble(header, struct.pack("<f", 1.0)))
+    version, _, inner = suffix.partition(".")
+    if version.isascii() and version.isdigit() and (version == "0" or version[0] != "0") and inner:
+        assert isinstance(result, Checkpoint) and result.snapshots == {int(version): {inner: ((1,), array("f", [1.0]))}}
+    else:
+        assert isinstance(result, CheckpointError) and str(result).startswith("snapshot: tensor name")
 
 
 @settings(max_examples=20, deadline=None, database=None)

@@ -215,3 +215,23 @@ def test_board_wait_for_version_returns_once_published():
     assert board.wait_for_version(0, timeout_s=0.05) is False
     board.publish(array("f", [1.0] * 4), 0)
     assert board.wait_for_version(0, timeout_s=0.05) is True
+
+
+def test_board_first_version_starts_the_count_and_readers_from_0_still_wait():
+    board = WeightsBoard(NativeSharedBuffer(bytearray(board_bytes(4))), 4, shape_hash=1).initialize(first_version=50)
+    assert board.version == 49 and not board.published()
+    assert board.read_if_newer(0) is None  # a reader starting from 0 sees nothing until the first publish
+    assert board.wait_for_version(0, timeout_s=0.05) is False
+    publisher = threading.Timer(0.05, board.publish, (array("f", [2.0] * 4), 7))
+    publisher.start()
+    assert board.wait_for_version(0, timeout_s=5.0) is True  # woken by the first publish
+    publisher.join()
+    assert board.published() and board.read_if_newer(0) == (50, 7, array("f", [2.0] * 4))
+    assert board.read_if_newer(50) is None
+    assert board.publish(array("f", [3.0] * 4), 8) == 51
+
+
+@pytest.mark.parametrize("first_version", [0, -1, True, 1.0, "2", 2**31 - 1])
+def test_board_first_version_must_be_a_positive_int32(first_version):
+    with pytest.raises(ValueError, match="first_version must be an int in"):
+        WeightsBoard(NativeSharedBuffer(bytearray(board_bytes(4))), 4, shape_hash=1).initialize(first_version)

@@ -1,5 +1,6 @@
 """The evaluator worker: plays each newly published policy against the scripted
-baseline and reports the result to the page (the "win rate vs scripted" chart).
+baseline and reports the result to the page (the "win rate vs scripted" chart),
+with the weights it evaluated (the page keeps some as snapshots).
 
 It only reads the weights board, so it never slows the trainer; while a
 previous evaluation runs, intermediate versions are skipped. Matches are
@@ -33,5 +34,6 @@ async def main(shared, args, post):
         result = evaluate(greedy(python_forward(params, model)), "scripted",
                           episodes=setup.eval_episodes, seed=setup.seed + evaluations)
         evaluations += 1
-        post({"type": "evaluation", "policy_version": version, "train_steps": train_step, **result})
+        post({"type": "evaluation", "policy_version": version, "train_steps": train_step, "params": params,
+              **result})
         await asyncio.sleep(0)

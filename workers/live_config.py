@@ -28,6 +28,8 @@ class LiveSetup:
     """Segments the rollout ring holds before producers wait."""
     hidden_sizes: tuple = (64, 64)
     """Policy MLP hidden layer widths."""
+    activation: str = "tanh"
+    """Policy MLP activation, "tanh" or "relu" (rl/model.py)."""
     seed: int = 1
     """Seeds the initial weights, the workers' envs and the minibatch order."""
     eval_episodes: int = 4
@@ -51,7 +53,7 @@ class LiveSetup:
         self.selfplay_config()
 
     def model_config(self) -> ModelConfig:
-        return ModelConfig(OBSERVATION_SIZE, NUM_ACTIONS, hidden_sizes=self.hidden_sizes)
+        return ModelConfig(OBSERVATION_SIZE, NUM_ACTIONS, hidden_sizes=self.hidden_sizes, activation=self.activation)
 
     def ppo_config(self) -> PPOConfig:
         """The trainer's PPO batch = one segment from each rollout worker."""

@@ -1,7 +1,13 @@
 """The trainer worker: PPO updates on this worker's GPU device, weights to the
 board after every update, telemetry to the page (rl/live_training.py does the work).
 
+Started with args {"setup": LiveSetup, "start": .dshq bytes (optional)}: with a
+start file the learner begins from its weights, Adam state (if saved) and
+train step (an autosave being restored, or an imported agent).
+
 Messages from the page: {"type": "pause"}, {"type": "resume"},
+{"type": "checkpoint", "id"} (answered between two updates, paused or not, with
+{"type": "checkpoint", "id", "version", "train_steps", "params", "m", "v", "step"}),
 {"type": "hyper", "values": {PPOConfig field: value}} (applied before the
 next update; a bad value is refused with a message, nothing half-applied),
 {"type": "simulate_device_loss"} (diagnostics: destroys this worker's device).
@@ -19,6 +25,7 @@ import time
 
 import gpu
 
+from rl.agent_file import read_agent
 from rl.live_training import Trainer
 from rl.model import init_params, num_params, shape_hash
 from rl.ppo import create_backend
@@ -27,7 +34,7 @@ from rl.shared_buffer_browser import BrowserSharedBuffer
 from rl.weights_board import WeightsBoard
 from workers.live_config import setup_from_args
 
-control = {"paused": False, "hyper": None, "lose_device": False}
+control = {"paused": False, "hyper": None, "lose_device": False, "checkpoints": []}
 
 
 def on_message(data) -> None:
@@ -39,6 +46,8 @@ def on_message(data) -> None:
         control["paused"] = False
     elif kind == "hyper":
         control["hyper"] = dict(message.get("values") or {})
+    elif kind == "checkpoint":
+        control["checkpoints"].append(message.get("id"))
     elif kind == "simulate_device_loss":
         control["lose_device"] = True
 
@@ -51,13 +60,22 @@ async def main(shared, args, post):
     ring = RolloutRing(BrowserSharedBuffer(shared.ring), setup.segment_layout(), setup.ring_slots)
     post({"type": "stage", "text": "trainer: compiling the WGSL training kernels"})
     backend = await create_backend("gpu", model)
-    await backend.load_params(init_params(model, setup.seed))
-    trainer = Trainer(backend, setup.ppo_config(), board, ring, setup.live_config(),
+    train_step = 0
+    if args.get("start") is not None:
+        start = read_agent(bytes(args["start"]))
+        await backend.load_params(start.params)
+        if start.optimizer is not None:
+            await backend.set_optimizer_state(start.optimizer)
+        train_step = start.metadata.get("train_step", 0)
+    else:
+        await backend.load_params(init_params(model, setup.seed))
+    trainer = Trainer(backend, setup.ppo_config(), board, ring, setup.live_config(), train_step=train_step,
                       is_paused=lambda: control["paused"])
-    post({"type": "telemetry", "policy_version": await trainer.publish(), "updates": 0, "train_steps": 0})
+    post({"type": "telemetry", "policy_version": await trainer.publish(), "updates": 0,
+          "train_steps": train_step})
     post({"type": "stage", "text": "trainer: waiting for rollouts"})
     telemetry_seconds = setup.live_config().telemetry_seconds
-    last_report = 0.0
+    last_report, unreported = 0.0, None      # the newest report not sent yet (sent at the latest on Stop)
     while True:
         if control["hyper"] is not None:
             values, control["hyper"] = control["hyper"], None
@@ -67,7 +85,12 @@ async def main(shared, args, post):
             trainer.backend.device.destroy()
         if trainer.backend.device.lost:
             await recover_device(trainer, model, post)
+        while control["checkpoints"]:
+            await send_checkpoint(trainer, control["checkpoints"].pop(0), post)
         if control["paused"]:
+            if unreported is not None:
+                post({"type": "telemetry", **unreported})
+                unreported = None
             await asyncio.sleep(0.1)
             continue
         try:
@@ -83,7 +106,16 @@ async def main(shared, args, post):
         now = time.perf_counter()
         if now - last_report >= telemetry_seconds:
             post({"type": "telemetry", **report})
-            last_report = now
+            last_report, unreported = now, None
+        else:
+            unreported = report
+
+
+async def send_checkpoint(trainer, request, post) -> None:
+    """Weights and Adam state as they are between updates (what an autosave stores)."""
+    optimizer = await trainer.backend.get_optimizer_state()
+    post({"type": "checkpoint", "id": request, "version": trainer.board.version, "train_steps": trainer.train_step,
+          "params": await trainer.backend.get_params(), "m": optimizer.m, "v": optimizer.v, "step": optimizer.step})
 
 
 async def recover_device(trainer, model, post) -> None:

@@ -1,0 +1,168 @@
+"""What the page keeps of a training run, as .dshq bytes and back (pure Python, tested in CPython).
+
+Two kinds of file, both written by rl.agent_file (so `python -m rl.evaluate`
+reads either):
+
+    export    name-vN.dshq: the agent's weights + metadata (model config, spec
+              versions, hyperparameters, train step, policy version, created
+              time, win rate vs scripted at export)
+    autosave  the same, plus Adam's state, the snapshot pool (weights of
+              each snapshot), the charts' history and the page's LiveSetup,
+              so a reload resumes the run where it was
+
+An `Agent` is one set of weights the show match can play: the learner's
+snapshots, imported files, a restored run.
+"""
+
+import math
+import re
+from array import array
+from dataclasses import asdict, dataclass, field
+
+from rl.agent_file import AgentFile, read_agent, write_agent
+from rl.checkpoint import CheckpointError, OptimizerState
+from rl.model import ModelConfig
+from workers.live_config import LiveSetup
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
+MAX_CHART_POINTS = 300          # per metric, as app/charts.py keeps
+POOL_CAPACITY = 12              # snapshots kept; when full, the most crowded one goes
+
+
+@dataclass
+class Agent:
+    """Weights the show match can play, with what is known about them."""
+    label: str                  # shown on the pitch: "v12", "v12 (snapshot)", "v30 (striker)"
+    version: int
+    train_steps: int
+    params: array
+    model_config: ModelConfig
+    win_rate: float | None = None
+    name: str = "agent"
+
+
+@dataclass
+class RunState:
+    """Everything an autosave restores."""
+    params: array
+    optimizer: OptimizerState | None
+    version: int
+    train_steps: int
+    setup: LiveSetup
+    telemetry: dict = field(default_factory=dict)    # CleanRL metric -> [[x, y], ...]
+    snapshots: list = field(default_factory=list)    # [Agent], oldest first
+    win_rate: float | None = None                    # latest evaluation vs scripted
+    name: str = "agent"
+    created: str | None = None                       # when it was saved (ISO 8601, UTC)
+
+
+def check_name(text: str) -> str:
+    """An agent name for file names: 1-40 letters, digits, '-' or '_'."""
+    name = str(text).strip()
+    if not NAME_PATTERN.fullmatch(name):
+        raise ValueError(f"the agent name must be 1 to 40 letters, digits, '-' or '_', got {name!r}")
+    return name
+
+
+def export_filename(name: str, version: int) -> str:
+    return f"{check_name(name)}-v{version}.dshq"
+
+
+def common_metadata(name: str, version: int, train_steps: int, setup: LiveSetup, win_rate) -> dict:
+    metadata = {"name": check_name(name), "policy_version": version, "train_step": train_steps,
+                "ppo_config": asdict(setup.ppo_config())}
+    if win_rate is not None:
+        metadata["win_rate_vs_scripted"] = win_rate
+    return metadata
+
+
+def export_bytes(agent: Agent, setup: LiveSetup) -> bytes:
+    """An export: the agent's weights and metadata (no optimizer state, no pool)."""
+    return write_agent(agent.params, agent.model_config,
+                       common_metadata(agent.name, agent.version, agent.train_steps, setup, agent.win_rate))
+
+
+def agent_from_file(agent_file: AgentFile) -> Agent:
+    """A file's weights as a playable Agent, labelled "vN (name)"."""
+    metadata = agent_file.metadata
+    version = metadata.get("policy_version", 0)
+    name = metadata.get("name")
+    name = name if isinstance(name, str) and NAME_PATTERN.fullmatch(name) else "agent"
+    return Agent(f"v{version} ({name})", version, metadata.get("train_step", 0), agent_file.params,
+                 agent_file.model_config, metadata.get("win_rate_vs_scripted"), name)
+
+
+def import_agent(data: bytes) -> Agent:
+    """A file a person picked or dropped -> Agent; CheckpointError says which check failed."""
+    return agent_from_file(read_agent(data))
+
+
+def autosave_bytes(run: RunState) -> bytes:
+    metadata = common_metadata(run.name, run.version, run.train_steps, run.setup, run.win_rate)
+    metadata.update(kind="autosave", live_setup=asdict(run.setup),
+                    telemetry={metric: points[-MAX_CHART_POINTS:] for metric, points in run.telemetry.items()},
+                    pool=[{"version": s.version, "train_step": s.train_steps, "win_rate": s.win_rate}
+                          for s in run.snapshots])
+    return write_agent(run.params, run.setup.model_config(), metadata, optimizer=run.optimizer,
+                       snapshots={s.version: s.params for s in run.snapshots})
+
+
+def run_from_file(agent_file: AgentFile) -> RunState:
+    """An autosave's AgentFile -> RunState; CheckpointError if it is not a consistent autosave."""
+    metadata = agent_file.metadata
+    if metadata.get("kind") != "autosave":
+        raise CheckpointError("autosave: metadata 'kind' is not 'autosave'")
+    try:
+        setup = LiveSetup(**{**metadata["live_setup"], "hidden_sizes": tuple(metadata["live_setup"]["hidden_sizes"])})
+    except (KeyError, TypeError, ValueError) as err:
+        raise CheckpointError(f"autosave: metadata 'live_setup' is invalid: {err}") from None
+    if setup.model_config() != agent_file.model_config:
+        raise CheckpointError("autosave: metadata 'live_setup' does not describe the saved model")
+    pool = _check_pool(metadata.get("pool"), agent_file.snapshots)
+    telemetry = metadata.get("telemetry")
+    if not isinstance(telemetry, dict) or not all(_is_series(points) for points in telemetry.values()):
+        raise CheckpointError("autosave: metadata 'telemetry' is not {metric: [[x, y], ...]}")
+    snapshots = [Agent(f"v{entry['version']} (snapshot)", entry["version"], entry["train_step"],
+                       agent_file.snapshots[entry["version"]], agent_file.model_config, entry["win_rate"])
+                 for entry in pool]
+    return RunState(agent_file.params, agent_file.optimizer, metadata.get("policy_version", 0),
+                    metadata.get("train_step", 0), setup, telemetry, snapshots,
+                    metadata.get("win_rate_vs_scripted"), agent_from_file(agent_file).name,
+                    metadata.get("created") if isinstance(metadata.get("created"), str) else None)
+
+
+def read_autosave(data: bytes) -> RunState:
+    return run_from_file(read_agent(data))
+
+
+def _check_pool(pool, saved: dict) -> list:
+    """metadata 'pool' must list exactly the saved snapshots: [{version, train_step, win_rate}], ascending."""
+    def valid(entry):
+        return (isinstance(entry, dict) and _is_count(entry.get("version")) and _is_count(entry.get("train_step"))
+                and (entry.get("win_rate") is None or (isinstance(entry["win_rate"], (int, float))
+                                                       and 0.0 <= entry["win_rate"] <= 1.0)))
+    if not isinstance(pool, list) or not all(valid(entry) for entry in pool):
+        raise CheckpointError("autosave: metadata 'pool' is not [{version, train_step, win_rate}, ...]")
+    versions = [entry["version"] for entry in pool]
+    if versions != sorted(saved) or len(set(versions)) != len(versions):
+        raise CheckpointError(f"autosave: metadata 'pool' lists versions {versions}, the file holds {sorted(saved)}")
+    return pool
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_series(points) -> bool:
+    return isinstance(points, list) and all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) and math.isfinite(v) for v in p)
+        for p in points)
+
+
+def add_snapshot(pool: list, snapshot: Agent, capacity: int = POOL_CAPACITY) -> None:
+    """Append; when over capacity drop the inner snapshot closest (in version) to its predecessor,
+    so the pool keeps the first, the newest and an even spread in between."""
+    pool.append(snapshot)
+    while len(pool) > capacity:
+        gaps = [(pool[i].version - pool[i - 1].version, i) for i in range(1, len(pool) - 1)]
+        del pool[min(gaps)[1]]

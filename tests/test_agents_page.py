@@ -1,0 +1,243 @@
+"""Keeping agents, in real headless Chromium: autosave and restore (OPFS), export and
+import of .dshq files (picker and drag-and-drop), snapshots in the show match, and
+files crossing between the page and CPython. Tiny model and batches (URL parameters),
+an autosave every few seconds while training."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from harness import PageSession
+from rl.agent_file import read_agent
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=1&autosave=8"
+OBSERVATION = [round(0.05 * i - 0.6, 3) for i in range(27)]
+
+
+@pytest.fixture(scope="module")
+def trained(browser, server_url):
+    """A page that trained to v3 or later, then stopped (which autosaves)."""
+    session = PageSession(browser, server_url)
+    assert session.open(SMALL)["error"] is None
+    session.page.click("#train")
+    session.page.wait_for_function("(window.dshq.status().saved_version || 0) >= 1 || window.dshq.status().error",
+                                   timeout=240_000)
+    session.page.wait_for_function("(window.dshq.status().policy_version || 0) >= 3 && "
+                                   "window.dshq.status().agents.length >= 1 || window.dshq.status().error",
+                                   timeout=240_000)
+    saved_while_training = session.status()["saved_version"]
+    session.page.click("#train")                              # Stop: autosaves
+    session.page.wait_for_function("window.dshq.status().saved_version >= window.dshq.status().policy_version",
+                                   timeout=60_000)
+    status = session.status()
+    assert status["error"] is None and status["training"] is False
+    session.saved_while_training = saved_while_training
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="module")
+def fresh(browser, server_url):
+    session = PageSession(browser, server_url)
+    assert session.open("/?workers=1&envs=4&steps=16&slots=4&eval=0")["error"] is None
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="module")
+def exported(trained, tmp_path_factory):
+    """The learner exported from the trained page: (path, probabilities for OBSERVATION, blue's label)."""
+    page = trained.page
+    assert trained.status()["policies"]["blue"].startswith("v")
+    with page.expect_download() as download:
+        page.click("#export")
+    path = tmp_path_factory.mktemp("export") / download.value.suggested_filename
+    download.value.save_as(path)
+    probabilities = page.evaluate("(obs) => window.dshq.action_probabilities('blue', obs)", OBSERVATION)
+    return path, probabilities, trained.status()["policies"]["blue"]
+
+
+def import_file(session, path):
+    before = session.status().get("imports") or 0
+    session.page.set_input_files("#import-file", str(path))
+    session.page.wait_for_function("(before) => window.dshq.status().imports > before || "
+                                   "window.dshq.status().import_error", arg=before)
+
+
+def test_training_autosaves_on_a_timer_and_on_stop(trained):
+    assert trained.saved_while_training >= 1
+    status = trained.status()
+    assert status["saved_version"] == status["policy_version"] >= 3
+    assert status["saved_name"].startswith("save-") and status["autosave_error"] is None
+    assert "autosaved v" in trained.page.inner_text("#save-state")
+
+
+def test_export_names_the_file_and_holds_the_agent(exported):
+    path, _, label = exported
+    assert path.name == f"agent-{label}.dshq"
+    agent = read_agent(path.read_bytes())
+    assert f"v{agent.metadata['policy_version']}" == label
+    assert agent.model_config.hidden_sizes == (32, 32) and agent.optimizer is None
+    assert agent.metadata["train_step"] > 0 and "ppo_config" in agent.metadata and "created" in agent.metadata
+
+
+def test_an_export_imports_into_a_fresh_page_and_plays_identically(exported, fresh):
+    path, probabilities, label = exported
+    import_file(fresh, path)
+    status = fresh.status()
+    assert status["import_error"] is None
+    assert status["policies"]["blue"].split()[0] == label                    # "v7 (agent)"
+    assert fresh.page.inner_text("#blue-label").endswith(status["policies"]["blue"])
+    assert status["policy_version"] is None                                  # the learner is untouched
+    assert fresh.page.evaluate("(obs) => window.dshq.action_probabilities('blue', obs)", OBSERVATION) \
+        == probabilities
+    assert len(probabilities) == 30 and abs(sum(probabilities) - 1) < 1e-9
+
+
+def test_a_page_export_evaluates_in_cpython(exported):
+    path, _, _ = exported
+    result = subprocess.run([sys.executable, "-m", "rl.evaluate", str(path), "--vs", "scripted", "--episodes", "2",
+                             "--seed", "0"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    counts = json.loads(result.stdout)
+    assert counts["wins"] + counts["draws"] + counts["losses"] == counts["episodes"] == 2
+
+
+@pytest.mark.parametrize("damage, check", [
+    (lambda data: data[:-7] + bytes([data[-7] ^ 0x10]) + data[-6:], "checksum"),
+    (lambda data: data[: len(data) // 3], "beyond the end of the file"),
+    (lambda data: b"this is not a model file, just some text" * 3, "header length"),
+])
+def test_a_bad_file_is_refused_and_nothing_changes(exported, fresh, tmp_path, damage, check):
+    path, _, _ = exported
+    bad = tmp_path / "bad-v1.dshq"
+    bad.write_bytes(damage(path.read_bytes()))
+    before = fresh.status()
+    fresh.page.set_input_files("#import-file", str(bad))
+    fresh.page.wait_for_function("window.dshq.status().import_error && "
+                                 "window.dshq.status().import_error.startsWith('bad-v1.dshq')")
+    status = fresh.status()
+    assert check in status["import_error"]
+    assert "Import refused" in fresh.page.inner_text("#notice") and check in fresh.page.inner_text("#notice")
+    assert (status["policy_version"], status["policies"], status["agents"]) == (
+        before["policy_version"], before["policies"], before["agents"])
+
+
+def test_a_file_dropped_on_the_page_is_imported(exported, fresh):
+    path, _, label = exported
+    fresh.page.select_option("#blue-policy", "scripted")
+    fresh.page.evaluate("""([bytes, name]) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([new Uint8Array(bytes)], name));
+        document.getElementById("arena").dispatchEvent(
+            new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+    }""", [list(path.read_bytes()), path.name])
+    fresh.page.wait_for_function("window.dshq.status().imports >= 2")
+    assert fresh.status()["policies"]["blue"].split()[0] == label
+    assert len(fresh.status()["agents"]) == 2                                # the picked and the dropped file
+
+
+def test_a_file_from_rl_train_imports_in_the_page(fresh, tmp_path):
+    out = tmp_path / "headless.dshq"
+    result = subprocess.run([sys.executable, "-m", "rl.train", "--steps", "2048", "--seed", "3", "--out", str(out),
+                             "--num-envs", "8", "--num-steps", "128", "--num-minibatches", "4",
+                             "--eval-episodes", "0"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    version = read_agent(out.read_bytes()).metadata["policy_version"]
+    import_file(fresh, out)
+    status = fresh.status()
+    assert status["import_error"] is None
+    assert status["policies"]["blue"] == f"v{version} (agent)"
+    probabilities = fresh.page.evaluate("(obs) => window.dshq.action_probabilities('blue', obs)", OBSERVATION)
+    assert len(probabilities) == 30 and abs(sum(probabilities) - 1) < 1e-9
+
+
+def test_an_imported_agent_is_the_learners_starting_point(exported, fresh):
+    _, _, label = exported
+    version = int(label[1:])
+    fresh.page.click("#agent-rows button[data-key=i1][data-action=train]")
+    assert fresh.status()["policy_version"] == version
+    assert fresh.status()["policies"]["blue"] == label
+    fresh.page.click("#train")
+    fresh.page.wait_for_function(f"window.dshq.status().policy_version > {version} || window.dshq.status().error",
+                                 timeout=240_000)
+    status = fresh.status()
+    assert status["error"] is None and status["train_steps"] > 0
+    fresh.page.click("#train")
+
+
+def test_snapshots_can_play_each_other(trained):
+    snapshots = trained.status()["agents"]
+    assert snapshots and all(label.endswith("(snapshot)") for label in snapshots)
+    rows = trained.page.locator("#agent-rows tr")
+    assert rows.count() == len(snapshots)
+    trained.page.click("#agent-rows tr:last-child button[data-action=red]")
+    trained.page.click("#agent-rows tr:first-child button[data-action=blue]")
+    policies = trained.status()["policies"]
+    assert (policies["blue"], policies["red"]) == (snapshots[0], snapshots[-1])
+    assert trained.page.inner_text("#red-label") == f"Red · {snapshots[-1]}"
+    tick = trained.status()["tick"]
+    trained.page.wait_for_function(f"window.dshq.status().tick > {tick + 60}")
+    trained.page.select_option("#blue-policy", "learner")
+
+
+def test_reload_offers_the_autosave_and_restores_it(trained):
+    before = trained.status()
+    trained.page.reload()
+    trained.page.wait_for_function("window.dshq.status().ready && window.dshq.status().restore_offer !== undefined",
+                                   timeout=90_000)
+    assert trained.status()["restore_offer"] == before["saved_version"]
+    assert trained.page.is_visible("#restore")
+    assert f"v{before['saved_version']}" in trained.page.inner_text("#restore-text")
+    trained.page.click("#restore-run")
+    status = trained.status()
+    assert status["policy_version"] == before["saved_version"]
+    assert status["train_steps"] == before["train_steps"]
+    assert status["policies"]["blue"] == f"v{before['saved_version']}"
+    restored = status["agents"]                                            # the pool as saved on Stop
+    assert restored and all(label.endswith(" (snapshot)") for label in restored)
+    assert max(int(label.split()[0][1:]) for label in restored) <= before["saved_version"]
+    assert not trained.page.is_visible("#restore")
+    trained.page.click("#train")                                           # continues from the restored run
+    trained.page.wait_for_function(f"window.dshq.status().policy_version > {before['saved_version']} || "
+                                   "window.dshq.status().error", timeout=240_000)
+    assert trained.status()["train_steps"] > before["train_steps"]
+    trained.page.click("#train")                                           # Stop: a second autosave
+    trained.page.wait_for_function("window.dshq.status().saved_version >= window.dshq.status().policy_version",
+                                   timeout=60_000)
+
+
+def test_a_damaged_autosave_is_reported_and_the_previous_one_offered(trained):
+    newest, previous = trained.status()["saved_version"], None
+    names = trained.page.evaluate("""async () => {
+        const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle("dshq-autosave");
+        const names = [];
+        for await (const name of folder.keys()) names.push(name);
+        names.sort();
+        const handle = await folder.getFileHandle(names[names.length - 1]);
+        const bytes = new Uint8Array(await (await handle.getFile()).arrayBuffer());
+        bytes[bytes.length - 9] ^= 0x20;                                   // one bit in the weights
+        const writable = await handle.createWritable();
+        await writable.write(bytes);
+        await writable.close();
+        return names;
+    }""")
+    assert len(names) == 2
+    trained.page.reload()
+    trained.page.wait_for_function("window.dshq.status().ready && window.dshq.status().restore_offer !== undefined",
+                                   timeout=90_000)
+    status = trained.status()
+    previous = status["restore_offer"]
+    assert previous is not None and previous < newest
+    assert len(status["autosave_problems"]) == 1 and "checksum" in status["autosave_problems"][0]
+    assert "damaged" in trained.page.inner_text("#restore-text")
+    trained.page.click("#restore-run")
+    assert trained.status()["policy_version"] == previous
+
+
+def test_no_console_errors(trained, fresh):
+    assert trained.errors == [] and fresh.errors == []
