@@ -6,6 +6,10 @@
 
 Importing `rl` never imports numpy (the browser has none); the numpy backend
 is loaded only when `backend="numpy"` is asked for.
+
+The module rl/train.py is the `python -m rl.train` command and nothing
+imports it: importing a submodule sets the package attribute of its name, so
+`import rl.train` would replace the function `rl.train` below with the module.
 """
 
 import asyncio

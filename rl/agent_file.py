@@ -25,6 +25,7 @@ every snapshot exactly param_layout's. write_agent refuses what read_agent
 would refuse, so whatever it writes reads back.
 """
 
+import os
 from array import array
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -67,6 +68,24 @@ def write_agent(params, model_config: ModelConfig, metadata: dict, *, optimizer:
         except CheckpointError as error:
             raise CheckpointError(f"snapshot {version!r}: {error}") from None
     return write_dshq(tensors_from_flat(params, layout), metadata, optimizer=optimizer, snapshots=pool)
+
+
+def save_agent(path: str, params, model_config: ModelConfig, metadata: dict, *,
+               optimizer: OptimizerState | None = None) -> None:
+    """Write write_agent's bytes to `path` atomically (CPython: rl.train's checkpoints): a temporary
+    file in the same folder, fsync, then os.replace, so a crash leaves the old file or the new one."""
+    data = write_agent(params, model_config, metadata, optimizer=optimizer)
+    folder, name = os.path.split(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
 
 
 def read_agent(data, *, max_bytes: int = MAX_AGENT_BYTES) -> AgentFile:

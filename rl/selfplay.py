@@ -30,11 +30,6 @@ every policy's ranking unchanged, so it gives a fresh policy no reason to go
 for the ball, and without one it almost never touches it against a weak
 opponent, and the goal signal stays silent (see docs/learning_curve.md).
 
-An optional ball-progress term rewards moving the ball toward the opponent's
-goal, telescoping and undiscounted in the same way:
-
-    r_progress = progress_coef * (g(s) - g(s')),   g = |opponent goal - ball| / 2L
-
 The vector-env interface is the one rl/rollout.py duck-types:
 `num_envs`, `single_observation_space.shape == (27,)`,
 `single_action_space.n == 30`, `metadata["autoreset_mode"] == "SameStep"`,
@@ -80,7 +75,6 @@ OPPONENT_KINDS = ("snapshot", "scripted", "random")
 SNAPSHOT, SCRIPTED, RANDOM = range(3)
 SIDES = ("blue", "red")
 BALL_DISTANCE = 10  # observation index of |ball - own position| / 2L
-BALL_F, BALL_L, GOAL_F, GOAL_L = 8, 9, 22, 23  # ball and opponent-goal positions relative to the player, / 2L
 SELFPLAY_STREAM = 0x53454C46504C4159  # "SELFPLAY": separates this env's RNG stream from EnvBatch's
 
 
@@ -98,9 +92,6 @@ class SelfPlayConfig:
     """Learner updates between two snapshots added to the pool (read by rl.train)."""
     approach_coef: float = 2.0
     """Weight of the learner's closing-speed reward approach_coef * (d - d') (module docstring); 0 disables it."""
-    progress_coef: float = 0.0
-    """Weight of the ball-progress reward progress_coef * (g - g'), g = |opponent goal - ball| / 2L
-    (module docstring); 0 disables it."""
 
     def __post_init__(self):
         for f in fields(self):
@@ -108,7 +99,7 @@ class SelfPlayConfig:
             if f.type is int:
                 if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
                     raise ValueError(f"SelfPlayConfig.{f.name} must be an int >= 1, got {value!r}")
-            elif f.name in ("approach_coef", "progress_coef"):
+            elif f.name == "approach_coef":
                 if not (isinstance(value, (int, float)) and not isinstance(value, bool)
                         and math.isfinite(value) and value >= 0.0):
                     raise ValueError(f"SelfPlayConfig.{f.name} must be a finite number >= 0, got {value!r}")
@@ -258,7 +249,7 @@ class SelfPlayEnv:
         batch.step(joint)
 
         infos = {}
-        approach, progress = self.config.approach_coef, self.config.progress_coef
+        approach = self.config.approach_coef
         for i in range(self.num_envs):
             side = self.sides[i]
             row = 2 * i + side
@@ -268,9 +259,6 @@ class SelfPlayEnv:
             next_obs = batch.final_obs if terminated or truncated else batch_obs
             next_distance = next_obs[row * size + BALL_DISTANCE]
             reward = batch.rewards[row] + approach * (distance - next_distance)
-            if progress:
-                base, next_base = i * size, row * size
-                reward += progress * (_goal_distance(self.obs, base) - _goal_distance(next_obs, next_base))
             self.rewards[i] = reward
             self.episode_returns[i] += reward
             if terminated or truncated:
@@ -302,8 +290,3 @@ class SelfPlayEnv:
             "opponent_version": self.versions[i],
         }
 
-
-def _goal_distance(obs: array, base: int) -> float:
-    """g = |opponent goal - ball| / 2L from the observation row starting at `base`."""
-    df, dl = obs[base + GOAL_F] - obs[base + BALL_F], obs[base + GOAL_L] - obs[base + BALL_L]
-    return math.sqrt(df * df + dl * dl)

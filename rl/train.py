@@ -39,8 +39,9 @@ flag.
 Defaults: PPOConfig's CleanRL defaults except SOCCER_PPO below: a
 soccer-sized batch (64 envs x 128 steps = 8192) cut into 32 minibatches of
 256, so an update takes 128 Adam steps (CleanRL's Atari ratio of gradient
-steps per sample), learning rate 1e-3 and ent_coef 0.003 (with 3e-4 and 0.01
-the policy stayed near uniform for 3M steps: docs/learning_curve.md). numpy runs
+steps per sample), learning rate 1e-3 and ent_coef 0.001 (with 3e-4 and 0.01
+the policy stayed near uniform for 3M steps; the tuning runs are in
+docs/learning_curve.md), and 30 s training episodes (TrainConfig). numpy runs
 with one BLAS thread (OPENBLAS_NUM_THREADS etc. default to 1): the 2x128 MLP
 is far too small for threads to pay, and on a busy machine they make a
 64-row forward ~70x slower.
@@ -65,8 +66,7 @@ import time
 from array import array
 from dataclasses import asdict, dataclass, fields, replace
 
-from rl.agent_file import write_agent
-from rl.checkpoint import OptimizerState
+from rl.agent_file import save_agent
 from rl.config import PPOConfig
 from rl.evaluate import evaluate, greedy, numpy_forward
 from rl.model import ModelConfig, init_params
@@ -76,7 +76,7 @@ from rl.selfplay import OPPONENT_KINDS, SelfPlayConfig, SelfPlayEnv
 from rl.spec import NUM_ACTIONS, OBS_SIZE
 from sim import SoccerConfig
 
-SOCCER_PPO = PPOConfig(num_envs=64, num_steps=128, num_minibatches=32, learning_rate=1e-3, ent_coef=0.003)
+SOCCER_PPO = PPOConfig(num_envs=64, num_steps=128, num_minibatches=32, learning_rate=1e-3, ent_coef=0.001)
 WORKER_SEED_STRIDE = 1_000_003  # worker k's envs and action sampling are seeded with seed + k * stride
 
 
@@ -94,10 +94,10 @@ class TrainConfig:
     """Env steps between evaluations against the scripted baseline (0: only at the end)."""
     eval_episodes: int = 32
     """1-minute matches per evaluation (0: never evaluate)."""
-    match_seconds: float = 20.0
+    match_seconds: float = 30.0
     """Training episodes end at the first goal or after this many simulated seconds (evaluation plays
     full 60 s matches). Goalless episodes are mostly slow play against weak opponents, so long ones
-    would crowd the scripted baseline out of the data."""
+    would crowd the scripted baseline out of the data (10, 20, 30 and 60 s: docs/learning_curve.md)."""
 
 
 # ----------------------------------------------------------------------------- rollout collection
@@ -215,27 +215,6 @@ def merge_rollouts(rollouts: list[Rollout]) -> Rollout:
                    episode_lengths=[n for part in rollouts for n in part.episode_lengths])
 
 
-# ----------------------------------------------------------------------------- checkpoints
-
-
-def write_checkpoint(path: str, params: array, optimizer: OptimizerState | None, metadata: dict,
-                     model_config: ModelConfig) -> None:
-    """Write the agent file (rl.agent_file.write_agent) atomically: a temporary file in the same folder,
-    fsync, then os.replace."""
-    data = write_agent(params, model_config, metadata, optimizer=optimizer)
-    folder, name = os.path.split(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-
-
 # ----------------------------------------------------------------------------- training
 
 
@@ -258,7 +237,7 @@ class Trainer:
                     "match_seconds": self.run.match_seconds, "backend": self.run.backend}
         if self.win_rate_vs_scripted is not None:
             metadata["win_rate_vs_scripted"] = self.win_rate_vs_scripted
-        write_checkpoint(self.run.out, self.params, self.optimizer, metadata, self.model_config)
+        save_agent(self.run.out, self.params, self.model_config, metadata, optimizer=self.optimizer)
 
     def evaluate(self) -> dict:
         """Greedy play vs the scripted baseline in eval_episodes 1-minute matches (the same seed each time)."""

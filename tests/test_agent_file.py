@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rl.agent_file import MAX_AGENT_BYTES, AgentFile, read_agent, write_agent
+from rl.agent_file import MAX_AGENT_BYTES, AgentFile, read_agent, save_agent, write_agent
 from rl.checkpoint import CheckpointError, OptimizerState, tensors_from_flat, write_dshq
 from rl.config import PPOConfig
 from rl.evaluate import load_model
@@ -23,7 +23,6 @@ from rl.model import ModelConfig, init_params, num_params, param_layout
 from rl.ppo import PPOLearner, create_backend
 from rl.rollout import Rollout
 from rl.spec import ACTION_SPEC_VERSION, NUM_ACTIONS, OBS_SIZE, OBS_SPEC_VERSION
-from rl.train import write_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ModelConfig(OBS_SIZE, NUM_ACTIONS, hidden_sizes=(16,))
@@ -96,7 +95,7 @@ def test_plain_agent_and_given_created_time_are_kept():
 
 def test_a_file_written_by_rl_train_reads_back(tmp_path):
     path = tmp_path / "model.dshq"
-    write_checkpoint(str(path), init_params(MODEL, 0), optimizer(), {"train_step": 512, "backend": "numpy"}, MODEL)
+    save_agent(str(path), init_params(MODEL, 0), MODEL, {"train_step": 512, "backend": "numpy"}, optimizer=optimizer())
     agent = read_agent(path.read_bytes())
     assert (agent.params, agent.model_config, agent.optimizer) == (init_params(MODEL, 0), MODEL, optimizer())
     assert agent.metadata["train_step"] == 512 and agent.metadata["backend"] == "numpy"

@@ -1,7 +1,7 @@
-"""Keeping agents, in real headless Chromium: autosave and restore (OPFS), export and
-import of .dshq files (picker and drag-and-drop), snapshots in the show match, and
-files crossing between the page and CPython. Tiny model and batches (URL parameters),
-an autosave every few seconds while training."""
+"""Agent files in real headless Chromium: export of the learner, import by file picker and
+drag-and-drop (strictly checked: a bad file changes nothing), an imported agent as the
+learner's starting point, and files crossing between the page and CPython (rl.train,
+rl.evaluate). Tiny model and batches (URL parameters)."""
 
 import json
 import subprocess
@@ -14,28 +14,19 @@ from rl.agent_file import read_agent
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=1&autosave=8"
+SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=0"
 OBSERVATION = [round(0.05 * i - 0.6, 3) for i in range(27)]
-
-
 @pytest.fixture(scope="module")
 def trained(browser, server_url):
-    """A page that trained to v3 or later, then stopped (which autosaves)."""
+    """A page that trained to v3 or later, then stopped."""
     session = PageSession(browser, server_url)
     assert session.open(SMALL)["error"] is None
     session.page.click("#train")
-    session.page.wait_for_function("(window.dshq.status().saved_version || 0) >= 1 || window.dshq.status().error",
+    session.page.wait_for_function("(window.dshq.status().policy_version || 0) >= 3 || window.dshq.status().error",
                                    timeout=240_000)
-    session.page.wait_for_function("(window.dshq.status().policy_version || 0) >= 3 && "
-                                   "window.dshq.status().agents.length >= 1 || window.dshq.status().error",
-                                   timeout=240_000)
-    saved_while_training = session.status()["saved_version"]
-    session.page.click("#train")                              # Stop: autosaves
-    session.page.wait_for_function("window.dshq.status().saved_version >= window.dshq.status().policy_version",
-                                   timeout=60_000)
-    status = session.status()
-    assert status["error"] is None and status["training"] is False
-    session.saved_while_training = saved_while_training
+    session.page.click("#train")
+    session.page.wait_for_timeout(3000)             # an update already computing lands, then nothing changes
+    assert session.status()["error"] is None and session.status()["training"] is False
     yield session
     session.close()
 
@@ -66,14 +57,6 @@ def import_file(session, path):
     session.page.set_input_files("#import-file", str(path))
     session.page.wait_for_function("(before) => window.dshq.status().imports > before || "
                                    "window.dshq.status().import_error", arg=before)
-
-
-def test_training_autosaves_on_a_timer_and_on_stop(trained):
-    assert trained.saved_while_training >= 1
-    status = trained.status()
-    assert status["saved_version"] == status["policy_version"] >= 3
-    assert status["saved_name"].startswith("save-") and status["autosave_error"] is None
-    assert "autosaved v" in trained.page.inner_text("#save-state")
 
 
 def test_export_names_the_file_and_holds_the_agent(exported):
@@ -107,19 +90,18 @@ def test_a_page_export_evaluates_in_cpython(exported):
     assert counts["wins"] + counts["draws"] + counts["losses"] == counts["episodes"] == 2
 
 
-@pytest.mark.parametrize("damage, check", [
-    (lambda data: data[:-7] + bytes([data[-7] ^ 0x10]) + data[-6:], "checksum"),
-    (lambda data: data[: len(data) // 3], "beyond the end of the file"),
-    (lambda data: b"this is not a model file, just some text" * 3, "header length"),
+@pytest.mark.parametrize("case, damage, check", [
+    ("flipped", lambda data: data[:-7] + bytes([data[-7] ^ 0x10]) + data[-6:], "checksum"),
+    ("truncated", lambda data: data[: len(data) // 3], "beyond the end of the file"),
+    ("text", lambda data: b"this is not a model file, just some text" * 3, "header length"),
 ])
-def test_a_bad_file_is_refused_and_nothing_changes(exported, fresh, tmp_path, damage, check):
+def test_a_bad_file_is_refused_and_nothing_changes(exported, fresh, tmp_path, case, damage, check):
     path, _, _ = exported
-    bad = tmp_path / "bad-v1.dshq"
+    bad = tmp_path / f"{case}-v1.dshq"
     bad.write_bytes(damage(path.read_bytes()))
     before = fresh.status()
     fresh.page.set_input_files("#import-file", str(bad))
-    fresh.page.wait_for_function("window.dshq.status().import_error && "
-                                 "window.dshq.status().import_error.startsWith('bad-v1.dshq')")
+    fresh.page.wait_for_function(f"(window.dshq.status().import_error || '').startsWith('{bad.name}')")
     status = fresh.status()
     assert check in status["import_error"]
     assert "Import refused" in fresh.page.inner_text("#notice") and check in fresh.page.inner_text("#notice")
@@ -169,74 +151,6 @@ def test_an_imported_agent_is_the_learners_starting_point(exported, fresh):
     assert status["error"] is None and status["train_steps"] > 0
     fresh.page.click("#train")
 
-
-def test_snapshots_can_play_each_other(trained):
-    snapshots = trained.status()["agents"]
-    assert snapshots and all(label.endswith("(snapshot)") for label in snapshots)
-    rows = trained.page.locator("#agent-rows tr")
-    assert rows.count() == len(snapshots)
-    trained.page.click("#agent-rows tr:last-child button[data-action=red]")
-    trained.page.click("#agent-rows tr:first-child button[data-action=blue]")
-    policies = trained.status()["policies"]
-    assert (policies["blue"], policies["red"]) == (snapshots[0], snapshots[-1])
-    assert trained.page.inner_text("#red-label") == f"Red · {snapshots[-1]}"
-    tick = trained.status()["tick"]
-    trained.page.wait_for_function(f"window.dshq.status().tick > {tick + 60}")
-    trained.page.select_option("#blue-policy", "learner")
-
-
-def test_reload_offers_the_autosave_and_restores_it(trained):
-    before = trained.status()
-    trained.page.reload()
-    trained.page.wait_for_function("window.dshq.status().ready && window.dshq.status().restore_offer !== undefined",
-                                   timeout=90_000)
-    assert trained.status()["restore_offer"] == before["saved_version"]
-    assert trained.page.is_visible("#restore")
-    assert f"v{before['saved_version']}" in trained.page.inner_text("#restore-text")
-    trained.page.click("#restore-run")
-    status = trained.status()
-    assert status["policy_version"] == before["saved_version"]
-    assert status["train_steps"] == before["train_steps"]
-    assert status["policies"]["blue"] == f"v{before['saved_version']}"
-    restored = status["agents"]                                            # the pool as saved on Stop
-    assert restored and all(label.endswith(" (snapshot)") for label in restored)
-    assert max(int(label.split()[0][1:]) for label in restored) <= before["saved_version"]
-    assert not trained.page.is_visible("#restore")
-    trained.page.click("#train")                                           # continues from the restored run
-    trained.page.wait_for_function(f"window.dshq.status().policy_version > {before['saved_version']} || "
-                                   "window.dshq.status().error", timeout=240_000)
-    assert trained.status()["train_steps"] > before["train_steps"]
-    trained.page.click("#train")                                           # Stop: a second autosave
-    trained.page.wait_for_function("window.dshq.status().saved_version >= window.dshq.status().policy_version",
-                                   timeout=60_000)
-
-
-def test_a_damaged_autosave_is_reported_and_the_previous_one_offered(trained):
-    newest, previous = trained.status()["saved_version"], None
-    names = trained.page.evaluate("""async () => {
-        const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle("dshq-autosave");
-        const names = [];
-        for await (const name of folder.keys()) names.push(name);
-        names.sort();
-        const handle = await folder.getFileHandle(names[names.length - 1]);
-        const bytes = new Uint8Array(await (await handle.getFile()).arrayBuffer());
-        bytes[bytes.length - 9] ^= 0x20;                                   // one bit in the weights
-        const writable = await handle.createWritable();
-        await writable.write(bytes);
-        await writable.close();
-        return names;
-    }""")
-    assert len(names) == 2
-    trained.page.reload()
-    trained.page.wait_for_function("window.dshq.status().ready && window.dshq.status().restore_offer !== undefined",
-                                   timeout=90_000)
-    status = trained.status()
-    previous = status["restore_offer"]
-    assert previous is not None and previous < newest
-    assert len(status["autosave_problems"]) == 1 and "checksum" in status["autosave_problems"][0]
-    assert "damaged" in trained.page.inner_text("#restore-text")
-    trained.page.click("#restore-run")
-    assert trained.status()["policy_version"] == previous
 
 
 def test_no_console_errors(trained, fresh):

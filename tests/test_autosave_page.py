@@ -1,0 +1,116 @@
+"""Autosave and restore in real headless Chromium (Origin Private File System): a save on a
+timer while training and on Stop, the offer to restore after a reload, training that
+continues from the restored run, a damaged save reported and the one before it offered;
+and the snapshot pool playing itself in the show match. Tiny model and batches, an
+autosave every few seconds (URL parameters). One page at a time: a second page drawing
+on the same software GPU starves the workers' WebGPU calls (app/page.py)."""
+
+import pytest
+
+from harness import PageSession
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=1&autosave=8"
+@pytest.fixture(scope="module")
+def trained(browser, server_url):
+    """A page that trained to v3 or later, then stopped (which autosaves)."""
+    session = PageSession(browser, server_url)
+    assert session.open(SMALL)["error"] is None
+    session.page.click("#train")
+    session.page.wait_for_function("(window.dshq.status().saved_version || 0) >= 1 || window.dshq.status().error",
+                                   timeout=240_000)
+    session.page.wait_for_function("(window.dshq.status().policy_version || 0) >= 3 && "
+                                   "window.dshq.status().agents.length >= 1 || window.dshq.status().error",
+                                   timeout=240_000)
+    saved_while_training = session.status()["saved_version"]
+    session.page.click("#train")                              # Stop: autosaves
+    session.page.wait_for_function("window.dshq.status().saved_version >= window.dshq.status().policy_version",
+                                   timeout=60_000)
+    status = session.status()
+    assert status["error"] is None and status["training"] is False
+    session.saved_while_training = saved_while_training
+    yield session
+    session.close()
+
+
+def test_training_autosaves_on_a_timer_and_on_stop(trained):
+    assert trained.saved_while_training >= 1
+    status = trained.status()
+    assert status["saved_version"] == status["policy_version"] >= 3
+    assert status["saved_name"].startswith("save-") and status["autosave_error"] is None
+    assert "autosaved v" in trained.page.inner_text("#save-state")
+
+
+def test_snapshots_can_play_each_other(trained):
+    snapshots = trained.status()["agents"]
+    assert snapshots and all(label.endswith("(snapshot)") for label in snapshots)
+    rows = trained.page.locator("#agent-rows tr")
+    assert rows.count() == len(snapshots)
+    trained.page.click("#agent-rows tr:last-child button[data-action=red]")
+    trained.page.click("#agent-rows tr:first-child button[data-action=blue]")
+    policies = trained.status()["policies"]
+    assert (policies["blue"], policies["red"]) == (snapshots[0], snapshots[-1])
+    assert trained.page.inner_text("#red-label") == f"Red · {snapshots[-1]}"
+    tick = trained.status()["tick"]
+    trained.page.wait_for_function(f"window.dshq.status().tick > {tick + 60}")
+    trained.page.select_option("#blue-policy", "learner")
+
+
+def test_reload_offers_the_autosave_and_restores_it(trained):
+    before = trained.status()
+    trained.page.reload()
+    trained.page.wait_for_function("window.dshq.status().ready && window.dshq.status().restore_offer !== undefined",
+                                   timeout=90_000)
+    assert trained.status()["restore_offer"] == before["saved_version"]
+    assert trained.page.is_visible("#restore")
+    assert f"v{before['saved_version']}" in trained.page.inner_text("#restore-text")
+    trained.page.click("#restore-run")
+    status = trained.status()
+    assert status["policy_version"] == before["saved_version"]
+    assert status["train_steps"] == before["train_steps"]
+    assert status["policies"]["blue"] == f"v{before['saved_version']}"
+    restored = status["agents"]                                            # the pool as saved on Stop
+    assert restored and all(label.endswith(" (snapshot)") for label in restored)
+    assert max(int(label.split()[0][1:]) for label in restored) <= before["saved_version"]
+    assert not trained.page.is_visible("#restore")
+    trained.page.click("#train")                                           # continues from the restored run
+    trained.page.wait_for_function(f"window.dshq.status().policy_version > {before['saved_version']} || "
+                                   "window.dshq.status().error", timeout=240_000)
+    assert trained.status()["train_steps"] > before["train_steps"]
+    trained.page.click("#train")                                           # Stop: a second autosave
+    trained.page.wait_for_function("window.dshq.status().saved_version >= window.dshq.status().policy_version",
+                                   timeout=60_000)
+
+
+def test_a_damaged_autosave_is_reported_and_the_previous_one_offered(trained):
+    newest, previous = trained.status()["saved_version"], None
+    names = trained.page.evaluate("""async () => {
+        const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle("dshq-autosave");
+        const names = [];
+        for await (const name of folder.keys()) names.push(name);
+        names.sort();
+        const handle = await folder.getFileHandle(names[names.length - 1]);
+        const bytes = new Uint8Array(await (await handle.getFile()).arrayBuffer());
+        bytes[bytes.length - 9] ^= 0x20;                                   // one bit in the weights
+        const writable = await handle.createWritable();
+        await writable.write(bytes);
+        await writable.close();
+        return names;
+    }""")
+    assert len(names) == 2
+    trained.page.reload()
+    trained.page.wait_for_function("window.dshq.status().ready && window.dshq.status().restore_offer !== undefined",
+                                   timeout=90_000)
+    status = trained.status()
+    previous = status["restore_offer"]
+    assert previous is not None and previous < newest
+    assert len(status["autosave_problems"]) == 1 and "checksum" in status["autosave_problems"][0]
+    assert "damaged" in trained.page.inner_text("#restore-text")
+    trained.page.click("#restore-run")
+    assert trained.status()["policy_version"] == previous
+
+
+
+def test_no_console_errors(trained):
+    assert trained.errors == []
