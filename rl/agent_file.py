@@ -25,13 +25,13 @@ every snapshot exactly param_layout's. write_agent refuses what read_agent
 would refuse, so whatever it writes reads back.
 """
 
-import os
 from array import array
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
 from rl.checkpoint import (
-    CheckpointError, OptimizerState, check_matches_layout, flat_from_tensors, read_dshq, tensors_from_flat, write_dshq,
+    CheckpointError, OptimizerState, check_matches_layout, flat_from_tensors, read_dshq, tensors_from_flat, write_atomically,
+    write_dshq,
 )
 from rl.model import ModelConfig, param_layout
 from rl.spec import ACTION_SPEC_VERSION, NUM_ACTIONS, OBS_SIZE, OBS_SPEC_VERSION
@@ -72,20 +72,8 @@ def write_agent(params, model_config: ModelConfig, metadata: dict, *, optimizer:
 
 def save_agent(path: str, params, model_config: ModelConfig, metadata: dict, *,
                optimizer: OptimizerState | None = None) -> None:
-    """Write write_agent's bytes to `path` atomically (CPython: rl.train's checkpoints): a temporary
-    file in the same folder, fsync, then os.replace, so a crash leaves the old file or the new one."""
-    data = write_agent(params, model_config, metadata, optimizer=optimizer)
-    folder, name = os.path.split(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    """Write write_agent's bytes to the file `path` atomically (CPython: rl.train's checkpoints)."""
+    write_atomically(path, write_agent(params, model_config, metadata, optimizer=optimizer))
 
 
 def read_agent(data, *, max_bytes: int = MAX_AGENT_BYTES) -> AgentFile:

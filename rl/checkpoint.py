@@ -64,7 +64,8 @@ API:
     write_dshq(tensors, metadata, *, optimizer=None, snapshots=None) -> bytes
     read_dshq(data, *, max_bytes=MAX_FILE_BYTES, expected_layout=None,
               obs_spec_version=None, action_spec_version=None) -> Checkpoint
-    save(path, tensors, metadata, *, optimizer=None, snapshots=None) -> None
+    save(path, tensors, metadata, *, optimizer=None, snapshots=None) -> None   (atomic)
+    write_atomically(path, data) -> None
     load(path, *, max_bytes=MAX_FILE_BYTES, expected_layout=None,
          obs_spec_version=None, action_spec_version=None) -> Checkpoint
     tensors_from_flat(flat, layout) -> dict[name, (shape, array("f"))]
@@ -85,6 +86,7 @@ import json
 import math
 import re
 import struct
+import os
 import sys
 from array import array
 from dataclasses import dataclass, field
@@ -199,12 +201,27 @@ def write_dshq(tensors: dict | list, metadata: dict, *, optimizer: OptimizerStat
 
 def save(path, tensors: dict | list, metadata: dict, *, optimizer: OptimizerState | None = None,
          snapshots: dict | None = None) -> None:
-    """Write a .dshq file; fills metadata 'created' with the current UTC time when absent."""
+    """Write a .dshq file atomically (write_atomically); fills metadata 'created' with the current UTC
+    time when absent."""
     metadata = dict(metadata)
     metadata.setdefault("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    data = write_dshq(tensors, metadata, optimizer=optimizer, snapshots=snapshots)
-    with open(path, "wb") as f:
-        f.write(data)
+    write_atomically(path, write_dshq(tensors, metadata, optimizer=optimizer, snapshots=snapshots))
+
+
+def write_atomically(path, data: bytes) -> None:
+    """Write `data` to `path` so a crash leaves the old file or the new one, never a mix: a temporary
+    file in the same folder, fsync, then os.replace."""
+    folder, name = os.path.split(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
 
 
 def _tensor_entries(tensors):

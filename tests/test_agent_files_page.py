@@ -6,6 +6,8 @@ rl.evaluate). Tiny model and batches (URL parameters)."""
 import json
 import subprocess
 import sys
+from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -16,40 +18,48 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=0"
 OBSERVATION = [round(0.05 * i - 0.6, 3) for i in range(27)]
+
+
+class Export(NamedTuple):
+    path: Path                  # the downloaded .dshq
+    probabilities: list         # the learner's action probabilities for OBSERVATION on the trained page
+    label: str                  # blue's label there, "vN"
+    errors: list                # the trained page's console errors
+
+
 @pytest.fixture(scope="module")
-def trained(browser, server_url):
-    """A page that trained to v3 or later, then stopped."""
+def exported(browser, server_url, tmp_path_factory):
+    """Train a page to v3 or later, stop, export the learner, close the page (two pages training or
+    drawing at once starve each other on a 2-core software GPU)."""
     session = PageSession(browser, server_url)
-    assert session.open(SMALL)["error"] is None
-    session.page.click("#train")
-    session.page.wait_for_function("(window.dshq.status().policy_version || 0) >= 3 || window.dshq.status().error",
-                                   timeout=240_000)
-    session.page.click("#train")
-    session.page.wait_for_timeout(3000)             # an update already computing lands, then nothing changes
-    assert session.status()["error"] is None and session.status()["training"] is False
-    yield session
-    session.close()
+    try:
+        assert session.open(SMALL)["error"] is None
+        page = session.page
+        page.click("#train")
+        page.wait_for_function("(window.dshq.status().policy_version || 0) >= 3 || window.dshq.status().error",
+                               timeout=240_000)
+        page.click("#train")
+        page.wait_for_timeout(3000)             # an update already computing lands, then nothing changes
+        status = session.status()
+        assert status["error"] is None and status["training"] is False
+        assert status["policies"]["blue"].startswith("v")
+        with page.expect_download() as download:
+            page.click("#export")
+        path = tmp_path_factory.mktemp("export") / download.value.suggested_filename
+        download.value.save_as(path)
+        probabilities = page.evaluate("(obs) => window.dshq.action_probabilities('blue', obs)", OBSERVATION)
+        return Export(path, probabilities, session.status()["policies"]["blue"], list(session.errors))
+    finally:
+        session.close()
 
 
 @pytest.fixture(scope="module")
-def fresh(browser, server_url):
+def fresh(browser, server_url, exported):
+    """A second page, opened after the trained one closed."""
     session = PageSession(browser, server_url)
     assert session.open("/?workers=1&envs=4&steps=16&slots=4&eval=0")["error"] is None
     yield session
     session.close()
-
-
-@pytest.fixture(scope="module")
-def exported(trained, tmp_path_factory):
-    """The learner exported from the trained page: (path, probabilities for OBSERVATION, blue's label)."""
-    page = trained.page
-    assert trained.status()["policies"]["blue"].startswith("v")
-    with page.expect_download() as download:
-        page.click("#export")
-    path = tmp_path_factory.mktemp("export") / download.value.suggested_filename
-    download.value.save_as(path)
-    probabilities = page.evaluate("(obs) => window.dshq.action_probabilities('blue', obs)", OBSERVATION)
-    return path, probabilities, trained.status()["policies"]["blue"]
 
 
 def import_file(session, path):
@@ -60,7 +70,7 @@ def import_file(session, path):
 
 
 def test_export_names_the_file_and_holds_the_agent(exported):
-    path, _, label = exported
+    path, label = exported.path, exported.label
     assert path.name == f"agent-{label}.dshq"
     agent = read_agent(path.read_bytes())
     assert f"v{agent.metadata['policy_version']}" == label
@@ -69,7 +79,7 @@ def test_export_names_the_file_and_holds_the_agent(exported):
 
 
 def test_an_export_imports_into_a_fresh_page_and_plays_identically(exported, fresh):
-    path, probabilities, label = exported
+    path, probabilities, label = exported.path, exported.probabilities, exported.label
     import_file(fresh, path)
     status = fresh.status()
     assert status["import_error"] is None
@@ -82,7 +92,7 @@ def test_an_export_imports_into_a_fresh_page_and_plays_identically(exported, fre
 
 
 def test_a_page_export_evaluates_in_cpython(exported):
-    path, _, _ = exported
+    path = exported.path
     result = subprocess.run([sys.executable, "-m", "rl.evaluate", str(path), "--vs", "scripted", "--episodes", "2",
                              "--seed", "0"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -96,7 +106,7 @@ def test_a_page_export_evaluates_in_cpython(exported):
     ("text", lambda data: b"this is not a model file, just some text" * 3, "header length"),
 ])
 def test_a_bad_file_is_refused_and_nothing_changes(exported, fresh, tmp_path, case, damage, check):
-    path, _, _ = exported
+    path = exported.path
     bad = tmp_path / f"{case}-v1.dshq"
     bad.write_bytes(damage(path.read_bytes()))
     before = fresh.status()
@@ -110,7 +120,7 @@ def test_a_bad_file_is_refused_and_nothing_changes(exported, fresh, tmp_path, ca
 
 
 def test_a_file_dropped_on_the_page_is_imported(exported, fresh):
-    path, _, label = exported
+    path, label = exported.path, exported.label
     fresh.page.select_option("#blue-policy", "scripted")
     fresh.page.evaluate("""([bytes, name]) => {
         const transfer = new DataTransfer();
@@ -139,7 +149,7 @@ def test_a_file_from_rl_train_imports_in_the_page(fresh, tmp_path):
 
 
 def test_an_imported_agent_is_the_learners_starting_point(exported, fresh):
-    _, _, label = exported
+    label = exported.label
     version = int(label[1:])
     fresh.page.click("#agent-rows button[data-key=i1][data-action=train]")
     assert fresh.status()["policy_version"] == version
@@ -152,6 +162,5 @@ def test_an_imported_agent_is_the_learners_starting_point(exported, fresh):
     fresh.page.click("#train")
 
 
-
-def test_no_console_errors(trained, fresh):
-    assert trained.errors == [] and fresh.errors == []
+def test_no_console_errors(exported, fresh):
+    assert exported.errors == [] and fresh.errors == []
