@@ -12,9 +12,10 @@
                 Origin Private File System (app/autosave.py, app/opfs.py); on
                 load the newest good save is offered for restore
 
-The page (app/page.py) owns the match and the learner; this panel asks it to
-put an agent on a side (`page.play_agent`), to restore a run (`page.restore_run`)
-or to start training from an agent (`page.train_from`).
+The page (app/page.py) owns the match and puts an agent on a side
+(`page.play_agent`); the learner is app/training_panel.py's, which restores a
+run (`restore_run`), starts training from an agent (`train_from`) and hands out
+the learner's weights and charts for exports and autosaves.
 """
 
 import asyncio
@@ -90,7 +91,7 @@ class AgentPanel:
         if self.pool and self.pool[-1].version >= version:
             return
         agent = Agent(f"v{version} (snapshot)", version, report["train_steps"], report["params"],
-                      self.page.training.model, report.get("win_rate"))
+                      self.page.learning.training.model, report.get("win_rate"))
         add_snapshot(self.pool, agent)
         self.render()
 
@@ -125,7 +126,7 @@ class AgentPanel:
         if action in ("blue", "red"):
             self.page.play_agent(action, agent)
         elif action == "train":
-            self.page.train_from(agent)
+            self.page.learning.train_from(agent)
         elif action == "export":
             self.export(agent)
 
@@ -134,7 +135,7 @@ class AgentPanel:
         return check_name(element("agent-name").value)
 
     def export_learner(self) -> None:
-        agent = self.page.learner_agent()
+        agent = self.page.learning.learner_agent()
         if agent is None:
             self.page.notify("Nothing to export yet: press Train first (or export an agent from the list).")
             return
@@ -149,7 +150,7 @@ class AgentPanel:
         agent = Agent(agent.label, agent.version, agent.train_steps, agent.params, agent.model_config,
                       agent.win_rate, name)
         filename = export_filename(name, agent.version)
-        download(filename, export_bytes(agent, self.page.current_setup()))
+        download(filename, export_bytes(agent, self.page.learning.current_setup()))
         set_status(exported=filename)
         self.page.notify(f"Exported {filename}.")
 
@@ -222,7 +223,7 @@ class AgentPanel:
         self.offer = None
         element("restore").hidden = True
         element("agent-name").value = run.name
-        self.page.restore_run(run, data)
+        self.page.learning.restore_run(run, data)
         self.pool = list(run.snapshots)
         self.render()
         set_status(restore_offer=None)
@@ -243,14 +244,14 @@ class AgentPanel:
 
     def tick(self) -> None:
         """Called every frame: autosave when training has run `autosave_seconds` since the last save."""
-        training = self.page.training
+        training = self.page.learning.training
         if (training is not None and training.running and not self.saving
                 and time.perf_counter() - self.last_save >= self.autosave_seconds):
             asyncio.ensure_future(self.save())
 
     async def save(self) -> None:
         """Ask the trainer for its state and store it as the next autosave."""
-        training = self.page.training
+        training = self.page.learning.training
         if self.autosave is None or training is None or not training.started:
             return
         if self.saving:
@@ -260,8 +261,8 @@ class AgentPanel:
         try:
             state = await training.checkpoint()
             run = RunState(state["params"], OptimizerState(state["m"], state["v"], state["step"]),
-                           state["version"], state["train_steps"], training.setup, self.page.telemetry_history(),
-                           list(self.pool), self.page.win_rate, self.safe_name())
+                           state["version"], state["train_steps"], training.setup, self.page.learning.telemetry_history(),
+                           list(self.pool), self.page.learning.win_rate, self.safe_name())
             name = await self.autosave.write(autosave_bytes(run))
         except Exception as err:
             self.page.notify(f"Autosave failed: {err}. The previous save is kept.")

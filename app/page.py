@@ -3,12 +3,14 @@ the controls, keyboard, pointer and `window.dshq` to it.
 
 The match logic lives in `app/show_match.py` (pure Python, tested in
 CPython); this file only translates browser events and time into calls on it.
+The learner's controls are app/training_panel.py's, the Agents panel
+app/agent_panel.py's; both reach the match through `play_agent` and
+`play_learner` here.
 """
 
 import asyncio
 import math
 import time
-from dataclasses import replace
 
 import js
 from pyodide.ffi import create_proxy, to_js
@@ -16,12 +18,11 @@ from pyodide.ffi import create_proxy, to_js
 import gpu
 from app.agent_panel import AgentPanel
 from app.arena_renderer import ArenaRenderer
-from app.charts import make_charts
-from app.hyperparameters import PPO_FIELDS, WORKER_FIELDS, apply_panel
-from app.run_state import Agent, RunState, export_bytes
+from app.run_state import Agent
 from app.show_match import SPEEDS, ShowMatch, parse_seed
 from app.status import hide_loading, set_status, show_problem
-from app.training import LiveTraining, NetworkPlayer
+from app.training import NetworkPlayer
+from app.training_panel import TrainingPanel
 from gpu.selftest import run_selftest
 from rl.model import init_params
 from rl.policy import Policy
@@ -38,14 +39,6 @@ SOFTWARE_DRAW_FPS = 30          # on a software rasteriser, 60 fps of presents s
 FAST_BUDGET_SECONDS = 0.012     # fast mode: simulate this long per animation frame ...
 FAST_DRAW_EVERY = 15            # ... and draw one frame in this many
 NOTICE_SECONDS = 4.0
-CHARTS = (("mean episodic return", "charts/episodic_return"), ("win rate vs scripted", "eval/win_rate_vs_scripted"),
-          ("win rate (training opponents)", "charts/win_rate"),
-          ("policy loss", "losses/policy_loss"), ("value loss", "losses/value_loss"), ("entropy", "losses/entropy"),
-          ("approx KL", "losses/approx_kl"), ("clip fraction", "losses/clipfrac"))
-LOSS_NAMES = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "explained_variance")
-# URL query -> LiveSetup field, e.g. ?workers=1&envs=8&steps=32&hidden=32 (small runs, tests)
-QUERY_FIELDS = {"workers": "rollout_workers", "envs": "envs_per_worker", "steps": "num_steps",
-                "slots": "ring_slots", "seed": "seed", "eval": "eval_episodes"}
 HINTS = {
     "ai-vs-ai": "Keys: Space play/pause · → step · R reset",
     "human-vs-ai": "You are Blue: W/A/S/D or arrows move · Q/E turn · Space dash  —  P play/pause · . step · R reset",
@@ -74,13 +67,9 @@ class Page:
         self.notice_until = 0.0
         self.shown = {}             # what the scoreboard shows, to touch the DOM only on change
         self.proxies = []
-        self.training = None        # LiveTraining once Train was pressed
-        self.setup = None           # LiveSetup: URL query, then the hyperparameter panel
-        self.rollbacks_shown = 0
-        self.charts = []
-        self.win_rate = None        # the learner's latest evaluation vs scripted
         self.side_agents = {}       # side -> the listed Agent its "agent" option plays
-        self.panel = AgentPanel(self, autosave_seconds=self.query_number("autosave", 120.0))
+        self.learning = TrainingPanel(self)
+        self.agents = AgentPanel(self, autosave_seconds=self.query_number("autosave", 120.0))
 
     # --- GPU -------------------------------------------------------------------------
     async def acquire_gpu(self) -> None:
@@ -130,12 +119,13 @@ class Page:
         self.frame_ms = 0.9 * self.frame_ms + 0.1 * (time.perf_counter() - started) * 1000.0
         self.frame_count += 1
         self.update_readouts()
-        self.panel.tick()
+        self.agents.tick()
         js.requestAnimationFrame(self.on_frame)
 
     def hot_swap(self) -> None:
         """Give learner-controlled sides the newest published weights (match state untouched)."""
-        newer = self.training.newer_policy() if self.training is not None else None
+        training = self.learning.training
+        newer = training.newer_policy() if training is not None else None
         if newer is None:
             return
         version, policy = newer
@@ -200,87 +190,6 @@ class Page:
         self.match.reset(seed)
         set_status(seed=seed)
 
-    def current_setup(self) -> LiveSetup:
-        if self.setup is None:
-            self.setup = self.setup_from_query()
-        return self.setup
-
-    def toggle_training(self, *_) -> None:
-        if self.training is None:
-            try:
-                self.begin_agent(self.current_setup())
-            except (TypeError, ValueError) as err:
-                self.notify(f"Training not started: {err}.")
-                return
-        if self.training.running:
-            self.training.stop()
-            element("train").textContent = "Train"
-            asyncio.ensure_future(self.panel.save())
-        else:
-            if element("blue-policy").value != "learner" and element("red-policy").value != "learner":
-                element("blue-policy").value = "learner"
-            self.training.start()
-            self.panel.training_started()
-            element("train").textContent = "Stop"
-        set_status(training=self.training.running)
-
-    def begin_agent(self, setup: LiveSetup, start_file: bytes | None = None, start: Agent | None = None,
-                    telemetry: dict | None = None) -> None:
-        """A new learner (fresh, or starting from `start`, whose .dshq bytes are `start_file`); fresh charts."""
-        self.training = LiveTraining(setup, self.on_telemetry, self.notify, on_evaluation=self.on_evaluation,
-                                     start=start, start_file=start_file)
-        self.setup = setup
-        element("charts").innerHTML = ""
-        self.charts = make_charts("charts", CHARTS)
-        for chart in self.charts:
-            for x, y in (telemetry or {}).get(chart.metric, []):
-                chart.add(x, y)
-            chart.draw()
-        if start is not None:
-            if element("blue-policy").value != "learner" and element("red-policy").value != "learner":
-                element("blue-policy").value = "learner"
-            for side in ("blue", "red"):
-                if element(f"{side}-policy").value == "learner":
-                    self.change_policy(side)()
-            element("t-version").textContent = f"v{start.version}"
-            element("t-steps").textContent = f"{start.train_steps:,}"
-            set_status(policy_version=start.version, train_steps=start.train_steps)
-
-    def discard_agent(self) -> None:
-        """Stop and drop the learner, its charts and snapshots (the caller confirmed)."""
-        if self.training is not None:
-            self.training.shutdown()
-        self.training = None
-        self.rollbacks_shown = 0
-        self.win_rate = None
-        self.panel.clear_snapshots()
-        element("charts").innerHTML = ""
-        element("train").textContent = "Train"
-        set_status(training=False, policy_version=None, train_steps=None, sps=None, updates=None, losses=None)
-
-    def restore_run(self, run: RunState, data: bytes) -> None:
-        """An autosave back: weights, Adam state (given to the trainer with `data`), train step,
-        hyperparameters, charts and snapshots; Train continues from there."""
-        self.discard_agent()
-        self.win_rate = run.win_rate
-        self.show_hyperparameters(run.setup)
-        self.begin_agent(run.setup, data, Agent(f"v{run.version}", run.version, run.train_steps, run.params,
-                                                run.setup.model_config(), run.win_rate, run.name), run.telemetry)
-        self.notify(f"Restored {run.name} v{run.version}: press Train to continue training it.")
-
-    def train_from(self, agent: Agent) -> None:
-        """Make a listed agent the learner's starting point (after a confirmation if there is a learner)."""
-        if self.training is not None and not js.window.confirm(
-                f"Replace the current agent (v{self.training.version}) with {agent.label} as the learner? Its "
-                f"weights and charts are discarded (its last autosave is kept until the new agent has been "
-                f"autosaved twice; export it first to keep it)."):
-            return
-        setup = replace(self.current_setup(), hidden_sizes=agent.model_config.hidden_sizes,
-                        activation=agent.model_config.activation)
-        self.discard_agent()
-        self.begin_agent(setup, export_bytes(agent, setup), agent)
-        self.notify(f"The learner starts from {agent.label}: press Train.")
-
     def play_agent(self, side: str, agent: Agent) -> None:
         """Put a listed agent on one side of the show match (its label shows who is who)."""
         self.side_agents[side] = agent
@@ -289,53 +198,16 @@ class Page:
         element(f"{side}-policy").value = "agent"
         self.change_policy(side)()
 
-    def learner_agent(self) -> Agent | None:
-        """The learner's current weights as an Agent (None before there are any)."""
-        training = self.training
-        if training is None or training.policy is None:
-            return None
-        return Agent(f"v{training.version}", training.version, training.train_step, training.policy.params,
-                     training.model, self.win_rate)
+    def play_learner(self) -> None:
+        """Blue plays the learner unless a side already does; learner sides get its current weights."""
+        if element("blue-policy").value != "learner" and element("red-policy").value != "learner":
+            element("blue-policy").value = "learner"
+        self.refresh_learner_sides()
 
-    def telemetry_history(self) -> dict:
-        return {chart.metric: [list(point) for point in chart.points] for chart in self.charts}
-
-    def show_hyperparameters(self, setup: LiveSetup) -> None:
-        form = element("hyper-form").elements
-        ppo = setup.ppo_config()
-        for name in PPO_FIELDS:
-            form.namedItem(name).value = str(getattr(ppo, name))
-
-    def apply_hyperparameters(self, event) -> None:
-        """The panel's Apply: validate everything, then apply all of it or nothing."""
-        event.preventDefault()
-        form = element("hyper-form").elements
-        values = {name: form.namedItem(name).value for name in (*PPO_FIELDS, *WORKER_FIELDS)}
-        try:
-            self.setup, ppo = apply_panel(self.current_setup(), values)
-        except (TypeError, ValueError) as err:
-            self.notify(f"Hyperparameters refused: {err}.")
-            return
-        if self.training is not None:
-            self.training.set_hyperparameters(ppo)
-            self.notify("PPO settings apply from the next update; worker settings at the next New agent.")
-        else:
-            self.notify("Settings saved; they apply when you press Train.")
-
-    def new_agent(self, *_) -> None:
-        """Throw the current agent away (after a confirmation) and start from fresh weights."""
-        if self.training is None:
-            self.notify("There is no agent yet: press Train to start one.")
-            return
-        if not js.window.confirm("Start a new agent? The current weights, charts and snapshots are discarded "
-                                 "(the last autosave is kept until the new agent has been autosaved twice; "
-                                 "export the agent first to keep it)."):
-            return
-        self.discard_agent()
+    def refresh_learner_sides(self) -> None:
         for side in ("blue", "red"):
             if element(f"{side}-policy").value == "learner":
                 self.change_policy(side)()
-        self.notify("New agent: press Train to start learning from fresh weights.")
 
     @staticmethod
     def query_number(key: str, default: float) -> float:
@@ -351,69 +223,6 @@ class Page:
             js.console.warn(f"ignoring the URL parameter {key}={query.get(key)!r}: not a positive number")
             return default
         return value
-
-    def setup_from_query(self) -> LiveSetup:
-        """LiveSetup defaults, overridden by the page URL's query (?workers=1&envs=8&...)."""
-        query = js.URLSearchParams.new(js.location.search)
-        values = {"rollout_workers": LiveTraining.default_workers()}
-        for key, field in QUERY_FIELDS.items():
-            if query.has(key):
-                text = query.get(key)
-                if not text.isdigit():
-                    raise ValueError(f"the URL parameter {key} must be a whole number, got {text!r}")
-                values[field] = int(text)
-        if query.has("hidden"):
-            text = query.get("hidden")
-            if not all(part.isdigit() and int(part) > 0 for part in text.split(",")):
-                raise ValueError(f"the URL parameter hidden must be widths like 64,64, got {text!r}")
-            values["hidden_sizes"] = tuple(int(part) for part in text.split(","))
-        return LiveSetup(**values)
-
-    def on_telemetry(self, report: dict) -> None:
-        if "error" in report:
-            set_status(error=report["error"], training=False)
-            return
-        if "worker_restarts" in report:
-            set_status(worker_restarts=report["worker_restarts"])
-            return
-        if "stage" in report:
-            element("t-stage").textContent = report["stage"]
-            set_status(stage=report["stage"])
-            return
-        steps = report.get("train_steps", 0)
-        losses = {name: report.get(f"losses/{name}") for name in LOSS_NAMES}
-        set_status(policy_version=report.get("policy_version"), train_steps=steps,
-                   sps=round(report.get("charts/SPS") or 0.0, 1), updates=report.get("updates", 0),
-                   losses=to_js(losses, dict_converter=js.Object.fromEntries))
-        element("t-steps").textContent = f"{steps:,}"
-        element("t-sps").textContent = f"{report.get('charts/SPS') or 0:,.0f}"
-        element("t-updates").textContent = str(report.get("updates", 0))
-        element("t-skipped").textContent = str(report.get("skipped_updates") or 0)
-        if (report.get("rollbacks") or 0) > self.rollbacks_shown:
-            self.rollbacks_shown = report["rollbacks"]
-            self.notify(f"Losses were non-finite for several updates: rolled back to v{report.get('policy_version')}"
-                        f" and halved the learning rate to {report.get('charts/learning_rate'):.3g}.")
-        element("t-version").textContent = f"v{report.get('policy_version')}"
-        ring = report.get("ring")
-        if ring:
-            element("t-ring").textContent = f"{ring['occupancy']}/{ring['slots']} (waits {ring['producer_waits']})"
-        for chart in self.charts:
-            chart.add(steps, report.get(chart.metric))
-            chart.draw()
-
-    def on_evaluation(self, report: dict) -> None:
-        """The evaluator's result for one published version: wins/draws/losses vs scripted."""
-        win_rate = report.get("win_rate")
-        if win_rate is not None:
-            self.win_rate = win_rate
-        self.panel.on_evaluation(report)
-        set_status(win_rate_vs_scripted=win_rate, evaluated_version=report["policy_version"])
-        element("t-eval").textContent = (f"v{report['policy_version']}: {report['wins']}W {report['draws']}D "
-                                         f"{report['losses']}L vs scripted")
-        for chart in self.charts:
-            if chart.metric == "eval/win_rate_vs_scripted":
-                chart.add(report["train_steps"], win_rate)   # None (all draws) leaves no point
-                chart.draw()
 
     def change_speed(self, *_) -> None:
         value = element("speed").value
@@ -441,10 +250,11 @@ class Page:
                 self.match.set_policy(side, NetworkPlayer(Policy(agent.params, agent.model_config)), agent.label)
             elif choice != "learner":
                 self.match.set_baseline(side, choice)
-            elif self.training is not None and self.training.policy is not None:
-                self.match.set_policy(side, NetworkPlayer(self.training.policy), f"v{self.training.version}")
+            elif self.learning.training is not None and self.learning.training.policy is not None:
+                training = self.learning.training
+                self.match.set_policy(side, NetworkPlayer(training.policy), f"v{training.version}")
             else:
-                model = (self.setup or LiveSetup()).model_config()   # the shape training will use
+                model = (self.learning.setup or LiveSetup()).model_config()   # the shape training will use
                 self.match.set_policy(side, NetworkPlayer(Policy(init_params(model, 1), model)), "v0 (untrained)")
             set_status(policies=to_js(dict(self.match.labels), dict_converter=js.Object.fromEntries))
         return handler
@@ -505,23 +315,20 @@ class Page:
 
     def wire_controls(self) -> None:
         for element_id, event, handler in (
-                ("train", "click", self.toggle_training),
                 ("play", "click", self.toggle_play), ("step", "click", self.step), ("reset", "click", self.reset),
                 ("speed", "change", self.change_speed), ("mode", "change", self.change_mode),
                 ("blue-policy", "change", self.change_policy("blue")),
                 ("red-policy", "change", self.change_policy("red"))):
             self.listen(element(element_id), event, handler)
             element(element_id).disabled = False
-        self.listen(element("hyper-form"), "submit", self.apply_hyperparameters)
-        self.listen(element("new-agent"), "click", self.new_agent)
-        self.panel.wire()
+        self.learning.wire()
+        self.agents.wire()
         element("seed").disabled = False
         element("step").disabled = True
         element("hint").textContent = HINTS[self.match.mode]
         for event in ("keydown", "keyup"):
             self.listen(js.window, event, self.on_key)
         self.listen(js.window, "blur", lambda *_: self.match.human_keys.clear())
-        self.listen(js.window, "pagehide", lambda *_: self.training is not None and self.training.shutdown())
         for event in ("pointerdown", "pointermove", "pointerup", "pointercancel"):
             self.listen(self.canvas, event, self.on_pointer)
         self.on_frame = create_proxy(self.frame)
@@ -538,9 +345,10 @@ class Page:
                 ("selftest", lambda n=256: asyncio.ensure_future(self.selftest(int(n)))),
                 ("simulate_device_loss", lambda: self.device.destroy()),
                 ("simulate_rollout_crash",
-                 lambda: self.training is not None and self.training.simulate_rollout_crash(0)),
+                 lambda: self.learning.training is not None and self.learning.training.simulate_rollout_crash(0)),
                 ("simulate_trainer_device_loss",
-                 lambda: self.training is not None and self.training.simulate_trainer_device_loss())):
+                 lambda: (self.learning.training is not None
+                          and self.learning.training.simulate_trainer_device_loss()))):
             proxy = create_proxy(function)
             self.proxies.append(proxy)
             setattr(dshq, name, proxy)
