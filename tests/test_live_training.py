@@ -13,6 +13,7 @@ from rl.backend_numpy import create_backend
 from rl.config import PPOConfig
 from rl.live_training import LiveTrainingConfig, PythonActor, Trainer, merge_rollouts, rollout_worker_loop
 from rl.model import ModelConfig, init_params, num_params, shape_hash
+from rl.policy import Policy
 from rl.rollout import Rollout, RolloutCollector
 from rl.rollout_ring import RolloutRing
 from rl.selfplay import SelfPlayConfig, SelfPlayEnv
@@ -109,6 +110,34 @@ def test_trainer_and_rollout_workers_train_through_shared_memory():
     assert sum(written) >= 3 * WORKERS      # every segment the trainer used came from a worker
     version, step, params = board.read_if_newer(0)
     assert version == 4 and step == reports[-1]["train_steps"] and params != init_params(MODEL, 3)
+
+
+def test_rollout_workers_add_snapshots_to_the_opponent_pool():
+    layout = SegmentLayout(NUM_STEPS, ENVS_PER_WORKER, OBSERVATION_SIZE)
+    board = WeightsBoard(NativeSharedBuffer(bytearray(board_bytes(num_params(MODEL)))), num_params(MODEL),
+                         shape_hash(MODEL)).initialize()
+    ring = RolloutRing(NativeSharedBuffer(bytearray(ring_bytes(8, layout.nbytes))), layout, 8).initialize()
+    ring.set_running(True)
+    selfplay = SelfPlayConfig(snapshot_prob=0.5, scripted_prob=0.25, random_prob=0.25, pool_size=2)
+    env = SelfPlayEnv(ENVS_PER_WORKER, seed=4, config=selfplay, model_config=MODEL)
+
+    published = [0]
+
+    async def collect_at(version):
+        while published[0] < version:      # the trainer published versions up to `version`
+            published[0] = board.publish(init_params(MODEL, published[0] + 1), train_step=published[0])
+        backend = await create_backend(MODEL)
+        return await rollout_worker_loop(env, backend, board, ring, 0, NUM_STEPS, seed=0, max_segments=1,
+                                         snapshot_every=10)
+
+    pools = []
+    for version in (3, 9, 13, 14, 30):   # the first one read joins, then one 10 or more versions later
+        assert asyncio.run(collect_at(version)) == 1
+        pools.append([v for v, _ in env.pool])
+    assert pools == [[3], [3], [3, 13], [3, 13], [13, 30]]   # pool_size 2 drops the oldest
+    obs = array("f", [((i * 7) % 11 - 5) / 5 for i in range(OBSERVATION_SIZE)])
+    logits, _ = Policy(init_params(MODEL, 30), MODEL).forward(obs)
+    assert list(env.pool[-1][1](obs, 1)) == pytest.approx(logits[0], rel=1e-6)   # the snapshot plays v30
 
 
 def test_pause_ends_the_wait_for_segments_and_keeps_what_arrived():

@@ -36,10 +36,8 @@ class LiveSetup:
     """One-minute matches per evaluation against the scripted baseline (0: no evaluator worker)."""
     ppo: dict = field(default_factory=dict)
     """PPOConfig overrides (CleanRL names), e.g. {"learning_rate": 3e-4}."""
-    selfplay: dict = field(default_factory=lambda: {"snapshot_prob": 0.0, "scripted_prob": 0.7,
-                                                    "random_prob": 0.3})
-    """SelfPlayConfig overrides; snapshot opponents are off in the browser for now
-    (their pure-Python forward is too slow for a rollout worker's hot loop)."""
+    selfplay: dict = field(default_factory=dict)
+    """SelfPlayConfig overrides, e.g. {"snapshot_prob": 0.0, "scripted_prob": 0.7, "random_prob": 0.3}."""
 
     def __post_init__(self):
         for name in ("rollout_workers", "envs_per_worker", "num_steps", "ring_slots", "eval_episodes"):

@@ -3,7 +3,9 @@ weights, segments into the rollout ring (rl/live_training.py does the work).
 
 Acting runs on this worker's own GPU device, except on a software adapter
 (SwiftShader, llvmpipe), where a pure-Python forward pass is much faster than a
-WebGPU round trip per step (bench/bench_live.py).
+WebGPU round trip per step (bench/bench_live.py). Snapshot opponents (past
+versions of the learner, one every SelfPlayConfig.snapshot_every versions)
+act with rl.selfplay's pure-Python forward, batched per snapshot.
 
 Message from the page: {"type": "simulate_crash"} (diagnostics: the next
 action raises, so the page's restart of failed workers can be seen working).
@@ -58,5 +60,6 @@ async def main(shared, args, post):
         actor = await create_backend(model, device=device)
     seed = setup.seed * 1000 + producer + 1
     env = SelfPlayEnv(setup.envs_per_worker, seed=seed, config=setup.selfplay_config(), model_config=model)
-    written = await rollout_worker_loop(env, CrashableActor(actor), board, ring, producer, setup.num_steps, seed)
+    written = await rollout_worker_loop(env, CrashableActor(actor), board, ring, producer, setup.num_steps, seed,
+                                        snapshot_every=env.config.snapshot_every)
     return {"segments": written}
