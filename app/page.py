@@ -18,14 +18,15 @@ from pyodide.ffi import create_proxy, to_js
 import gpu
 from app.agent_panel import AgentPanel
 from app.arena_renderer import ArenaRenderer
+from app.network_player import BlendingPlayer, NetworkPlayer
 from app.run_state import Agent
 from app.show_match import SPEEDS, ShowMatch, parse_seed
 from app.status import hide_loading, set_status, show_problem
-from app.training import NetworkPlayer
 from app.training_panel import TrainingPanel
 from gpu.selftest import run_selftest
 from rl.model import init_params
 from rl.policy import Policy
+from sim.constants import TICKS_PER_SECOND
 from workers.client import PythonWorker
 from workers.live_config import LiveSetup
 
@@ -68,6 +69,10 @@ class Page:
         self.shown = {}             # what the scoreboard shows, to touch the DOM only on change
         self.proxies = []
         self.side_agents = {}       # side -> the listed Agent its "agent" option plays
+        # hot-swap blend window (?blend=SECONDS), in decisions; 0: new weights play from the next decision
+        blend_seconds = self.query_number("blend", 0.0)
+        self.blend_decisions = max(1, round(blend_seconds * TICKS_PER_SECOND / self.match.config.decision_ticks)) \
+            if blend_seconds else 0
         self.learning = TrainingPanel(self)
         self.agents = AgentPanel(self, autosave_seconds=self.query_number("autosave", 120.0))
 
@@ -131,7 +136,10 @@ class Page:
         version, policy = newer
         for side in ("blue", "red"):
             if element(f"{side}-policy").value == "learner":
-                self.match.set_policy(side, NetworkPlayer(policy), f"v{version}")
+                current = self.match.policies[side]
+                blend = self.blend_decisions and isinstance(current, NetworkPlayer)
+                player = BlendingPlayer(current, policy, self.blend_decisions) if blend else NetworkPlayer(policy)
+                self.match.set_policy(side, player, f"v{version}")
         set_status(policies=to_js(dict(self.match.labels), dict_converter=js.Object.fromEntries))
 
     def update_readouts(self) -> None:
@@ -355,15 +363,12 @@ class Page:
         dshq.adapter = to_js(self.device.adapter_info, dict_converter=js.Object.fromEntries)
 
     def action_probabilities(self, side: str, obs):
-        """Diagnostics: the softmax of the policy playing `side` for one observation (27 floats);
-        null when a baseline plays that side."""
+        """Diagnostics: the action probabilities of the network playing `side` for one observation
+        (27 floats), blended during a hot-swap blend window; null when a baseline plays that side."""
         player = self.match.policies.get(side)
         if not isinstance(player, NetworkPlayer):
             return None
-        logits = player.policy.forward([float(value) for value in obs.to_py()])[0][0]
-        top = max(logits)
-        weights = [math.exp(value - top) for value in logits]
-        return to_js([weight / sum(weights) for weight in weights])
+        return to_js(player.probabilities(obs.to_py()))
 
     def world_to_css(self, x: float, y: float):
         """World metres -> CSS pixels inside the canvas (for tests and tools)."""
@@ -409,4 +414,4 @@ async def boot() -> None:
     js.requestAnimationFrame(page.on_frame)
     hide_loading()
     set_status(ready=True, playing=True, mode=page.match.mode, seed=page.match.seed, speed="1",
-               policies=to_js(dict(page.match.labels), dict_converter=js.Object.fromEntries))
+               blend_decisions=page.blend_decisions, policies=to_js(dict(page.match.labels), dict_converter=js.Object.fromEntries))

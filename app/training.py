@@ -36,16 +36,6 @@ from workers.client import PythonWorker
 from workers.live_config import LiveSetup
 
 
-class NetworkPlayer:
-    """A show-match player (`act(obs) -> int`) driven by published weights, greedy."""
-
-    def __init__(self, policy: Policy):
-        self.policy = policy
-
-    def act(self, obs) -> int:
-        return self.policy.act([obs])[0]
-
-
 class LiveTraining:
     def __init__(self, setup: LiveSetup, on_telemetry, on_notice, on_evaluation=None,
                  start: Agent | None = None, start_file: bytes | None = None):

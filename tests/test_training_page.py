@@ -14,14 +14,14 @@ from workers.trainer_check import first_update
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=2"
+SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=2&blend=0.5"   # hot-swaps blend over 15 decisions
 
 
 @pytest.fixture(scope="module")
 def session(browser, server_url):
     session = PageSession(browser, server_url)
     status = session.open(SMALL)
-    assert status["ready"] and status["error"] is None
+    assert status["ready"] and status["error"] is None and status["blend_decisions"] == 15
     yield session
     session.close()
 
@@ -52,6 +52,8 @@ def test_train_publishes_versions_that_the_match_plays_with(session):
     label = session.status()["policies"]["blue"]
     assert int(label[1:]) >= 3
     assert session.page.inner_text("#blue-label").endswith(label)
+    probabilities = session.page.evaluate("window.dshq.action_probabilities('blue', Array(27).fill(0.1))")
+    assert len(probabilities) == 30 and abs(sum(probabilities) - 1) < 1e-9   # a blend of two softmaxes
 
 
 def test_evaluator_plays_published_versions_against_scripted(session):
