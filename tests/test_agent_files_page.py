@@ -39,7 +39,8 @@ def exported(browser, server_url, tmp_path_factory):
         page.wait_for_function("(window.dshq.status().policy_version || 0) >= 3 || window.dshq.status().error",
                                timeout=240_000)
         page.click("#train")
-        page.wait_for_timeout(3000)             # an update already computing lands, then nothing changes
+        page.wait_for_function("window.dshq.status().stage === 'paused'",   # an update already computing
+                               timeout=120_000)                              # lands before this
         status = session.status()
         assert status["error"] is None and status["training"] is False
         assert status["policies"]["blue"].startswith("v")

@@ -68,7 +68,8 @@ def test_evaluator_plays_published_versions_against_scripted(session):
 def test_stop_freezes_the_version_and_train_resumes_from_it(session):
     session.page.click("#train")  # Stop
     assert session.status()["training"] is False
-    session.page.wait_for_timeout(6000)   # an update already computing may still land
+    session.page.wait_for_function("window.dshq.status().stage === 'paused'",   # an update already computing
+                                   timeout=120_000)                              # lands before this
     frozen = session.status()["policy_version"]
     session.page.wait_for_timeout(5000)
     assert session.status()["policy_version"] == frozen

@@ -15,7 +15,8 @@ next update; a bad value is refused with a message, nothing half-applied),
 A lost GPU device is re-acquired and training continues from the last
 published weights (Adam's moments restart from zero).
 Messages to the page: {"type": "stage", "text"} while starting (progress on
-slow steps), {"type": "telemetry", ...metrics} at most every
+slow steps), "paused" once Stop took effect (no update lands after it) and
+"training" again on resume, {"type": "telemetry", ...metrics} at most every
 `telemetry_seconds`, {"type": "notice", "text"}.
 """
 
@@ -76,6 +77,7 @@ async def main(shared, args, post):
     post({"type": "stage", "text": "trainer: waiting for rollouts"})
     telemetry_seconds = setup.live_config().telemetry_seconds
     last_report, unreported = 0.0, None      # the newest report not sent yet (sent at the latest on Stop)
+    paused_reported = False
     while True:
         if control["hyper"] is not None:
             values, control["hyper"] = control["hyper"], None
@@ -91,8 +93,14 @@ async def main(shared, args, post):
             if unreported is not None:
                 post({"type": "telemetry", **unreported})
                 unreported = None
+            if not paused_reported:       # nothing more lands until Train: say so
+                post({"type": "stage", "text": "paused"})
+                paused_reported = True
             await asyncio.sleep(0.1)
             continue
+        if paused_reported:
+            post({"type": "stage", "text": "training"})
+            paused_reported = False
         try:
             report = await trainer.update()
         except gpu.GPUError:
