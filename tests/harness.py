@@ -54,6 +54,11 @@ class PageSession:
     def status(self) -> dict:
         return self.page.evaluate("window.dshq.status()")
 
+    def wait_for_label(self, side: str, text: str, timeout_s: float = 10) -> None:
+        """Wait until the on-pitch label of `side` ends with `text` (the page updates it in its next frame)."""
+        self.page.wait_for_function("([side, text]) => document.getElementById(`${side}-label`).textContent"
+                                    ".endsWith(text)", arg=[side, text], timeout=timeout_s * 1000)
+
     def canvas_pixels(self, width: int = 32, height: int = 20) -> list[tuple[int, int, int]]:
         """The arena canvas downscaled to width x height, as RGB tuples row by row.
 

@@ -85,7 +85,7 @@ def test_an_export_imports_into_a_fresh_page_and_plays_identically(exported, fre
     status = fresh.status()
     assert status["import_error"] is None
     assert status["policies"]["blue"].split()[0] == label                    # "v7 (agent)"
-    assert fresh.page.inner_text("#blue-label").endswith(status["policies"]["blue"])
+    fresh.wait_for_label("blue", status["policies"]["blue"])
     assert status["policy_version"] is None                                  # the learner is untouched
     assert fresh.page.evaluate("(obs) => window.dshq.action_probabilities('blue', obs)", OBSERVATION) \
         == probabilities

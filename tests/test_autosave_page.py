@@ -51,7 +51,7 @@ def test_snapshots_can_play_each_other(trained):
     trained.page.click("#agent-rows tr:first-child button[data-action=blue]")
     policies = trained.status()["policies"]
     assert (policies["blue"], policies["red"]) == (snapshots[0], snapshots[-1])
-    assert trained.page.inner_text("#red-label") == f"Red · {snapshots[-1]}"
+    trained.wait_for_label("red", f"Red · {snapshots[-1]}")
     tick = trained.status()["tick"]
     trained.page.wait_for_function(f"window.dshq.status().tick > {tick + 60}")
     trained.page.select_option("#blue-policy", "learner")

@@ -51,7 +51,9 @@ def test_train_publishes_versions_that_the_match_plays_with(session):
     session.page.wait_for_function("window.dshq.status().policies.blue.startsWith('v')")
     label = session.status()["policies"]["blue"]
     assert int(label[1:]) >= 3
-    assert session.page.inner_text("#blue-label").endswith(label)
+    session.page.wait_for_function(    # the on-pitch label follows in the next frame (and versions keep coming)
+        "Number((document.getElementById('blue-label').textContent.match(/· v(\\d+)$/) || [0, 0])[1]) >= 3",
+        timeout=10_000)
     probabilities = session.page.evaluate("window.dshq.action_probabilities('blue', Array(27).fill(0.1))")
     assert len(probabilities) == 30 and abs(sum(probabilities) - 1) < 1e-9   # a blend of two softmaxes
 
