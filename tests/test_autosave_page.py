@@ -27,6 +27,8 @@ def trained(browser, server_url):
     session.page.click("#train")                              # Stop: autosaves
     session.page.wait_for_function("window.dshq.status().saved_version >= window.dshq.status().policy_version",
                                    timeout=60_000)
+    session.page.wait_for_function(    # the evaluator caught up, so the snapshot list stops changing
+        "window.dshq.status().evaluated_version >= window.dshq.status().policy_version", timeout=120_000)
     status = session.status()
     assert status["error"] is None and status["training"] is False
     session.saved_while_training = saved_while_training
