@@ -30,6 +30,21 @@ every policy's ranking unchanged, so it gives a fresh policy no reason to go
 for the ball, and without one it almost never touches it against a weak
 opponent, and the goal signal stays silent (see docs/learning_curve.md).
 
+Annealing (rl.train, approach_decay = f > 0): update u of U uses
+
+    approach_coef(u) = approach_coef * max(0, 1 - u / (f U))
+
+so the closing-speed pull guides the start of training and is gone for the
+last (1 - f) of it, where only the sim's reward (goals plus its
+policy-invariant potential term) is optimised. `SelfPlayEnv.approach_coef` is
+the weight in use; rl.train sets it before each collection.
+
+Dead zone (approach_radius = r0 metres > 0): the term uses
+d~ = max(d, r0 / 2L) in place of d, i.e. approach_coef * (d~(s) - d~(s')),
+so closing in nearer than r0 earns nothing and the per-step pull
+approach_coef * (1 - gamma) * d~ is flat inside r0: no reward for staying
+glued to the ball.
+
 The vector-env interface is the one rl/rollout.py duck-types:
 `num_envs`, `single_observation_space.shape == (27,)`,
 `single_action_space.n == 30`, `metadata["autoreset_mode"] == "SameStep"`,
@@ -70,6 +85,7 @@ from rl.model import ModelConfig
 from rl.policy import Policy
 from rl.rollout import sample_actions
 from sim import NUM_ACTIONS, OBSERVATION_SIZE, EnvBatch, SoccerConfig, SplitMix64, scripted_action
+from sim.observation import POSITION_SCALE
 
 OPPONENT_KINDS = ("snapshot", "scripted", "random")
 SNAPSHOT, SCRIPTED, RANDOM = range(3)
@@ -92,6 +108,12 @@ class SelfPlayConfig:
     """Learner updates between two snapshots added to the pool (read by rl.train)."""
     approach_coef: float = 2.0
     """Weight of the learner's closing-speed reward approach_coef * (d - d') (module docstring); 0 disables it."""
+    approach_radius: float = 0.0
+    """Dead zone of the closing-speed reward in metres: it uses max(d, approach_radius / 2L) for d (module
+    docstring); 0 disables it."""
+    approach_decay: float = 0.0
+    """Fraction of the run after which the closing-speed weight has decayed linearly to 0 (read by rl.train,
+    module docstring); 0 keeps it constant."""
 
     def __post_init__(self):
         for f in fields(self):
@@ -99,13 +121,13 @@ class SelfPlayConfig:
             if f.type is int:
                 if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
                     raise ValueError(f"SelfPlayConfig.{f.name} must be an int >= 1, got {value!r}")
-            elif f.name == "approach_coef":
+            elif f.name in ("approach_coef", "approach_radius"):
                 if not (isinstance(value, (int, float)) and not isinstance(value, bool)
                         and math.isfinite(value) and value >= 0.0):
                     raise ValueError(f"SelfPlayConfig.{f.name} must be a finite number >= 0, got {value!r}")
             elif not (isinstance(value, (int, float)) and not isinstance(value, bool)
                       and math.isfinite(value) and 0.0 <= value <= 1.0):
-                raise ValueError(f"SelfPlayConfig.{f.name} must be a probability in [0, 1], got {value!r}")
+                raise ValueError(f"SelfPlayConfig.{f.name} must be a number in [0, 1], got {value!r}")
         total = self.snapshot_prob + self.scripted_prob + self.random_prob
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"SelfPlayConfig.random_prob: snapshot_prob + scripted_prob + random_prob must sum to 1,"
@@ -155,6 +177,7 @@ class SelfPlayEnv:
         self.single_observation_space = Box((OBSERVATION_SIZE,))
         self.single_action_space = Discrete(NUM_ACTIONS)
         self.build_forward = build_forward
+        self.approach_coef = self.config.approach_coef  # the closing-speed weight in use (rl.train anneals it)
         self.pool = []  # [(version, forward)], oldest first, at most config.pool_size
         self.finished_episodes = []
         # per env: the learner's side (0 blue, 1 red), the opponent's kind, forward and version
@@ -249,15 +272,16 @@ class SelfPlayEnv:
         batch.step(joint)
 
         infos = {}
-        approach = self.config.approach_coef
+        approach = self.approach_coef
+        floor = self.config.approach_radius / POSITION_SCALE  # the dead zone in d's units
         for i in range(self.num_envs):
             side = self.sides[i]
             row = 2 * i + side
             self.terminations[i] = terminated = batch.terminations[i]
             self.truncations[i] = truncated = batch.truncations[i]
-            distance = self.obs[i * size + BALL_DISTANCE]  # d(s): self.obs still holds s
+            distance = max(self.obs[i * size + BALL_DISTANCE], floor)  # d(s): self.obs still holds s
             next_obs = batch.final_obs if terminated or truncated else batch_obs
-            next_distance = next_obs[row * size + BALL_DISTANCE]
+            next_distance = max(next_obs[row * size + BALL_DISTANCE], floor)
             reward = batch.rewards[row] + approach * (distance - next_distance)
             self.rewards[i] = reward
             self.episode_returns[i] += reward
