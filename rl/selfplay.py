@@ -12,6 +12,13 @@ SplitMix64 stream:
                scripted  with probability scripted_prob (sim.scripted_action)
                random    with probability random_prob   (uniform actions)
 
+A scripted opponent replaces its action by a uniform random one with
+probability `SelfPlayEnv.scripted_noise` at each decision: a curriculum of
+opponents between random and scripted. rl.train starts it at scripted_noise
+and lowers it linearly to 0 at scripted_noise_decay of the run:
+
+    noise(u) = scripted_noise * max(0, 1 - u / (scripted_noise_decay * U))   (update u of U)
+
 While the pool is empty, snapshot_prob is shared out among the other two in
 proportion (an error if both are 0). Observations are egocentric and mirrored
 (docs/sim.md), so the learner sees the same kind of input on either side.
@@ -29,21 +36,6 @@ potential-based with discounting (gamma Psi(s') - Psi(s)): that form leaves
 every policy's ranking unchanged, so it gives a fresh policy no reason to go
 for the ball, and without one it almost never touches it against a weak
 opponent, and the goal signal stays silent (see docs/learning_curve.md).
-
-Annealing (rl.train, approach_decay = f > 0): update u of U uses
-
-    approach_coef(u) = approach_coef * max(0, 1 - u / (f U))
-
-so the closing-speed pull guides the start of training and is gone for the
-last (1 - f) of it, where only the sim's reward (goals plus its
-policy-invariant potential term) is optimised. `SelfPlayEnv.approach_coef` is
-the weight in use; rl.train sets it before each collection.
-
-Dead zone (approach_radius = r0 metres > 0): the term uses
-d~ = max(d, r0 / 2L) in place of d, i.e. approach_coef * (d~(s) - d~(s')),
-so closing in nearer than r0 earns nothing and the per-step pull
-approach_coef * (1 - gamma) * d~ is flat inside r0: no reward for staying
-glued to the ball.
 
 The vector-env interface is the one rl/rollout.py duck-types:
 `num_envs`, `single_observation_space.shape == (27,)`,
@@ -85,7 +77,6 @@ from rl.model import ModelConfig
 from rl.policy import Policy
 from rl.rollout import sample_actions
 from sim import NUM_ACTIONS, OBSERVATION_SIZE, EnvBatch, SoccerConfig, SplitMix64, scripted_action
-from sim.observation import POSITION_SCALE
 
 OPPONENT_KINDS = ("snapshot", "scripted", "random")
 SNAPSHOT, SCRIPTED, RANDOM = range(3)
@@ -106,14 +97,15 @@ class SelfPlayConfig:
     """Snapshots kept in the pool; adding one more drops the oldest."""
     snapshot_every: int = 10
     """Learner updates between two snapshots added to the pool (read by rl.train)."""
-    approach_coef: float = 2.0
-    """Weight of the learner's closing-speed reward approach_coef * (d - d') (module docstring); 0 disables it."""
-    approach_radius: float = 0.0
-    """Dead zone of the closing-speed reward in metres: it uses max(d, approach_radius / 2L) for d (module
-    docstring); 0 disables it."""
-    approach_decay: float = 0.0
-    """Fraction of the run after which the closing-speed weight has decayed linearly to 0 (read by rl.train,
-    module docstring); 0 keeps it constant."""
+    approach_coef: float = 4.0
+    """Weight of the learner's closing-speed reward approach_coef * (d - d') (module docstring); 0 disables it.
+    4.0 beats 2.0 clearly (docs/learning_curve.md: it keeps the learner contesting the ball)."""
+    scripted_noise: float = 0.0
+    """Probability that a scripted opponent plays a uniform random action instead of its own, at the start of
+    the run (module docstring); 0 disables it."""
+    scripted_noise_decay: float = 0.75
+    """Fraction of the run after which scripted_noise has decayed linearly to 0 (read by rl.train); 0 keeps
+    it constant."""
 
     def __post_init__(self):
         for f in fields(self):
@@ -121,7 +113,7 @@ class SelfPlayConfig:
             if f.type is int:
                 if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
                     raise ValueError(f"SelfPlayConfig.{f.name} must be an int >= 1, got {value!r}")
-            elif f.name in ("approach_coef", "approach_radius"):
+            elif f.name == "approach_coef":
                 if not (isinstance(value, (int, float)) and not isinstance(value, bool)
                         and math.isfinite(value) and value >= 0.0):
                     raise ValueError(f"SelfPlayConfig.{f.name} must be a finite number >= 0, got {value!r}")
@@ -177,7 +169,7 @@ class SelfPlayEnv:
         self.single_observation_space = Box((OBSERVATION_SIZE,))
         self.single_action_space = Discrete(NUM_ACTIONS)
         self.build_forward = build_forward
-        self.approach_coef = self.config.approach_coef  # the closing-speed weight in use (rl.train anneals it)
+        self.scripted_noise = self.config.scripted_noise  # in use now; rl.train lowers it (module docstring)
         self.pool = []  # [(version, forward)], oldest first, at most config.pool_size
         self.finished_episodes = []
         # per env: the learner's side (0 blue, 1 red), the opponent's kind, forward and version
@@ -257,7 +249,10 @@ class SelfPlayEnv:
             row = 2 * i + 1 - side
             kind = self.kinds[i]
             if kind == SCRIPTED:
-                joint[row] = scripted_action(batch_obs[row * size : (row + 1) * size])
+                if self.scripted_noise and self.rng.uniform(0.0, 1.0) < self.scripted_noise:
+                    joint[row] = self.rng.below(NUM_ACTIONS)
+                else:
+                    joint[row] = scripted_action(batch_obs[row * size : (row + 1) * size])
             elif kind == RANDOM:
                 joint[row] = self.rng.below(NUM_ACTIONS)
             else:
@@ -272,16 +267,15 @@ class SelfPlayEnv:
         batch.step(joint)
 
         infos = {}
-        approach = self.approach_coef
-        floor = self.config.approach_radius / POSITION_SCALE  # the dead zone in d's units
+        approach = self.config.approach_coef
         for i in range(self.num_envs):
             side = self.sides[i]
             row = 2 * i + side
             self.terminations[i] = terminated = batch.terminations[i]
             self.truncations[i] = truncated = batch.truncations[i]
-            distance = max(self.obs[i * size + BALL_DISTANCE], floor)  # d(s): self.obs still holds s
+            distance = self.obs[i * size + BALL_DISTANCE]  # d(s): self.obs still holds s
             next_obs = batch.final_obs if terminated or truncated else batch_obs
-            next_distance = max(next_obs[row * size + BALL_DISTANCE], floor)
+            next_distance = next_obs[row * size + BALL_DISTANCE]
             reward = batch.rewards[row] + approach * (distance - next_distance)
             self.rewards[i] = reward
             self.episode_returns[i] += reward

@@ -5,7 +5,7 @@
          --num-minibatches --update-epochs --[no-]norm-adv --clip-coef --[no-]clip-vloss --ent-coef
          --vf-coef --max-grad-norm --target-kl --[no-]anneal-lr]
         [self-play: --snapshot-prob --scripted-prob --random-prob --pool-size --snapshot-every
-         --approach-coef --approach-decay]
+         --approach-coef --scripted-noise --scripted-noise-decay]
         [--eval-every STEPS --eval-episodes N]
 
 One update (CleanRL's ppo.py loop, with self-play around it):
@@ -42,7 +42,9 @@ soccer-sized batch (64 envs x 128 steps = 8192) cut into 32 minibatches of
 256, so an update takes 128 Adam steps (CleanRL's Atari ratio of gradient
 steps per sample), learning rate 1e-3 and ent_coef 0.001 (with 3e-4 and 0.01
 the policy stayed near uniform for 3M steps; the tuning runs are in
-docs/learning_curve.md), and 30 s training episodes (TrainConfig). numpy runs
+docs/learning_curve.md), 30 s training episodes (TrainConfig) and SelfPlayConfig's
+closing-speed weight 4.0 (2.0 gave 0.43 of decided matches against the
+scripted player after 3M steps, 4.0 gives 0.73). numpy runs
 with one BLAS thread (OPENBLAS_NUM_THREADS etc. default to 1): the 2x128 MLP
 is far too small for threads to pay, and on a busy machine they make a
 64-row forward ~70x slower.
@@ -117,9 +119,9 @@ class InProcessCollection:
     def add_snapshot(self, version: int, params: array) -> None:
         self.envs.add_snapshot(version, params)
 
-    async def collect(self, params: array, approach_coef: float) -> tuple[Rollout, list[dict]]:
+    async def collect(self, params: array, scripted_noise: float) -> tuple[Rollout, list[dict]]:
         """One rollout with the backend's current params (`params` is the same, kept for the interface)."""
-        self.envs.approach_coef = approach_coef
+        self.envs.scripted_noise = scripted_noise
         rollout = await self.collector.collect(self.backend.act)
         return rollout, self.envs.pop_episodes()
 
@@ -129,8 +131,8 @@ class InProcessCollection:
 
 def collection_worker(connection, worker: int, num_envs: int, ppo: PPOConfig, selfplay: SelfPlayConfig,
                       match: SoccerConfig, model_config: ModelConfig, params: array) -> None:
-    """A rollout process: receives (params, new snapshots, closing-speed weight), sends back (Rollout, finished
-    episodes)."""
+    """A rollout process: receives (params, new snapshots, scripted opponents' noise), sends back (Rollout,
+    finished episodes)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     from rl.backend_numpy import NumpyBackend
 
@@ -141,7 +143,7 @@ def collection_worker(connection, worker: int, num_envs: int, ppo: PPOConfig, se
     collector = RolloutCollector(envs, ppo.num_steps, seed)
     loop = asyncio.new_event_loop()
     while (message := connection.recv()) is not None:
-        params, snapshots, envs.approach_coef = message
+        params, snapshots, envs.scripted_noise = message
         loop.run_until_complete(backend.load_params(params))
         for version, snapshot in snapshots:
             envs.add_snapshot(version, snapshot)
@@ -169,9 +171,9 @@ class WorkerCollection:
     def add_snapshot(self, version: int, params: array) -> None:
         self.new_snapshots.append((version, params))
 
-    async def collect(self, params: array, approach_coef: float) -> tuple[Rollout, list[dict]]:
+    async def collect(self, params: array, scripted_noise: float) -> tuple[Rollout, list[dict]]:
         for connection in self.connections:
-            connection.send((params, self.new_snapshots, approach_coef))
+            connection.send((params, self.new_snapshots, scripted_noise))
         self.new_snapshots = []
         rollouts, episodes = [], []
         for connection, process in zip(self.connections, self.processes):
@@ -264,8 +266,8 @@ class Trainer:
             start = time.perf_counter()
             for update in range(num_updates):
                 learning_rate = annealed_learning_rate(ppo, update, num_updates)
-                approach_coef = annealed_approach_coef(selfplay, update, num_updates)
-                rollout, episodes = await collection.collect(self.params, approach_coef)
+                scripted_noise = annealed_scripted_noise(selfplay, update, num_updates)
+                rollout, episodes = await collection.collect(self.params, scripted_noise)
                 losses = await learner.update(rollout, learning_rate)
                 self.params, self.optimizer = await backend.get_params(), await backend.get_optimizer_state()
                 self.global_step, self.updates = (update + 1) * ppo.batch_size, update + 1
@@ -279,7 +281,7 @@ class Trainer:
                     "charts/episodic_length": sum(lengths) / len(lengths) if lengths else None,
                     "charts/SPS": int(self.global_step / (time.perf_counter() - start)),
                     "charts/learning_rate": learning_rate,
-                    "charts/approach_coef": approach_coef,
+                    "charts/scripted_noise": scripted_noise,
                     **losses,
                     **selfplay_win_rates(episodes),
                 }
@@ -295,11 +297,11 @@ class Trainer:
             collection.close()
 
 
-def annealed_approach_coef(selfplay: SelfPlayConfig, update: int, num_updates: int) -> float:
-    """The closing-speed weight for update `update` (0-based) of `num_updates` (rl/selfplay.py docstring)."""
-    if selfplay.approach_decay == 0.0:
-        return selfplay.approach_coef
-    return selfplay.approach_coef * max(0.0, 1.0 - update / (selfplay.approach_decay * num_updates))
+def annealed_scripted_noise(selfplay: SelfPlayConfig, update: int, num_updates: int) -> float:
+    """Scripted opponents' random-action probability in update `update` (0-based) of `num_updates`."""
+    if selfplay.scripted_noise_decay == 0.0:
+        return selfplay.scripted_noise
+    return selfplay.scripted_noise * max(0.0, 1.0 - update / (selfplay.scripted_noise_decay * num_updates))
 
 
 def selfplay_win_rates(episodes: list[dict]) -> dict:

@@ -173,32 +173,18 @@ def test_closing_speed_reward():
     assert ended >= 4
 
 
-def test_closing_speed_reward_dead_zone_and_weight_in_use():
-    """With approach_radius r0 the term is c * (max(d, r0 / 2L) - max(d', r0 / 2L)), c = env.approach_coef."""
-    match = SoccerConfig(match_seconds=2.0)
-    plain = SelfPlayEnv(4, seed=5, config=SelfPlayConfig(0.0, 0.5, 0.5, approach_coef=0.0), soccer_config=match)
-    shaped = SelfPlayEnv(4, seed=5, config=SelfPlayConfig(0.0, 0.5, 0.5, approach_radius=4.0), soccer_config=match)
-    shaped.approach_coef = 0.5  # what rl.train's annealing sets
-    floor = 4.0 / 16.0  # r0 / 2L
-    obs, _ = plain.reset(seed=5)
-    shaped.reset(seed=5)
-    inside = outside = 0
-    for t in range(100):
-        before = [obs[i * D + 10] for i in range(4)]
-        actions = [(3 * t + i) % NUM_ACTIONS for i in range(4)]
-        obs, rewards, terminations, truncations, infos = plain.step(actions)
-        _, shaped_rewards, *_ = shaped.step(actions)
-        for i in range(4):
-            after = infos["final_obs"][i][10] if terminations[i] or truncations[i] else obs[i * D + 10]
-            inside += before[i] < floor and after < floor
-            outside += before[i] > floor and after > floor
-            expected = 0.5 * (max(before[i], floor) - max(after, floor))
-            assert shaped_rewards[i] - rewards[i] == pytest.approx(expected, abs=1e-5)
-    assert inside and outside  # both sides of the dead zone were exercised
-    with pytest.raises(ValueError, match="SelfPlayConfig.approach_radius"):
-        SelfPlayConfig(approach_radius=-1.0)
-    with pytest.raises(ValueError, match="SelfPlayConfig.approach_decay"):
-        SelfPlayConfig(approach_decay=1.5)
+@pytest.mark.parametrize("noise", [0.0, 0.4, 1.0])
+def test_scripted_noise_replaces_that_share_of_scripted_actions(noise):
+    env = SelfPlayEnv(50, seed=4, config=SelfPlayConfig(0.0, 1.0, 0.0))
+    env.scripted_noise = noise  # what rl.train's schedule sets
+    env.reset(seed=4)
+    replaced = 0
+    for t in range(20):
+        rows = [2 * i + 1 - env.sides[i] for i in range(env.num_envs)]
+        planned = [scripted_action(env.batch.obs[row * D : (row + 1) * D]) for row in rows]
+        env.step([t % NUM_ACTIONS] * env.num_envs)
+        replaced += sum(env._joint_actions[row] != action for row, action in zip(rows, planned))
+    assert replaced / (20 * env.num_envs) == pytest.approx(noise * 29 / 30, abs=0.05)  # a random action can agree
 
 
 def play(seed, steps=60):
@@ -226,6 +212,8 @@ def test_config_errors_name_the_field():
         SelfPlayConfig(0.5, 0.5, 0.5)
     with pytest.raises(ValueError, match="SelfPlayConfig.pool_size"):
         SelfPlayConfig(pool_size=0)
+    with pytest.raises(ValueError, match="SelfPlayConfig.scripted_noise"):
+        SelfPlayConfig(scripted_noise=1.5)
     with pytest.raises(ValueError, match="model_config"):
         SelfPlayEnv(1, model_config=ModelConfig(10, NUM_ACTIONS))
 
