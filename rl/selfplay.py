@@ -12,13 +12,6 @@ SplitMix64 stream:
                scripted  with probability scripted_prob (sim.scripted_action)
                random    with probability random_prob   (uniform actions)
 
-A scripted opponent replaces its action by a uniform random one with
-probability `SelfPlayEnv.scripted_noise` at each decision: a curriculum of
-opponents between random and scripted. rl.train starts it at scripted_noise
-and lowers it linearly to 0 at scripted_noise_decay of the run:
-
-    noise(u) = scripted_noise * max(0, 1 - u / (scripted_noise_decay * U))   (update u of U)
-
 While the pool is empty, snapshot_prob is shared out among the other two in
 proportion (an error if both are 0). Observations are egocentric and mirrored
 (docs/sim.md), so the learner sees the same kind of input on either side.
@@ -100,12 +93,6 @@ class SelfPlayConfig:
     approach_coef: float = 4.0
     """Weight of the learner's closing-speed reward approach_coef * (d - d') (module docstring); 0 disables it.
     4.0 beats 2.0 clearly (docs/learning_curve.md: it keeps the learner contesting the ball)."""
-    scripted_noise: float = 0.0
-    """Probability that a scripted opponent plays a uniform random action instead of its own, at the start of
-    the run (module docstring); 0 disables it."""
-    scripted_noise_decay: float = 0.75
-    """Fraction of the run after which scripted_noise has decayed linearly to 0 (read by rl.train); 0 keeps
-    it constant."""
 
     def __post_init__(self):
         for f in fields(self):
@@ -119,7 +106,7 @@ class SelfPlayConfig:
                     raise ValueError(f"SelfPlayConfig.{f.name} must be a finite number >= 0, got {value!r}")
             elif not (isinstance(value, (int, float)) and not isinstance(value, bool)
                       and math.isfinite(value) and 0.0 <= value <= 1.0):
-                raise ValueError(f"SelfPlayConfig.{f.name} must be a number in [0, 1], got {value!r}")
+                raise ValueError(f"SelfPlayConfig.{f.name} must be a probability in [0, 1], got {value!r}")
         total = self.snapshot_prob + self.scripted_prob + self.random_prob
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"SelfPlayConfig.random_prob: snapshot_prob + scripted_prob + random_prob must sum to 1,"
@@ -169,7 +156,6 @@ class SelfPlayEnv:
         self.single_observation_space = Box((OBSERVATION_SIZE,))
         self.single_action_space = Discrete(NUM_ACTIONS)
         self.build_forward = build_forward
-        self.scripted_noise = self.config.scripted_noise  # in use now; rl.train lowers it (module docstring)
         self.pool = []  # [(version, forward)], oldest first, at most config.pool_size
         self.finished_episodes = []
         # per env: the learner's side (0 blue, 1 red), the opponent's kind, forward and version
@@ -249,10 +235,7 @@ class SelfPlayEnv:
             row = 2 * i + 1 - side
             kind = self.kinds[i]
             if kind == SCRIPTED:
-                if self.scripted_noise and self.rng.uniform(0.0, 1.0) < self.scripted_noise:
-                    joint[row] = self.rng.below(NUM_ACTIONS)
-                else:
-                    joint[row] = scripted_action(batch_obs[row * size : (row + 1) * size])
+                joint[row] = scripted_action(batch_obs[row * size : (row + 1) * size])
             elif kind == RANDOM:
                 joint[row] = self.rng.below(NUM_ACTIONS)
             else:

@@ -5,7 +5,7 @@
          --num-minibatches --update-epochs --[no-]norm-adv --clip-coef --[no-]clip-vloss --ent-coef
          --vf-coef --max-grad-norm --target-kl --[no-]anneal-lr]
         [self-play: --snapshot-prob --scripted-prob --random-prob --pool-size --snapshot-every
-         --approach-coef --scripted-noise --scripted-noise-decay]
+         --approach-coef]
         [--eval-every STEPS --eval-episodes N]
 
 One update (CleanRL's ppo.py loop, with self-play around it):
@@ -119,9 +119,8 @@ class InProcessCollection:
     def add_snapshot(self, version: int, params: array) -> None:
         self.envs.add_snapshot(version, params)
 
-    async def collect(self, params: array, scripted_noise: float) -> tuple[Rollout, list[dict]]:
+    async def collect(self, params: array) -> tuple[Rollout, list[dict]]:
         """One rollout with the backend's current params (`params` is the same, kept for the interface)."""
-        self.envs.scripted_noise = scripted_noise
         rollout = await self.collector.collect(self.backend.act)
         return rollout, self.envs.pop_episodes()
 
@@ -131,8 +130,7 @@ class InProcessCollection:
 
 def collection_worker(connection, worker: int, num_envs: int, ppo: PPOConfig, selfplay: SelfPlayConfig,
                       match: SoccerConfig, model_config: ModelConfig, params: array) -> None:
-    """A rollout process: receives (params, new snapshots, scripted opponents' noise), sends back (Rollout,
-    finished episodes)."""
+    """A rollout process: receives (params, new snapshots), sends back (Rollout, finished episodes)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     from rl.backend_numpy import NumpyBackend
 
@@ -143,7 +141,7 @@ def collection_worker(connection, worker: int, num_envs: int, ppo: PPOConfig, se
     collector = RolloutCollector(envs, ppo.num_steps, seed)
     loop = asyncio.new_event_loop()
     while (message := connection.recv()) is not None:
-        params, snapshots, envs.scripted_noise = message
+        params, snapshots = message
         loop.run_until_complete(backend.load_params(params))
         for version, snapshot in snapshots:
             envs.add_snapshot(version, snapshot)
@@ -171,9 +169,9 @@ class WorkerCollection:
     def add_snapshot(self, version: int, params: array) -> None:
         self.new_snapshots.append((version, params))
 
-    async def collect(self, params: array, scripted_noise: float) -> tuple[Rollout, list[dict]]:
+    async def collect(self, params: array) -> tuple[Rollout, list[dict]]:
         for connection in self.connections:
-            connection.send((params, self.new_snapshots, scripted_noise))
+            connection.send((params, self.new_snapshots))
         self.new_snapshots = []
         rollouts, episodes = [], []
         for connection, process in zip(self.connections, self.processes):
@@ -266,8 +264,7 @@ class Trainer:
             start = time.perf_counter()
             for update in range(num_updates):
                 learning_rate = annealed_learning_rate(ppo, update, num_updates)
-                scripted_noise = annealed_scripted_noise(selfplay, update, num_updates)
-                rollout, episodes = await collection.collect(self.params, scripted_noise)
+                rollout, episodes = await collection.collect(self.params)
                 losses = await learner.update(rollout, learning_rate)
                 self.params, self.optimizer = await backend.get_params(), await backend.get_optimizer_state()
                 self.global_step, self.updates = (update + 1) * ppo.batch_size, update + 1
@@ -281,7 +278,6 @@ class Trainer:
                     "charts/episodic_length": sum(lengths) / len(lengths) if lengths else None,
                     "charts/SPS": int(self.global_step / (time.perf_counter() - start)),
                     "charts/learning_rate": learning_rate,
-                    "charts/scripted_noise": scripted_noise,
                     **losses,
                     **selfplay_win_rates(episodes),
                 }
@@ -295,13 +291,6 @@ class Trainer:
                 log(entry)
         finally:
             collection.close()
-
-
-def annealed_scripted_noise(selfplay: SelfPlayConfig, update: int, num_updates: int) -> float:
-    """Scripted opponents' random-action probability in update `update` (0-based) of `num_updates`."""
-    if selfplay.scripted_noise_decay == 0.0:
-        return selfplay.scripted_noise
-    return selfplay.scripted_noise * max(0.0, 1.0 - update / (selfplay.scripted_noise_decay * num_updates))
 
 
 def selfplay_win_rates(episodes: list[dict]) -> dict:

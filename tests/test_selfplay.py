@@ -173,20 +173,6 @@ def test_closing_speed_reward():
     assert ended >= 4
 
 
-@pytest.mark.parametrize("noise", [0.0, 0.4, 1.0])
-def test_scripted_noise_replaces_that_share_of_scripted_actions(noise):
-    env = SelfPlayEnv(50, seed=4, config=SelfPlayConfig(0.0, 1.0, 0.0))
-    env.scripted_noise = noise  # what rl.train's schedule sets
-    env.reset(seed=4)
-    replaced = 0
-    for t in range(20):
-        rows = [2 * i + 1 - env.sides[i] for i in range(env.num_envs)]
-        planned = [scripted_action(env.batch.obs[row * D : (row + 1) * D]) for row in rows]
-        env.step([t % NUM_ACTIONS] * env.num_envs)
-        replaced += sum(env._joint_actions[row] != action for row, action in zip(rows, planned))
-    assert replaced / (20 * env.num_envs) == pytest.approx(noise * 29 / 30, abs=0.05)  # a random action can agree
-
-
 def play(seed, steps=60):
     env = SelfPlayEnv(4, seed=seed, config=SelfPlayConfig(0.4, 0.3, 0.3))
     env.add_snapshot(0, init_params(MODEL, 1))
@@ -212,8 +198,6 @@ def test_config_errors_name_the_field():
         SelfPlayConfig(0.5, 0.5, 0.5)
     with pytest.raises(ValueError, match="SelfPlayConfig.pool_size"):
         SelfPlayConfig(pool_size=0)
-    with pytest.raises(ValueError, match="SelfPlayConfig.scripted_noise"):
-        SelfPlayConfig(scripted_noise=1.5)
     with pytest.raises(ValueError, match="model_config"):
         SelfPlayEnv(1, model_config=ModelConfig(10, NUM_ACTIONS))
 
