@@ -90,8 +90,9 @@ class SelfPlayConfig:
     """Snapshots kept in the pool; adding one more drops the oldest."""
     snapshot_every: int = 10
     """Learner updates between two snapshots added to the pool (read by rl.train)."""
-    approach_coef: float = 2.0
-    """Weight of the learner's closing-speed reward approach_coef * (d - d') (module docstring); 0 disables it."""
+    approach_coef: float = 4.0
+    """Weight of the learner's closing-speed reward approach_coef * (d - d') (module docstring); 0 disables it.
+    4.0 beats 2.0 clearly (docs/learning_curve.md: it keeps the learner contesting the ball)."""
 
     def __post_init__(self):
         for f in fields(self):
