@@ -92,7 +92,8 @@ class SelfPlayConfig:
     """Learner updates between two snapshots added to the pool (read by rl.train)."""
     approach_coef: float = 4.0
     """Weight of the learner's closing-speed reward approach_coef * (d - d') (module docstring); 0 disables it.
-    4.0 beats 2.0 clearly (docs/learning_curve.md: it keeps the learner contesting the ball)."""
+    4.0 rather than 2.0: it concedes fewer goals on every seed tried, and with seed 1 wins 0.73 of decided
+    matches against the scripted player instead of 0.43 (docs/learning_curve.md)."""
 
     def __post_init__(self):
         for f in fields(self):

@@ -43,8 +43,9 @@ soccer-sized batch (64 envs x 128 steps = 8192) cut into 32 minibatches of
 steps per sample), learning rate 1e-3 and ent_coef 0.001 (with 3e-4 and 0.01
 the policy stayed near uniform for 3M steps; the tuning runs are in
 docs/learning_curve.md), 30 s training episodes (TrainConfig) and SelfPlayConfig's
-closing-speed weight 4.0 (2.0 gave 0.43 of decided matches against the
-scripted player after 3M steps, 4.0 gives 0.73). numpy runs
+closing-speed weight 4.0 (with seed 1, 2.0 gave 0.43 of decided matches
+against the scripted player after 3M steps, 4.0 gives 0.73; other seeds do
+worse). numpy runs
 with one BLAS thread (OPENBLAS_NUM_THREADS etc. default to 1): the 2x128 MLP
 is far too small for threads to pay, and on a busy machine they make a
 64-row forward ~70x slower.
