@@ -38,15 +38,10 @@ class NetworkPlayer:
         self.policy = policy
 
     def probabilities(self, obs) -> list[float]:
-        return softmax(self.policy.forward([float(value) for value in obs])[0][0])
+        return softmax(self.policy.forward(obs)[0][0])
 
     def act(self, obs) -> int:
-        action = argmax(self.probabilities(obs))
-        self.advance()
-        return action
-
-    def advance(self) -> None:
-        """One decision was taken."""
+        return self.policy.act([obs])[0]       # argmax of the logits = argmax of their softmax
 
 
 class BlendingPlayer(NetworkPlayer):
@@ -69,9 +64,15 @@ class BlendingPlayer(NetworkPlayer):
         w = self.weight()
         return [(1.0 - w) * p_old + w * p_new for p_old, p_new in zip(self.old.probabilities(obs), new)]
 
+    def act(self, obs) -> int:
+        action = argmax(self.probabilities(obs))
+        self.advance()
+        return action
+
     def advance(self) -> None:
+        """One decision was taken."""
         self.decisions += 1
-        if self.old is not None:
+        if isinstance(self.old, BlendingPlayer):
             self.old.advance()                 # an old blending player moves along its own window too
         if self.weight() == 1.0:
             self.old = None

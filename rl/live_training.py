@@ -184,13 +184,11 @@ class PythonActor:
 
 
 async def rollout_worker_loop(env, backend, board, ring, producer: int, num_steps: int, seed: int,
-                              max_segments: int | None = None, snapshot_every: int = 0) -> int:
+                              max_segments: int | None = None) -> int:
     """Collect segments forever (or `max_segments`), acting with the newest published weights.
 
-    Self-play opponents: with `snapshot_every` > 0, weights read while the
-    env's opponent pool is empty, or at least `snapshot_every` versions newer
-    than the pool's newest, join it (`env.add_snapshot`), as rl.train adds one
-    every `snapshot_every` updates (the page's versions count updates).
+    Self-play envs (rl.selfplay) are offered every version read, for their
+    opponent pool (`env.offer_snapshot` keeps one every snapshot_every).
     Pauses while the ring's RUN flag is 0; returns when the ring is stopped.
     Returns the number of segments written.
     """
@@ -205,8 +203,8 @@ async def rollout_worker_loop(env, backend, board, ring, producer: int, num_step
             if newer is not None:
                 version, _, params = newer
                 await backend.load_params(params)
-                if snapshot_every and (not env.pool or version - env.pool[-1][0] >= snapshot_every):
-                    env.add_snapshot(version, array("f", params))
+                if hasattr(env, "offer_snapshot"):
+                    env.offer_snapshot(version, params)
             if version == 0:   # nothing published yet: wait for the trainer's first weights
                 board.wait_for_version(0, timeout_s=0.1)
                 await asyncio.sleep(0)

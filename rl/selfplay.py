@@ -89,7 +89,7 @@ class SelfPlayConfig:
     pool_size: int = 8
     """Snapshots kept in the pool; adding one more drops the oldest."""
     snapshot_every: int = 10
-    """Learner updates between two snapshots added to the pool (read by rl.train)."""
+    """Learner updates between two snapshots added to the pool (rl.train; offer_snapshot)."""
     approach_coef: float = 4.0
     """Weight of the learner's closing-speed reward approach_coef * (d - d') (module docstring); 0 disables it.
     4.0 rather than 2.0: it concedes fewer goals on every seed tried, and with seed 1 wins 0.73 of decided
@@ -182,6 +182,17 @@ class SelfPlayEnv:
         Envs already playing a snapshot that falls out of the pool finish their episode with it."""
         self.pool.append((version, self.build_forward(params, self.model_config)))
         del self.pool[:-self.config.pool_size]
+
+    def offer_snapshot(self, version: int, params: array) -> bool:
+        """Add weights the learner published as `version` to the pool if it is empty or its newest
+        snapshot is at least snapshot_every versions older (rl.live_training's rollout workers, which
+        see versions, possibly not all of them); nothing when snapshots never play. Returns whether
+        it was added."""
+        recent = self.pool and version - self.pool[-1][0] < self.config.snapshot_every
+        if self.config.snapshot_prob == 0.0 or recent:
+            return False
+        self.add_snapshot(version, params)
+        return True
 
     def pop_episodes(self) -> list[dict]:
         """The episode dicts finished since the last call (see the module docstring)."""

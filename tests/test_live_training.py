@@ -118,7 +118,8 @@ def test_rollout_workers_add_snapshots_to_the_opponent_pool():
                          shape_hash(MODEL)).initialize()
     ring = RolloutRing(NativeSharedBuffer(bytearray(ring_bytes(8, layout.nbytes))), layout, 8).initialize()
     ring.set_running(True)
-    selfplay = SelfPlayConfig(snapshot_prob=0.5, scripted_prob=0.25, random_prob=0.25, pool_size=2)
+    selfplay = SelfPlayConfig(snapshot_prob=0.5, scripted_prob=0.25, random_prob=0.25, pool_size=2,
+                              snapshot_every=10)
     env = SelfPlayEnv(ENVS_PER_WORKER, seed=4, config=selfplay, model_config=MODEL)
 
     published = [0]
@@ -127,8 +128,7 @@ def test_rollout_workers_add_snapshots_to_the_opponent_pool():
         while published[0] < version:      # the trainer published versions up to `version`
             published[0] = board.publish(init_params(MODEL, published[0] + 1), train_step=published[0])
         backend = await create_backend(MODEL)
-        return await rollout_worker_loop(env, backend, board, ring, 0, NUM_STEPS, seed=0, max_segments=1,
-                                         snapshot_every=10)
+        return await rollout_worker_loop(env, backend, board, ring, 0, NUM_STEPS, seed=0, max_segments=1)
 
     pools = []
     for version in (3, 9, 13, 14, 30):   # the first one read joins, then one 10 or more versions later

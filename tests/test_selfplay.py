@@ -105,6 +105,16 @@ def test_snapshot_opponents_are_batched_and_pool_keeps_the_latest():
     assert opponent_actions == [7] * 6
 
 
+def test_offered_snapshots_join_every_snapshot_every_versions_and_only_if_they_play():
+    config = SelfPlayConfig(snapshot_prob=0.2, scripted_prob=0.6, random_prob=0.2, snapshot_every=10)
+    env = SelfPlayEnv(2, seed=0, config=config, model_config=MODEL)
+    added = [v for v in (3, 9, 12, 13, 40) if env.offer_snapshot(v, init_params(MODEL, v))]
+    assert added == [3, 13, 40] and [v for v, _ in env.pool] == [3, 13, 40]
+    silent = SelfPlayEnv(2, seed=0, config=SelfPlayConfig(snapshot_prob=0.0, scripted_prob=0.7, random_prob=0.3),
+                         model_config=MODEL)
+    assert not silent.offer_snapshot(1, init_params(MODEL, 1)) and silent.pool == []
+
+
 def test_python_forward_matches_numpy_forward():
     from rl.evaluate import numpy_forward
 

@@ -60,6 +60,5 @@ async def main(shared, args, post):
         actor = await create_backend(model, device=device)
     seed = setup.seed * 1000 + producer + 1
     env = SelfPlayEnv(setup.envs_per_worker, seed=seed, config=setup.selfplay_config(), model_config=model)
-    written = await rollout_worker_loop(env, CrashableActor(actor), board, ring, producer, setup.num_steps, seed,
-                                        snapshot_every=env.config.snapshot_every)
+    written = await rollout_worker_loop(env, CrashableActor(actor), board, ring, producer, setup.num_steps, seed)
     return {"segments": written}
