@@ -364,7 +364,7 @@ class Page:
 
     def action_probabilities(self, side: str, obs):
         """Diagnostics: the action probabilities of the network playing `side` for one observation
-        (27 floats), blended during a hot-swap blend window; null when a baseline plays that side."""
+        (34 floats), blended during a hot-swap blend window; null when a baseline plays that side."""
         player = self.match.policies.get(side)
         if not isinstance(player, NetworkPlayer):
             return None

@@ -4,7 +4,7 @@
 
 Update: samples/s through one minibatch step (gather, forward, PPO loss,
 backward, grad-norm clip, Adam; the GPU backend's one stats readback
-included) at a fixed model (soccer-sized: 27 observations, 30 actions) and
+included) at a fixed model (soccer-sized: 34 observations, 30 actions) and
 minibatch size, on one synthetic rollout. PyTorch CPU runs the same model and
 loss if it is importable. Acting: the cost per rollout step of the batched
 forward for E envs, and of sampling those E rows in Python, for the question
@@ -32,6 +32,7 @@ from rl.config import PPOConfig  # noqa: E402
 from rl.model import ModelConfig, init_params  # noqa: E402
 from rl.policy import Policy  # noqa: E402
 from rl.rollout import Rollout, sample_actions  # noqa: E402
+from sim import NUM_ACTIONS, OBSERVATION_SIZE  # noqa: E402
 
 NUM_ENVS = 16
 
@@ -160,7 +161,7 @@ async def main():
     parser.add_argument("--hidden", default="128,128")
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
-    model_config = ModelConfig(obs_size=27, num_actions=30, hidden_sizes=tuple(map(int, args.hidden.split(","))))
+    model_config = ModelConfig(obs_size=OBSERVATION_SIZE, num_actions=NUM_ACTIONS, hidden_sizes=tuple(map(int, args.hidden.split(","))))
     ppo = PPOConfig(num_envs=NUM_ENVS, num_steps=2 * args.minibatch // NUM_ENVS, num_minibatches=2)
     device = await gpu.request_device(label="bench")
     print(f"GPU adapter: {device.adapter_info.get('device') or device.adapter_info}; CPU cores: {os.cpu_count()}")

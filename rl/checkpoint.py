@@ -440,9 +440,11 @@ def _check_versions(metadata, obs_spec_version, action_spec_version):
     if metadata["format_version"] != FORMAT_VERSION:
         version = metadata["format_version"]
         raise CheckpointError(f"metadata 'format_version' {version} is not supported (this reader: {FORMAT_VERSION})")
-    for key, expected in (("obs_spec_version", obs_spec_version), ("action_spec_version", action_spec_version)):
+    for key, expected, spec in (("obs_spec_version", obs_spec_version, "observation"),
+                                ("action_spec_version", action_spec_version, "action")):
         if expected is not None and metadata[key] != expected:
-            raise CheckpointError(f"metadata {key!r} is {metadata[key]}, incompatible with the expected {expected}")
+            raise CheckpointError(f"metadata {key!r} is {metadata[key]}, incompatible with the expected {expected}"
+                                  f" (the network was trained on another {spec} layout, rl/spec.py)")
 
 
 def _check_tensor_entries(header, data_size):

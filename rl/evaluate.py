@@ -48,7 +48,7 @@ RANDOM_STREAM = 0x4556414C52414E44  # "EVALRAND": the random opponent's stream, 
 def evaluate(policy_act, opponent, episodes: int, seed: int, match: SoccerConfig = EVAL_MATCH) -> dict:
     """Play `episodes` matches of the policy against `opponent`; return the tally.
 
-    policy_act(obs array('f') [n*27], n) -> n actions (ints): the policy, batched
+    policy_act(obs array('f') [n*34], n) -> n actions (ints): the policy, batched
     (or "scripted" / "random", to measure the baselines themselves).
     opponent: "scripted", "random", or a callable like policy_act.
     Returns {"wins", "draws", "losses", "episodes", "win_rate", "goals_for", "goals_against"}.

@@ -28,7 +28,7 @@ class SoccerEnv:
     so the same policy plays either side (see `sim/observation.py`).
 
     Spaces (per agent):
-        observation: OBSERVATION_SIZE (27) floats, roughly in [-1, 1] (table in sim/observation.py)
+        observation: OBSERVATION_SIZE (34) floats, roughly in [-1, 1] (table in sim/observation.py)
         action:      Discrete(30) = move (5) x turn (3) x dash (2) (table in sim/actions.py)
 
     Rewards (blue's view; red's is exactly the negative, see sim/rewards.py):

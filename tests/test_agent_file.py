@@ -132,14 +132,15 @@ def snapshot_missing_a_tensor() -> bytes:
     pool = {3: tensors_from_flat(init_params(MODEL, 3), list(param_layout(MODEL)))}
     del pool[3]["head.bias"]
     return write_dshq(tensors_from_flat(init_params(MODEL, 0), list(param_layout(MODEL))),
-                      {"obs_spec_version": 1, "action_spec_version": 1, "model_config": asdict(MODEL)}, snapshots=pool)
+                      {"obs_spec_version": OBS_SPEC_VERSION, "action_spec_version": ACTION_SPEC_VERSION,
+                       "model_config": asdict(MODEL)}, snapshots=pool)
 
 
 REFUSED = {
     "model_config missing": (lambda: without_model_config_bytes(None), "metadata 'model_config' is missing"),
     "model_config not an object": (lambda: without_model_config_bytes("tanh-16"),
                                    r"metadata 'model_config' is not a JSON object \(got str\)"),
-    "model_config a list": (lambda: without_model_config_bytes([27, 30]),
+    "model_config a list": (lambda: without_model_config_bytes([OBS_SIZE, NUM_ACTIONS]),
                             r"metadata 'model_config' is not a JSON object \(got list\)"),
     "model_config unknown key": (lambda: without_model_config_bytes({**asdict(MODEL), "dropout": 0.1}),
                                  "metadata 'model_config' is invalid: .*'dropout'"),
@@ -154,12 +155,13 @@ REFUSED = {
                        f"obs_size=26, num_actions={NUM_ACTIONS}; soccer needs {OBS_SIZE} and {NUM_ACTIONS}"),
     "wrong action count": (lambda: other_model_bytes(ModelConfig(OBS_SIZE, 9, (16,)), ModelConfig(OBS_SIZE, 9, (16,))),
                            "num_actions=9; soccer needs"),
-    "wrong obs spec version": (lambda: with_raw_metadata(agent_bytes(), obs_spec_version="2"),
-                               "metadata 'obs_spec_version' is 2, incompatible with the expected 1"),
+    "wrong obs spec version": (lambda: with_raw_metadata(agent_bytes(), obs_spec_version="1"),
+                               "metadata 'obs_spec_version' is 1, incompatible with the expected 2 \\(the network was"
+                               " trained on another observation layout"),
     "wrong action spec version": (lambda: with_raw_metadata(agent_bytes(), action_spec_version="7"),
                                   "metadata 'action_spec_version' is 7, incompatible with the expected 1"),
     "shape mismatch": (lambda: other_model_bytes(ModelConfig(OBS_SIZE, NUM_ACTIONS, (8,)), MODEL),
-                       r"layout: tensor 'trunk.0.weight' has shape \(8, 27\), expected \(16, 27\)"),
+                       rf"layout: tensor 'trunk.0.weight' has shape \(8, {OBS_SIZE}\), expected \(16, {OBS_SIZE}\)"),
     "snapshot shape mismatch": (snapshot_missing_a_tensor, "layout: snapshot 3 tensor 'head.bias' is missing"),
     "non-finite": (non_finite_bytes, "non-finite value: tensor 'head.bias' has inf at flat index 0"),
     "bad policy_version": (lambda: with_raw_metadata(agent_bytes(), policy_version="-3"),
@@ -192,7 +194,7 @@ def test_too_big_is_refused_before_parsing():
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: write_agent(init_params(MODEL, 0), ModelConfig(26, NUM_ACTIONS), {}), "soccer needs 27"),
+        (lambda: write_agent(init_params(MODEL, 0), ModelConfig(26, NUM_ACTIONS), {}), f"soccer needs {OBS_SIZE}"),
         (lambda: write_agent(array("f", [0.0] * 10), MODEL, {}), f"layout: covers {P} values, the flat vector has 10"),
         (lambda: write_agent(init_params(MODEL, 0), MODEL, {}, snapshots={3: array("f", [0.0] * 10)}),
          "snapshot 3: layout: covers"),
@@ -336,7 +338,7 @@ from rl.agent_file import read_agent, write_agent
 from rl.checkpoint import OptimizerState
 from rl.model import ModelConfig, init_params, num_params
 from array import array
-model = ModelConfig(27, 30, (8,))
+model = ModelConfig(34, 30, (8,))
 optimizer = OptimizerState(array("f", [1e-3] * num_params(model)), array("f", [2e-6] * num_params(model)), 5)
 data = write_agent(init_params(model, 1), model, {"policy_version": 3, "created": "2025-01-01T00:00:00+00:00"},
                    optimizer=optimizer, snapshots={1: init_params(model, 2)})

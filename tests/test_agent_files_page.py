@@ -13,11 +13,12 @@ import pytest
 
 from harness import PageSession
 from rl.agent_file import read_agent
+from rl.spec import OBS_SIZE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=0"
-OBSERVATION = [round(0.05 * i - 0.6, 3) for i in range(27)]
+OBSERVATION = [round(0.05 * i - 0.6, 3) for i in range(OBS_SIZE)]
 
 
 class Export(NamedTuple):

@@ -9,8 +9,9 @@ import pytest
 from app.autosave import Autosave
 from rl.agent_file import read_agent, write_agent
 from rl.model import ModelConfig, init_params
+from rl.spec import NUM_ACTIONS, OBS_SIZE
 
-MODEL = ModelConfig(27, 30, hidden_sizes=(8,))
+MODEL = ModelConfig(OBS_SIZE, NUM_ACTIONS, hidden_sizes=(8,))
 
 
 class FolderStorage:

@@ -13,7 +13,7 @@ import pytest
 from rl.checkpoint import load
 from rl.evaluate import load_model
 from rl.model import num_params
-from rl.spec import ACTION_SPEC_VERSION, OBS_SPEC_VERSION
+from rl.spec import ACTION_SPEC_VERSION, OBS_SIZE, OBS_SPEC_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--num-envs", "8", "--num-steps", "64", "--num-minibatches", "2"]  # 512 steps per update
@@ -56,7 +56,7 @@ def test_checkpoint_opens_with_safetensors_and_rl_checkpoint(trained):
     with safe_open(str(out), "np") as file:
         metadata = file.metadata()
         names = set(file.keys())
-        assert file.get_tensor("trunk.0.weight").shape == (128, 27)
+        assert file.get_tensor("trunk.0.weight").shape == (128, OBS_SIZE)
     assert {"trunk.0.weight", "trunk.0.bias", "head.weight", "head.bias", "optimizer.m", "optimizer.v"} <= names
     assert metadata["format"] == "dshq" and metadata["train_step"] == "2048"
 

@@ -1,5 +1,6 @@
 """rl.selfplay: the self-play vector env (sides, opponent mix, SameStep auto-reset, outcomes, determinism)."""
 
+import math
 import subprocess
 import sys
 from array import array
@@ -11,6 +12,8 @@ from rl.model import ModelConfig, init_params
 from rl.rollout import RolloutCollector
 from rl.selfplay import SelfPlayConfig, SelfPlayEnv, python_forward
 from sim import NUM_ACTIONS, OBSERVATION_SIZE, SoccerConfig, scripted_action
+from sim.constants import HALF_LENGTH, HALF_WIDTH
+from sim.observation import OBS_TIME_LEFT
 
 D = OBSERVATION_SIZE
 MODEL = ModelConfig(OBSERVATION_SIZE, NUM_ACTIONS)
@@ -146,7 +149,7 @@ def test_same_step_final_obs_and_outcomes():
             final = infos["final_obs"][i]
             row = 2 * i + sides[i]
             assert list(final) == list(env.batch.final_obs[row * D : (row + 1) * D])
-            assert obs[i * D + D - 1] == 1.0 and final[D - 1] < 1.0  # time left: new kickoff vs. terminal
+            assert obs[i * D + OBS_TIME_LEFT] == 1.0 and final[OBS_TIME_LEFT] < 1.0  # time left: new kickoff vs. terminal
             new_row = 2 * i + env.sides[i]
             assert list(obs[i * D : (i + 1) * D]) == list(env.batch.obs[new_row * D : (new_row + 1) * D])
             episode = next(e for e in infos["episodes"] if e["env"] == i)
@@ -180,6 +183,33 @@ def test_closing_speed_reward():
             after = infos["final_obs"][i][10] if terminations[i] or truncations[i] else obs[i * D + 10]
             ended += bool(terminations[i] or truncations[i])
             assert shaped_rewards[i] - rewards[i] == pytest.approx(2.0 * (before[i] - after), abs=1e-5)
+    assert ended >= 4
+
+
+def test_ball_progress_reward():
+    """reward(progress_coef=c) - reward(progress_coef=0) = c * (g(s) - g(s')), g = |opponent goal - ball| / 2L
+    recomputed here from the ball's field-frame position (rows 13, 14), s' from final_obs at an episode end."""
+    match = SoccerConfig(match_seconds=2.0)
+    configs = (SelfPlayConfig(0.0, 0.5, 0.5, approach_coef=0.0, progress_coef=0.0),
+               SelfPlayConfig(0.0, 0.5, 0.5, approach_coef=0.0, progress_coef=3.0))
+    plain, shaped = (SelfPlayEnv(4, seed=5, config=config, soccer_config=match) for config in configs)
+    obs, _ = plain.reset(seed=5)
+    shaped.reset(seed=5)
+
+    def g(row):
+        return math.hypot(HALF_LENGTH * (1.0 - row[13]), HALF_WIDTH * row[14]) / (2.0 * HALF_LENGTH)
+
+    ended = 0
+    for t in range(100):
+        before = [g(obs[i * D : (i + 1) * D]) for i in range(4)]
+        actions = [(5 * t + i) % NUM_ACTIONS for i in range(4)]
+        obs, rewards, terminations, truncations, infos = plain.step(actions)
+        _, shaped_rewards, *_ = shaped.step(actions)
+        for i in range(4):
+            done = terminations[i] or truncations[i]
+            after = g(infos["final_obs"][i] if done else obs[i * D : (i + 1) * D])
+            ended += bool(done)
+            assert shaped_rewards[i] - rewards[i] == pytest.approx(3.0 * (before[i] - after), abs=1e-5)
     assert ended >= 4
 
 

@@ -7,6 +7,7 @@ import pytest
 from sim import EnvBatch, SoccerConfig, SoccerEnv, SplitMix64
 from sim.batch import env_seeds
 from sim.constants import BALL_RADIUS, HALF_LENGTH
+from sim.observation import OBS_TIME_LEFT
 
 OBS = SoccerEnv.observation_size
 
@@ -66,8 +67,8 @@ def test_same_step_auto_reset_on_truncation():
     for i in range(3):
         assert batch.episode_returns[2 * i] == pytest.approx(returns[i], abs=1e-6)
         assert batch.episode_returns[2 * i + 1] == -batch.episode_returns[2 * i]
-        assert row(batch.final_obs, 2 * i)[-1] == 0.0                 # time left 0 at the end
-        assert row(batch.obs, 2 * i)[-1] == 1.0                       # new episode: full time left
+        assert row(batch.final_obs, 2 * i)[OBS_TIME_LEFT] == 0.0                 # time left 0 at the end
+        assert row(batch.obs, 2 * i)[OBS_TIME_LEFT] == 1.0                       # new episode: full time left
         assert batch.envs[i].tick == 0
 
 

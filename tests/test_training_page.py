@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from harness import PageSession
+from rl.spec import OBS_SIZE
 from workers.live_config import LiveSetup
 from workers.trainer_check import first_update
 
@@ -54,7 +55,7 @@ def test_train_publishes_versions_that_the_match_plays_with(session):
     session.page.wait_for_function(    # the on-pitch label follows in the next frame (and versions keep coming)
         "Number((document.getElementById('blue-label').textContent.match(/· v(\\d+)$/) || [0, 0])[1]) >= 3",
         timeout=10_000)
-    probabilities = session.page.evaluate("window.dshq.action_probabilities('blue', Array(27).fill(0.1))")
+    probabilities = session.page.evaluate(f"window.dshq.action_probabilities('blue', Array({OBS_SIZE}).fill(0.1))")
     assert len(probabilities) == 30 and abs(sum(probabilities) - 1) < 1e-9   # a blend of two softmaxes
 
 
