@@ -102,7 +102,7 @@ def torch_update(model_config: ModelConfig, rollout: Rollout, ppo: PPOConfig, mi
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), ppo.max_grad_norm)
         optimizer.step()
-        float(loss)  # the stats reach Python, as with the other backends
+        float(loss.detach())  # the stats reach Python, as with the other backends
 
     return step
 
