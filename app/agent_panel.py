@@ -202,7 +202,7 @@ class AgentPanel:
         problems = " ".join(found.problems)
         if found.value is None:
             if problems:
-                self.page.notify(f"The autosave is damaged and cannot be restored ({problems}).")
+                self.page.notify(f"The autosave cannot be restored ({problems}).")
             set_status(restore_offer=None, autosave_problems=to_js(found.problems))
             return
         run = found.value
@@ -211,7 +211,7 @@ class AgentPanel:
         text = (f"A training run was autosaved{created}: {run.name} v{run.version}, {run.train_steps:,} env steps. "
                 f"Restore it, or start fresh (the save is kept until your new agent has been autosaved twice).")
         if problems:
-            text = f"The newest autosave is damaged ({problems}); this is the one before it. " + text
+            text = f"The newest autosave cannot be restored ({problems}); this is the one before it. " + text
         element("restore-text").textContent = text
         element("restore").hidden = False
         set_status(restore_offer=run.version, autosave_problems=to_js(found.problems))

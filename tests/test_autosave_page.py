@@ -108,7 +108,7 @@ def test_a_damaged_autosave_is_reported_and_the_previous_one_offered(trained):
     previous = status["restore_offer"]
     assert previous is not None and previous < newest
     assert len(status["autosave_problems"]) == 1 and "checksum" in status["autosave_problems"][0]
-    assert "damaged" in trained.page.inner_text("#restore-text")
+    assert "cannot be restored (save-" in trained.page.inner_text("#restore-text")
     trained.page.click("#restore-run")
     assert trained.status()["policy_version"] == previous
 
