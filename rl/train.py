@@ -37,7 +37,7 @@ evaluation, at the end, and on Ctrl-C, which saves the last completed update
 and exits with code 130. Bad flags exit with code 2 and a message naming the
 flag.
 
-Defaults: PPOConfig's CleanRL defaults except SOCCER_PPO below: a
+Defaults: PPOConfig's CleanRL defaults except rl.config.SOCCER_PPO: a
 soccer-sized batch (64 envs x 128 steps = 8192) cut into 32 minibatches of
 256, so an update takes 128 Adam steps (CleanRL's Atari ratio of gradient
 steps per sample), learning rate 1e-3 and ent_coef 0.001 (with 3e-4 and 0.01
@@ -72,7 +72,7 @@ from array import array
 from dataclasses import asdict, dataclass, fields, replace
 
 from rl.agent_file import save_agent
-from rl.config import PPOConfig
+from rl.config import SOCCER_PPO, PPOConfig
 from rl.evaluate import evaluate, greedy, numpy_forward
 from rl.model import ModelConfig, init_params
 from rl.ppo import PPOLearner, annealed_learning_rate, create_backend
@@ -81,7 +81,6 @@ from rl.selfplay import OPPONENT_KINDS, SelfPlayConfig, SelfPlayEnv
 from rl.spec import NUM_ACTIONS, OBS_SIZE
 from sim import SoccerConfig
 
-SOCCER_PPO = PPOConfig(num_envs=64, num_steps=128, num_minibatches=32, learning_rate=1e-3, ent_coef=0.001)
 WORKER_SEED_STRIDE = 1_000_003  # worker k's envs and action sampling are seeded with seed + k * stride
 
 

@@ -9,7 +9,7 @@ board size and the model agree everywhere.
 from dataclasses import asdict, dataclass, field
 
 from rl.abi import SegmentLayout
-from rl.config import PPOConfig
+from rl.config import SOCCER_PPO, PPOConfig
 from rl.live_training import LiveTrainingConfig
 from rl.model import ModelConfig
 from rl.selfplay import SelfPlayConfig
@@ -54,9 +54,13 @@ class LiveSetup:
         return ModelConfig(OBSERVATION_SIZE, NUM_ACTIONS, hidden_sizes=self.hidden_sizes, activation=self.activation)
 
     def ppo_config(self) -> PPOConfig:
-        """The trainer's PPO batch = one segment from each rollout worker."""
-        values = {"num_envs": self.rollout_workers * self.envs_per_worker, "num_steps": self.num_steps,
-                  "num_minibatches": 4, "update_epochs": 4, "anneal_lr": False, "seed": self.seed, **self.ppo}
+        """The trainer's PPO batch = one segment from each rollout worker; SOCCER_PPO's learning rate, entropy
+        bonus and minibatch size, no annealing (live training has no end to anneal to)."""
+        num_envs = self.rollout_workers * self.envs_per_worker
+        values = {"num_envs": num_envs, "num_steps": self.num_steps,
+                  "num_minibatches": soccer_minibatches(num_envs * self.num_steps), "update_epochs": 4,
+                  "learning_rate": SOCCER_PPO.learning_rate, "ent_coef": SOCCER_PPO.ent_coef, "anneal_lr": False,
+                  "seed": self.seed, **self.ppo}
         return PPOConfig(**values)
 
     def selfplay_config(self) -> SelfPlayConfig:
@@ -70,6 +74,13 @@ class LiveSetup:
 
     def to_args(self) -> dict:
         return asdict(self)
+
+
+def soccer_minibatches(batch_size: int) -> int:
+    """The most minibatches that split the batch evenly with at least SOCCER_PPO's minibatch size (256)
+    each; 1 for a smaller batch."""
+    most = max(1, batch_size // SOCCER_PPO.minibatch_size)
+    return max(count for count in range(1, most + 1) if batch_size % count == 0)
 
 
 def setup_from_args(args: dict) -> LiveSetup:
