@@ -97,4 +97,5 @@ class PPOConfig:
 SOCCER_PPO = PPOConfig(num_envs=64, num_steps=128, num_minibatches=32, learning_rate=1e-3, ent_coef=0.001)
 """The soccer-tuned defaults (rl.train's; the page takes its learning rate, entropy bonus and minibatch
 size of 256): with CleanRL's 2.5e-4 and 0.01 the 30-action policy stayed near uniform for 3M steps under
-observation spec 1, and under spec 2 it still wins less (docs/learning_curve.md)."""
+observation spec 1, and at the page's batch shape under spec 2 it won 0.64 of decided matches against the
+scripted player instead of 0.88 (one seed; docs/learning_curve.md)."""

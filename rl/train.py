@@ -45,11 +45,10 @@ the policy stayed near uniform for 3M steps; the tuning runs are in
 docs/learning_curve.md), 30 s training episodes (TrainConfig) and SelfPlayConfig's
 reward terms, closing speed 4.0 and ball progress 2.0 (with them 11 of 12
 seeds beat the scripted player in 0.78-0.95 of decided matches after 3M
-steps; without the progress term seeds 5-8 give 0.59-0.86).
-numpy runs
-with one BLAS thread (OPENBLAS_NUM_THREADS etc. default to 1): the 2x128 MLP
-is far too small for threads to pay, and on a busy machine they make a
-64-row forward ~70x slower.
+steps; without the progress term seeds 5-8 give 0.59-0.86). numpy runs with
+one BLAS thread (OPENBLAS_NUM_THREADS etc. default to 1): the 2x128 MLP is
+far too small for threads to pay, and on a busy machine they make a 64-row
+forward ~70x slower.
 """
 
 import os
