@@ -9,7 +9,8 @@ hot-swapping published weights into the show match, and telemetry.
 
 A run can start from a .dshq file (`start_file`: an autosave being restored,
 or an imported agent to train from): the trainer loads its weights (and Adam
-state, if saved) and the board's first version is the file's policy version.
+state, if saved), the board's first version is the file's policy version, and
+the rollout workers start their opponent pools from its saved snapshots.
 `checkpoint()` asks the trainer for a consistent copy of its state (weights,
 Adam state, version, train steps) between two updates, for autosaves.
 
@@ -71,14 +72,14 @@ class LiveTraining:
             if self.start_file is not None:
                 args["start"] = self.start_file
             self.trainer = PythonWorker("workers.trainer:main", shared=self.shared, args=args,
-                                        on_message=self.on_trainer_message)
+                                        on_message=self.on_worker_message)
             self.watch(self.trainer, "the trainer")
             for producer in range(self.setup.rollout_workers):
                 self.start_rollout_worker(producer)
             if self.setup.eval_episodes:
                 self.evaluator = PythonWorker("workers.evaluator:main", shared=self.shared,
                                               args={"setup": self.setup.to_args()},
-                                              on_message=self.on_trainer_message)
+                                              on_message=self.on_worker_message)
                 self.watch(self.evaluator, "the evaluator")
         else:
             self.trainer.post({"type": "resume"})
@@ -112,8 +113,11 @@ class LiveTraining:
         self.shared = to_js({"board": board_sab, "ring": ring_sab}, dict_converter=js.Object.fromEntries)
 
     def start_rollout_worker(self, producer: int) -> None:
-        worker = PythonWorker("workers.rollout:main", shared=self.shared,
-                              args={"setup": self.setup.to_args(), "producer": producer})
+        args = {"setup": self.setup.to_args(), "producer": producer}
+        if self.start_file is not None:
+            args["start"] = self.start_file      # its saved snapshots seed the worker's opponent pool
+        worker = PythonWorker("workers.rollout:main", shared=self.shared, args=args,
+                              on_message=self.on_worker_message)
         self.rollout_workers[producer] = worker
         self.watch(worker, f"rollout worker {producer}", restart=lambda: self.start_rollout_worker(producer))
 
@@ -134,7 +138,7 @@ class LiveTraining:
                 self.on_telemetry({"error": str(error)})
         worker.result.add_done_callback(done)
 
-    def on_trainer_message(self, data) -> None:
+    def on_worker_message(self, data) -> None:
         message = data.to_py() if hasattr(data, "to_py") else dict(data)
         if message.get("type") == "notice":
             self.on_notice(message["text"])

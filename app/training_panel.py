@@ -207,6 +207,9 @@ class TrainingPanel:
         if "worker_restarts" in report:
             set_status(worker_restarts=report["worker_restarts"])
             return
+        if "restored_opponents" in report:
+            set_status(restored_opponents=to_js(report["restored_opponents"]))
+            return
         if "stage" in report:
             element("t-stage").textContent = report["stage"]
             set_status(stage=report["stage"])

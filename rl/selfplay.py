@@ -204,6 +204,16 @@ class SelfPlayEnv:
         self.pool.append((version, self.build_forward(params, self.model_config)))
         del self.pool[:-self.config.pool_size]
 
+    def restore_snapshots(self, snapshots: dict) -> list[int]:
+        """Start the pool from a restored run's saved snapshots ({version: flat params}): the newest
+        pool_size of them, oldest first; nothing when snapshots never play. Returns the versions added."""
+        if self.config.snapshot_prob == 0.0:
+            return []
+        versions = sorted(snapshots)[-self.config.pool_size:]
+        for version in versions:
+            self.add_snapshot(version, snapshots[version])
+        return versions
+
     def offer_snapshot(self, version: int, params: array) -> bool:
         """Add weights the learner published as `version` to the pool if it is empty or its newest
         snapshot is at least snapshot_every versions older (rl.live_training's rollout workers, which

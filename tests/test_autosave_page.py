@@ -8,6 +8,7 @@ on the same software GPU starves the workers' WebGPU calls (app/page.py)."""
 import pytest
 
 from harness import PageSession
+from rl.selfplay import SelfPlayConfig
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -79,6 +80,8 @@ def test_reload_offers_the_autosave_and_restores_it(trained):
     trained.page.click("#train")                                           # continues from the restored run
     trained.page.wait_for_function(f"window.dshq.status().policy_version > {before['saved_version']} || "
                                    "window.dshq.status().error", timeout=240_000)
+    saved_versions = sorted(int(label.split()[0][1:]) for label in restored)
+    assert trained.status()["restored_opponents"] == saved_versions[-SelfPlayConfig().pool_size:]
     assert trained.status()["train_steps"] > before["train_steps"]
     trained.page.click("#train")                                           # Stop: a second autosave
     trained.page.wait_for_function("window.dshq.status().saved_version >= window.dshq.status().policy_version",

@@ -213,6 +213,17 @@ def test_ball_progress_reward():
     assert ended >= 4
 
 
+def test_restore_snapshots_seeds_the_pool_with_the_newest_saved_versions():
+    saved = {version: init_params(MODEL, version) for version in (40, 3, 12, 25)}   # any order, as read from a file
+    env = SelfPlayEnv(2, seed=1, config=SelfPlayConfig(pool_size=3))
+    assert env.restore_snapshots(saved) == [12, 25, 40]
+    assert [version for version, _ in env.pool] == [12, 25, 40]
+    assert not env.offer_snapshot(45, init_params(MODEL, 45))                     # < snapshot_every after v40
+    assert env.offer_snapshot(50, init_params(MODEL, 50)) and [v for v, _ in env.pool] == [25, 40, 50]
+    never = SelfPlayEnv(2, seed=1, config=SelfPlayConfig(0.0, 0.5, 0.5))
+    assert never.restore_snapshots(saved) == [] and never.pool == []
+
+
 def play(seed, steps=60):
     env = SelfPlayEnv(4, seed=seed, config=SelfPlayConfig(0.4, 0.3, 0.3))
     env.add_snapshot(0, init_params(MODEL, 1))

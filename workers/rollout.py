@@ -7,11 +7,16 @@ WebGPU round trip per step (bench/bench_live.py). Snapshot opponents (past
 versions of the learner, one every SelfPlayConfig.snapshot_every versions)
 act with rl.selfplay's pure-Python forward, batched per snapshot.
 
+Started with args {"setup", "producer", "start": .dshq bytes (optional)}: a
+start file's saved snapshots (an autosave's) seed the opponent pool, and the
+worker reports their versions ({"type": "telemetry", "restored_opponents"}).
+
 Message from the page: {"type": "simulate_crash"} (diagnostics: the next
 action raises, so the page's restart of failed workers can be seen working).
 """
 
 import gpu
+from rl.agent_file import read_agent
 from rl.backend_gpu import create_backend
 from rl.live_training import PythonActor, rollout_worker_loop
 from rl.model import num_params, shape_hash
@@ -60,5 +65,8 @@ async def main(shared, args, post):
         actor = await create_backend(model, device=device)
     seed = setup.seed * 1000 + producer + 1
     env = SelfPlayEnv(setup.envs_per_worker, seed=seed, config=setup.selfplay_config(), model_config=model)
+    if args.get("start") is not None:
+        post({"type": "telemetry",
+              "restored_opponents": env.restore_snapshots(read_agent(bytes(args["start"])).snapshots)})
     written = await rollout_worker_loop(env, CrashableActor(actor), board, ring, producer, setup.num_steps, seed)
     return {"segments": written}
