@@ -21,16 +21,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from harness import CHROMIUM, CHROMIUM_FLAGS, PageSession, start_server  # noqa: E402
+from harness import PageSession, chromium, start_server  # noqa: E402
 
 
 def browser_run(seconds: float, query: str) -> dict:
-    from playwright.sync_api import sync_playwright
-
     server, url = start_server()
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        with chromium() as browser:
             session = PageSession(browser, url)
             status = session.open(f"/?{query}")
             if status["error"]:
@@ -47,7 +44,6 @@ def browser_run(seconds: float, query: str) -> dict:
                 occupancy.append(session.page.inner_text("#t-ring"))
             elapsed = time.perf_counter() - start
             last = session.status()
-            browser.close()
     finally:
         server.terminate()
     return {"sps": (last["train_steps"] - first["train_steps"]) / elapsed,

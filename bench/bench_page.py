@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from harness import CHROMIUM, CHROMIUM_FLAGS, PageSession, start_server  # noqa: E402
+from harness import PageSession, chromium, start_server  # noqa: E402
 
 
 def measure(session: PageSession, speed: str, seconds: float) -> dict:
@@ -35,12 +35,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds measured per speed (default 20)")
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
 
     server, url = start_server()
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        with chromium() as browser:
             session = PageSession(browser, url)
             status = session.open()
             if status["error"]:
@@ -51,7 +49,6 @@ def main() -> None:
             for speed in ("1", "4"):
                 row = measure(session, speed, args.seconds)
                 print(f"{row['speed'] + 'x':>6} {row['fps']:7.1f} {row['frame_ms']:21.2f} {row['ticks_per_s']:12.0f}")
-            browser.close()
     finally:
         server.terminate()
 

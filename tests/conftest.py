@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import CHROMIUM, CHROMIUM_FLAGS, PageSession, start_server
+from harness import CHROMIUM, PageSession, chromium, log_tail, start_server
+
+BROWSER_LOG_LINES = 80  # of Chromium's own log, shown under a failed browser test
+BROWSER_LOG = pytest.StashKey[Path]()
 
 
 @pytest.fixture(scope="session")
@@ -18,14 +21,18 @@ def server_url():
 
 
 @pytest.fixture(scope="session")
-def browser():
-    from playwright import sync_api as playwright_sync
+def browser_log(request, tmp_path_factory):
+    """Chromium's own stderr for this session (see `pytest_runtest_makereport`)."""
+    request.config.stash[BROWSER_LOG] = tmp_path_factory.mktemp("chromium") / "chromium.log"
+    return request.config.stash[BROWSER_LOG]
+
+
+@pytest.fixture(scope="session")
+def browser(browser_log):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+    with chromium(browser_log) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +46,23 @@ def device_kernels():
 
 
 @pytest.fixture
-def page_session(browser, server_url):
-    session = PageSession(browser, server_url)
+def page_session(browser, browser_log, server_url):
+    session = PageSession(browser, server_url, browser_log)
     yield session
     session.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under a failed or erring browser test, the tail of Chromium's own log:
+    a renderer crash shows up in Playwright only as "Target crashed", and its
+    reason is printed by Chromium."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and item.get_closest_marker("browser") and BROWSER_LOG in item.config.stash:
+        tail = log_tail(item.config.stash[BROWSER_LOG], BROWSER_LOG_LINES)
+        if tail:
+            report.sections.append((f"Chromium log (last {BROWSER_LOG_LINES} lines)", tail))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -10,6 +10,8 @@ import os
 import re
 import subprocess
 import sys
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +22,42 @@ CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run",
 ]
+
+
+@contextmanager
+def chromium(log_path: Path | None = None):
+    """Yield a headless Chromium with WebGPU, closed on exit.
+
+    With `log_path`, Chromium's own stderr (renderer crash reasons, GPU process
+    errors) is written there through Playwright's browser log; `log_tail` reads it.
+    """
+    from playwright.sync_api import sync_playwright
+
+    saved = {name: os.environ.get(name) for name in ("DEBUG", "DEBUG_FILE")}
+    if log_path is not None:    # read by the Playwright driver when it starts
+        os.environ.update(DEBUG="pw:browser", DEBUG_FILE=str(log_path))
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+            try:
+                yield browser
+            finally:
+                browser.close()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def log_tail(log_path: Path, lines: int = 60) -> str:
+    """The last `lines` lines of a `chromium()` log, without the D-Bus noise of a machine without D-Bus."""
+    if not log_path.exists():
+        return ""
+    kept = [line for line in log_path.read_text(errors="replace").splitlines()
+            if "dbus" not in line and "XDG_RUNTIME_DIR" not in line]
+    return "\n".join(kept[-lines:])
 
 
 def start_server(*extra_args: str) -> tuple[subprocess.Popen, str]:
@@ -35,21 +73,48 @@ def start_server(*extra_args: str) -> tuple[subprocess.Popen, str]:
 
 
 class PageSession:
-    """A fresh page that records console errors and uncaught exceptions."""
+    """A fresh page that records console errors and uncaught exceptions.
 
-    def __init__(self, browser, base_url: str):
-        self.context = browser.new_context()
-        self.page = self.context.new_page()
+    A renderer crash while the page boots is retried once in a new page, with a
+    warning that carries the tail of Chromium's log (`log_path`, from `chromium()`):
+    headless Chromium on a software GPU has crashed there, rarely. A second crash,
+    or one after the page is ready, fails the caller.
+    """
+
+    def __init__(self, browser, base_url: str, log_path: Path | None = None):
+        self.browser = browser
         self.base_url = base_url
+        self.log_path = log_path
         self.errors: list[str] = []
+        self.crashes = 0
+        self._new_page()
+
+    def _new_page(self) -> None:
+        self.context = self.browser.new_context()
+        self.page = self.context.new_page()
         self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
         self.page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+        self.page.on("crash", lambda _: setattr(self, "crashes", self.crashes + 1))
 
     def open(self, path: str = "/", ready_timeout_s: float = 90):
-        self.page.goto(self.base_url.rstrip("/") + path)
-        self.page.wait_for_function("window.dshq && (window.dshq.status().ready || window.dshq.status().error)",
-                                    timeout=ready_timeout_s * 1000)
-        return self.status()
+        from playwright.sync_api import Error as PlaywrightError
+
+        for attempt in (1, 2):
+            crashes_before = self.crashes
+            try:
+                self.page.goto(self.base_url.rstrip("/") + path)
+                self.page.wait_for_function("window.dshq && (window.dshq.status().ready || "
+                                            "window.dshq.status().error)", timeout=ready_timeout_s * 1000)
+                return self.status()
+            except PlaywrightError:
+                if attempt == 2 or self.crashes == crashes_before:
+                    raise
+                log = log_tail(self.log_path) if self.log_path else "(no Chromium log kept)"
+                warnings.warn(f"the renderer crashed while {path} booted; retrying once in a new page. "
+                              f"Chromium's log:\n{log}")
+                self.context.close()
+                self.errors.clear()
+                self._new_page()
 
     def status(self) -> dict:
         return self.page.evaluate("window.dshq.status()")

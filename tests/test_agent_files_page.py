@@ -29,10 +29,10 @@ class Export(NamedTuple):
 
 
 @pytest.fixture(scope="module")
-def exported(browser, server_url, tmp_path_factory):
+def exported(browser, browser_log, server_url, tmp_path_factory):
     """Train a page to v3 or later, stop, export the learner, close the page (two pages training or
     drawing at once starve each other on a 2-core software GPU)."""
-    session = PageSession(browser, server_url)
+    session = PageSession(browser, server_url, browser_log)
     try:
         assert session.open(SMALL)["error"] is None
         page = session.page
@@ -56,9 +56,9 @@ def exported(browser, server_url, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def fresh(browser, server_url, exported):
+def fresh(browser, browser_log, server_url, exported):
     """A second page, opened after the trained one closed."""
-    session = PageSession(browser, server_url)
+    session = PageSession(browser, server_url, browser_log)
     assert session.open("/?workers=1&envs=4&steps=16&slots=4&eval=0")["error"] is None
     yield session
     session.close()

@@ -14,9 +14,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=1&autosave=8"
 @pytest.fixture(scope="module")
-def trained(browser, server_url):
+def trained(browser, browser_log, server_url):
     """A page that trained to v3 or later, then stopped (which autosaves)."""
-    session = PageSession(browser, server_url)
+    session = PageSession(browser, server_url, browser_log)
     assert session.open(SMALL)["error"] is None
     session.page.click("#train")
     session.page.wait_for_function("(window.dshq.status().saved_version || 0) >= 1 || window.dshq.status().error",

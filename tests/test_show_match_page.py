@@ -14,8 +14,8 @@ DECISION_TICKS = 4
 
 
 @pytest.fixture(scope="module")
-def session(browser, server_url):
-    session = PageSession(browser, server_url)
+def session(browser, browser_log, server_url):
+    session = PageSession(browser, server_url, browser_log)
     status = session.open()
     assert status["ready"] and status["error"] is None
     yield session

@@ -19,8 +19,8 @@ SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=2&blend=0.5"   # 
 
 
 @pytest.fixture(scope="module")
-def session(browser, server_url):
-    session = PageSession(browser, server_url)
+def session(browser, browser_log, server_url):
+    session = PageSession(browser, server_url, browser_log)
     status = session.open(SMALL)
     assert status["ready"] and status["error"] is None and status["blend_decisions"] == 15
     yield session
