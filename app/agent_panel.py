@@ -30,15 +30,11 @@ from app.autosave import Autosave
 from app.opfs import OPFSStorage
 from app.run_state import (Agent, RunState, add_snapshot, autosave_bytes, check_name, export_bytes,
                            export_filename, import_agent, read_autosave)
-from app.status import set_status
+from app.status import element, set_status
 from rl.agent_file import MAX_AGENT_BYTES
 from rl.checkpoint import CheckpointError, OptimizerState
 
 AUTOSAVE_SECONDS = 120.0
-
-
-def element(element_id: str):
-    return js.document.getElementById(element_id)
 
 
 def download(filename: str, data: bytes) -> None:

@@ -21,7 +21,7 @@ from app.arena_renderer import ArenaRenderer
 from app.network_player import BlendingPlayer, NetworkPlayer
 from app.run_state import Agent
 from app.show_match import SPEEDS, ShowMatch, parse_seed
-from app.status import hide_loading, set_status, show_problem
+from app.status import element, hide_loading, set_status, show_problem
 from app.training_panel import TrainingPanel
 from gpu.selftest import run_selftest
 from rl.model import init_params
@@ -45,10 +45,6 @@ HINTS = {
     "human-vs-ai": "You are Blue: W/A/S/D or arrows move · Q/E turn · Space dash  —  P play/pause · . step · R reset",
     "sandbox": "Drag the ball or a player with the mouse or a finger · Space play/pause · → step · R reset",
 }
-
-
-def element(element_id: str):
-    return js.document.getElementById(element_id)
 
 
 class Page:

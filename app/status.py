@@ -1,5 +1,5 @@
-"""Python's side of `window.dshq` (see app/status.mjs): fill status fields and
-show the plain-words problem panel."""
+"""Python's side of `window.dshq` (see app/status.mjs): fill status fields,
+show the plain-words problem panel, and find the page's elements."""
 
 import js
 from pyodide.ffi import jsnull
@@ -18,5 +18,10 @@ def show_problem(text: str) -> None:
     js.console.error(f"DrillSergeantHQ: {text}")
 
 
+def element(element_id: str):
+    """The page element with this id (index.html)."""
+    return js.document.getElementById(element_id)
+
+
 def hide_loading() -> None:
-    js.document.getElementById("loading").hidden = True
+    element("loading").hidden = True

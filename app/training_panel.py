@@ -24,7 +24,7 @@ from pyodide.ffi import to_js
 from app.charts import make_charts
 from app.hyperparameters import PPO_FIELDS, WORKER_FIELDS, apply_panel
 from app.run_state import Agent, RunState, export_bytes
-from app.status import set_status
+from app.status import element, set_status
 from app.training import LiveTraining
 from workers.live_config import LiveSetup
 
@@ -36,10 +36,6 @@ LOSS_NAMES = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "
 # URL query -> LiveSetup field, e.g. ?workers=1&envs=8&steps=32&hidden=32 (small runs, tests)
 QUERY_FIELDS = {"workers": "rollout_workers", "envs": "envs_per_worker", "steps": "num_steps",
                 "slots": "ring_slots", "seed": "seed", "eval": "eval_episodes"}
-
-
-def element(element_id: str):
-    return js.document.getElementById(element_id)
 
 
 class TrainingPanel:
