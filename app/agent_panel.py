@@ -53,8 +53,9 @@ def clock() -> str:
 
 
 class AgentPanel:
-    def __init__(self, page, autosave_seconds: float = AUTOSAVE_SECONDS):
+    def __init__(self, page, learning, autosave_seconds: float = AUTOSAVE_SECONDS):
         self.page = page
+        self.learning = learning         # the TrainingPanel: the learner, its setup and telemetry
         self.autosave_seconds = autosave_seconds
         self.pool = []                   # the snapshots, oldest first
         self.imports = {}                # "i3" -> the third imported Agent
@@ -87,7 +88,7 @@ class AgentPanel:
         if self.pool and self.pool[-1].version >= version:
             return
         agent = Agent(f"v{version} (snapshot)", version, report["train_steps"], report["params"],
-                      self.page.learning.training.model, report.get("win_rate"))
+                      self.learning.training.model, report.get("win_rate"))
         add_snapshot(self.pool, agent)
         self.render()
 
@@ -122,7 +123,7 @@ class AgentPanel:
         if action in ("blue", "red"):
             self.page.play_agent(action, agent)
         elif action == "train":
-            self.page.learning.train_from(agent)
+            self.learning.train_from(agent)
         elif action == "export":
             self.export(agent)
 
@@ -131,7 +132,7 @@ class AgentPanel:
         return check_name(element("agent-name").value)
 
     def export_learner(self) -> None:
-        agent = self.page.learning.learner_agent()
+        agent = self.learning.learner_agent()
         if agent is None:
             self.page.notify("Nothing to export yet: press Train first (or export an agent from the list).")
             return
@@ -146,7 +147,7 @@ class AgentPanel:
         agent = Agent(agent.label, agent.version, agent.train_steps, agent.params, agent.model_config,
                       agent.win_rate, name)
         filename = export_filename(name, agent.version)
-        download(filename, export_bytes(agent, self.page.learning.current_setup()))
+        download(filename, export_bytes(agent, self.learning.current_setup()))
         set_status(exported=filename)
         self.page.notify(f"Exported {filename}.")
 
@@ -219,7 +220,7 @@ class AgentPanel:
         self.offer = None
         element("restore").hidden = True
         element("agent-name").value = run.name
-        self.page.learning.restore_run(run, data)
+        self.learning.restore_run(run, data)
         self.pool = list(run.snapshots)
         self.render()
         set_status(restore_offer=None)
@@ -240,14 +241,14 @@ class AgentPanel:
 
     def tick(self) -> None:
         """Called every frame: autosave when training has run `autosave_seconds` since the last save."""
-        training = self.page.learning.training
+        training = self.learning.training
         if (training is not None and training.running and not self.saving
                 and time.perf_counter() - self.last_save >= self.autosave_seconds):
             asyncio.ensure_future(self.save())
 
     async def save(self) -> None:
         """Ask the trainer for its state and store it as the next autosave."""
-        training = self.page.learning.training
+        training = self.learning.training
         if self.autosave is None or training is None or not training.started:
             return
         if self.saving:
@@ -257,8 +258,8 @@ class AgentPanel:
         try:
             state = await training.checkpoint()
             run = RunState(state["params"], OptimizerState(state["m"], state["v"], state["step"]),
-                           state["version"], state["train_steps"], training.setup, self.page.learning.telemetry_history(),
-                           list(self.pool), self.page.learning.win_rate, self.safe_name())
+                           state["version"], state["train_steps"], training.setup, self.learning.telemetry_history(),
+                           list(self.pool), self.learning.win_rate, self.safe_name())
             name = await self.autosave.write(autosave_bytes(run))
         except Exception as err:
             self.page.notify(f"Autosave failed: {err}. The previous save is kept.")

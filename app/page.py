@@ -70,7 +70,7 @@ class Page:
         self.blend_decisions = max(1, round(blend_seconds * TICKS_PER_SECOND / self.match.config.decision_ticks)) \
             if blend_seconds else 0
         self.learning = TrainingPanel(self)
-        self.agents = AgentPanel(self, autosave_seconds=self.query_number("autosave", 120.0))
+        self.agents = AgentPanel(self, self.learning, autosave_seconds=self.query_number("autosave", 120.0))
 
     # --- GPU -------------------------------------------------------------------------
     async def acquire_gpu(self) -> None:
