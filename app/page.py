@@ -55,7 +55,7 @@ class Page:
         self.match = ShowMatch()
         self.fast = False
         self.frame_count = 0
-        self.fps_frames, self.fps_start = 0, time.perf_counter()
+        self.fps_frames, self.fps_start = 0, None   # frames drawn since fps_start (the first frame's time)
         self.frame_ms = 0.0
         self.last_timestamp = None
         self.last_draw = -1e9       # ms, timestamp of the last drawn frame
@@ -155,7 +155,9 @@ class Page:
             self.shown = shown
         now = time.perf_counter()
         fps = None
-        if now - self.fps_start >= 1.0:
+        if self.fps_start is None:      # the first frame: boot time is not frame time
+            self.fps_frames, self.fps_start = 0, now
+        elif now - self.fps_start >= 1.0:
             fps = round(self.fps_frames / (now - self.fps_start), 1)
             self.fps_frames, self.fps_start = 0, now
         fields = {"tick": match.ticks, "score": to_js(list(score)), "playing": match.playing}

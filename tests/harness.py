@@ -106,8 +106,9 @@ class PageSession:
                 self.page.wait_for_function("window.dshq && (window.dshq.status().ready || "
                                             "window.dshq.status().error)", timeout=ready_timeout_s * 1000)
                 return self.status()
-            except PlaywrightError:
-                if attempt == 2 or self.crashes == crashes_before:
+            except PlaywrightError as error:    # "Target crashed"; the crash event may come first or after
+                crashed = self.crashes > crashes_before or "crashed" in str(error)
+                if attempt == 2 or not crashed:
                     raise
                 log = log_tail(self.log_path) if self.log_path else "(no Chromium log kept)"
                 warnings.warn(f"the renderer crashed while {path} booted; retrying once in a new page. "

@@ -32,6 +32,8 @@ def test_page_boots_isolated_and_draws_the_arena_with_the_gpu(page_session):
     # Mostly grass (shaders/arena.wgsl: green stripes inside a darker surround).
     green = [p for p in pixels if p[1] > p[0] + 40 and p[1] > p[2] + 40]
     assert len(green) > 0.6 * len(pixels), pixels[:8]
+    # fps is first reported one second after the first frame; then it says frames are drawn.
+    page_session.page.wait_for_function("window.dshq.status().fps !== null", timeout=10_000)
     assert page_session.status()["fps"] > 0
     assert page_session.errors == []
 
