@@ -166,8 +166,7 @@ def test_lost_device_is_reacquired_and_drawing_resumes(session):
     except Exception:
         pytest.fail(f"no recovery: status={session.status()} console={session.errors}")
     tick = session.status()["tick"]
-    session.page.wait_for_timeout(500)
-    assert session.status()["tick"] > tick
+    session.page.wait_for_function(f"window.dshq.status().tick > {tick}", timeout=10_000)   # the match goes on
     pixels = session.canvas_pixels()
     assert sum(1 for p in pixels if p[1] > p[0] + 40) > 0.6 * len(pixels)
 
