@@ -16,7 +16,7 @@ import js
 from pyodide.ffi import create_proxy, to_js
 
 import gpu
-from app.agent_panel import AgentPanel
+from app.agent_panel import AUTOSAVE_SECONDS, AgentPanel
 from app.arena_renderer import ArenaRenderer
 from app.network_player import BlendingPlayer, NetworkPlayer
 from app.run_state import Agent
@@ -70,7 +70,7 @@ class Page:
         self.blend_decisions = max(1, round(blend_seconds * TICKS_PER_SECOND / self.match.config.decision_ticks)) \
             if blend_seconds else 0
         self.learning = TrainingPanel(self)
-        self.agents = AgentPanel(self, self.learning, autosave_seconds=self.query_number("autosave", 120.0))
+        self.agents = AgentPanel(self, self.learning, autosave_seconds=self.query_number("autosave", AUTOSAVE_SECONDS))
 
     # --- GPU -------------------------------------------------------------------------
     async def acquire_gpu(self) -> None:

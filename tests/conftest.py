@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import CHROMIUM, PageSession, chromium, log_tail, start_server
+from harness import CHROMIUM, LOG_TAIL_LINES, PageSession, chromium, log_tail, start_server
 
-BROWSER_LOG_LINES = 80  # of Chromium's own log, shown under a failed browser test
 BROWSER_LOG = pytest.StashKey[Path]()
 
 
@@ -60,9 +59,9 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if report.failed and item.get_closest_marker("browser") and BROWSER_LOG in item.config.stash:
-        tail = log_tail(item.config.stash[BROWSER_LOG], BROWSER_LOG_LINES)
+        tail = log_tail(item.config.stash[BROWSER_LOG])
         if tail:
-            report.sections.append((f"Chromium log (last {BROWSER_LOG_LINES} lines)", tail))
+            report.sections.append((f"Chromium log (last {LOG_TAIL_LINES} lines)", tail))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+LOG_TAIL_LINES = 80     # of Chromium's own log, in a crash warning or under a failed browser test
 CHROMIUM = os.environ.get("DSHQ_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-angle=vulkan",
@@ -51,7 +52,7 @@ def chromium(log_path: Path | None = None):
                 os.environ[name] = value
 
 
-def log_tail(log_path: Path, lines: int = 60) -> str:
+def log_tail(log_path: Path, lines: int = LOG_TAIL_LINES) -> str:
     """The last `lines` lines of a `chromium()` log, without the D-Bus noise of a machine without D-Bus."""
     if not log_path.exists():
         return ""
@@ -86,7 +87,6 @@ class PageSession:
         self.base_url = base_url
         self.log_path = log_path
         self.errors: list[str] = []
-        self.crashes = 0
         self._new_page()
 
     def _new_page(self) -> None:
@@ -94,21 +94,18 @@ class PageSession:
         self.page = self.context.new_page()
         self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
         self.page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
-        self.page.on("crash", lambda _: setattr(self, "crashes", self.crashes + 1))
 
     def open(self, path: str = "/", ready_timeout_s: float = 90):
         from playwright.sync_api import Error as PlaywrightError
 
         for attempt in (1, 2):
-            crashes_before = self.crashes
             try:
                 self.page.goto(self.base_url.rstrip("/") + path)
                 self.page.wait_for_function("window.dshq && (window.dshq.status().ready || "
                                             "window.dshq.status().error)", timeout=ready_timeout_s * 1000)
                 return self.status()
-            except PlaywrightError as error:    # "Target crashed"; the crash event may come first or after
-                crashed = self.crashes > crashes_before or "crashed" in str(error)
-                if attempt == 2 or not crashed:
+            except PlaywrightError as error:    # "Target crashed", or "... page crashed" during goto
+                if attempt == 2 or "crashed" not in str(error):
                     raise
                 log = log_tail(self.log_path) if self.log_path else "(no Chromium log kept)"
                 warnings.warn(f"the renderer crashed while {path} booted; retrying once in a new page. "
