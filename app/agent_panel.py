@@ -5,7 +5,7 @@
                 spread over the run (app/run_state.add_snapshot)
     export      name-vN.dshq of the learner (or of any listed agent), downloaded
     import      file picker or a file dropped anywhere on the page; checked
-                strictly (rl.agent_file); a bad file is refused with the failed
+                strictly (rl.files.agent_file); a bad file is refused with the failed
                 check named and nothing else changes
     matchups    any listed agent can play Blue or Red in the show match
     autosave    every `autosave_seconds` while training and on Stop, into the
@@ -31,8 +31,8 @@ from app.opfs import OPFSStorage
 from app.run_state import (Agent, RunState, add_snapshot, autosave_bytes, check_name, export_bytes,
                            export_filename, import_agent, read_autosave)
 from app.status import element, set_status
-from rl.agent_file import MAX_AGENT_BYTES
-from rl.checkpoint import CheckpointError, OptimizerState
+from rl.files.agent_file import MAX_AGENT_BYTES
+from rl.files.container import CheckpointError, OptimizerState
 
 AUTOSAVE_SECONDS = 120.0
 

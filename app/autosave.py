@@ -16,7 +16,7 @@ Writing save n (`write`):
 A crash before step 2 leaves the previous saves untouched.
 
 Reading (`latest`): newest save first. Each is parsed with `parse` (default
-rl.agent_file.read_agent, which verifies the data checksum (metadata
+rl.files.agent_file.read_agent, which verifies the data checksum (metadata
 data_sha256), the header, the shapes and finiteness; the page passes
 app/run_state.read_autosave, which checks the run's metadata too). The first
 good one is returned; every newer one that failed is renamed to .corrupt and
@@ -26,8 +26,8 @@ previous good save.
 
 from dataclasses import dataclass, field
 
-from rl.agent_file import read_agent
-from rl.checkpoint import CheckpointError
+from rl.files.agent_file import read_agent
+from rl.files.container import CheckpointError
 
 PREFIX, SAVED, PARTIAL, CORRUPT = "save-", ".dshq", ".partial", ".corrupt"
 KEEP = 2          # complete saves kept: the newest and the one before it

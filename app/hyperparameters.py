@@ -7,7 +7,7 @@ with a message naming it and nothing is half-applied.
 
 from dataclasses import asdict
 
-from workers.live_config import LiveSetup
+from rl.live.setup import LiveSetup
 
 PPO_FIELDS = {"learning_rate": float, "gamma": float, "gae_lambda": float, "clip_coef": float,
               "ent_coef": float, "update_epochs": int, "num_minibatches": int}

@@ -28,7 +28,7 @@ from rl.model import init_params
 from rl.policy import Policy
 from sim.constants import TICKS_PER_SECOND
 from workers.client import PythonWorker
-from workers.live_config import LiveSetup
+from rl.live.setup import LiveSetup
 
 NOT_ISOLATED = ("This page is not cross-origin isolated, so SharedArrayBuffer (which training needs) is "
                 "unavailable. Start it with `python serve.py` and open the address it prints; that server "

@@ -1,6 +1,6 @@
 """What the page keeps of a training run, as .dshq bytes and back (pure Python, tested in CPython).
 
-Two kinds of file, both written by rl.agent_file (so `python -m rl.evaluate`
+Two kinds of file, both written by rl.files.agent_file (so `python -m rl.evaluate`
 reads either):
 
     export    name-vN.dshq: the agent's weights + metadata (model config, spec
@@ -19,10 +19,10 @@ import re
 from array import array
 from dataclasses import asdict, dataclass, field
 
-from rl.agent_file import AgentFile, read_agent, write_agent
-from rl.checkpoint import CheckpointError, OptimizerState
+from rl.files.agent_file import AgentFile, read_agent, write_agent
+from rl.files.container import CheckpointError, OptimizerState
 from rl.model import ModelConfig
-from workers.live_config import LiveSetup
+from rl.live.setup import LiveSetup
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
 MAX_CHART_POINTS = 300          # per metric, as app/charts.py keeps

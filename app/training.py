@@ -27,14 +27,14 @@ import js
 from pyodide.ffi import to_js
 
 from app.run_state import Agent
-from rl.abi import board_bytes, ring_bytes
+from rl.live.layout import board_bytes, ring_bytes
 from rl.model import num_params, shape_hash
 from rl.policy import Policy
-from rl.rollout_ring import RolloutRing
-from rl.shared_buffer_browser import BrowserSharedBuffer
-from rl.weights_board import WeightsBoard
+from rl.live.rollout_ring import RolloutRing
+from rl.live.browser_buffer import BrowserSharedBuffer
+from rl.live.weights_board import WeightsBoard
 from workers.client import PythonWorker
-from workers.live_config import LiveSetup
+from rl.live.setup import LiveSetup
 
 
 class LiveTraining:

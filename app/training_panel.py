@@ -26,7 +26,7 @@ from app.hyperparameters import PPO_FIELDS, WORKER_FIELDS, apply_panel
 from app.run_state import Agent, RunState, export_bytes
 from app.status import element, set_status
 from app.training import LiveTraining
-from workers.live_config import LiveSetup
+from rl.live.setup import LiveSetup
 
 CHARTS = (("mean episodic return", "charts/episodic_return"), ("win rate vs scripted", "eval/win_rate_vs_scripted"),
           ("win rate (training opponents)", "charts/win_rate"),

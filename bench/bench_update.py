@@ -27,7 +27,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import numpy as np  # noqa: E402
 
 import gpu  # noqa: E402
-from rl import backend_gpu, backend_numpy  # noqa: E402
+from rl import numpy_backend as numpy_module
+from rl.wgsl import backend as wgsl_module  # noqa: E402
 from rl.config import PPOConfig  # noqa: E402
 from rl.model import ModelConfig, init_params  # noqa: E402
 from rl.policy import Policy  # noqa: E402
@@ -111,8 +112,8 @@ async def bench_update(model_config, ppo, minibatch, seconds, device):
     rollout = synthetic_rollout(2 * minibatch // NUM_ENVS, model_config)
     indices = array("i", range(minibatch))
     rows = []
-    for name, module, kwargs in (("numpy twin", backend_numpy, {}),
-                                 ("WGSL (wgpu-py)", backend_gpu, {"device": device})):
+    for name, module, kwargs in (("numpy twin", numpy_module, {}),
+                                 ("WGSL (wgpu-py)", wgsl_module, {"device": device})):
         backend = await module.create_backend(model_config, **kwargs)
         await backend.load_params(init_params(model_config, 1))
         await backend.set_rollout(rollout)
@@ -133,8 +134,8 @@ async def bench_update(model_config, ppo, minibatch, seconds, device):
 
 async def bench_act(model_config, seconds, device):
     params = init_params(model_config, 1)
-    gpu_backend = await backend_gpu.create_backend(model_config, device)
-    numpy_backend = await backend_numpy.create_backend(model_config)
+    gpu_backend = await wgsl_module.create_backend(model_config, device)
+    numpy_backend = await numpy_module.create_backend(model_config)
     for backend in (gpu_backend, numpy_backend):
         await backend.load_params(params)
     policy = Policy(params, model_config)

@@ -8,13 +8,13 @@ The backend interface
 A backend owns the parameters, the Adam state and the uploaded rollout; the
 learner only sends indices and scalars and reads back small stats, so a GPU
 backend does about one readback per minibatch. Implementations:
-rl/backend_numpy.py (numpy twins, CPython) and the WGSL backend. Each backend
+rl/numpy_backend.py (numpy twins, CPython) and the WGSL backend. Each backend
 module has `async def create_backend(model_config) -> backend`; the object has:
 
   async load_params(params: array('f') [P]) -> None
       Replace the parameters (layout of rl/model.py) and reset Adam (m = v = 0, t = 0).
   async get_params() -> array('f') [P]
-  async get_optimizer_state() -> rl.checkpoint.OptimizerState
+  async get_optimizer_state() -> rl.files.container.OptimizerState
       Adam's state: m, v as array('f') [P] in flat parameter order, step = t
       (the Adam steps applied since load_params or set_optimizer_state).
   async set_optimizer_state(state: OptimizerState) -> None
@@ -56,7 +56,7 @@ from rl.model import ModelConfig, init_params
 from rl.policy import Policy
 from rl.rollout import Rollout, RolloutCollector
 
-BACKENDS = {"numpy": "rl.backend_numpy", "gpu": "rl.backend_gpu"}
+BACKENDS = {"numpy": "rl.numpy_backend", "gpu": "rl.wgsl.backend"}
 
 
 async def create_backend(name: str, model_config: ModelConfig):

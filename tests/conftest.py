@@ -38,7 +38,7 @@ def browser(browser_log):
 def device_kernels():
     """A wgpu-py device with every learner kernel built (the kernel tests)."""
     import gpu
-    from rl import gpu_kernels
+    from rl.wgsl import kernels as gpu_kernels
 
     device = asyncio.run(gpu.request_device(label="kernel tests"))
     return device, asyncio.run(gpu_kernels.build_kernels(device))

@@ -5,7 +5,7 @@ import asyncio
 
 import numpy as np
 
-from rl import gpu_kernels as k
+from rl.wgsl import kernels as k
 
 
 def upload(device, values):

@@ -1,4 +1,4 @@
-"""rl/agent_file.py: agents as .dshq bytes and back, strict reading, and resuming training from a file."""
+"""rl/files/agent_file.py: agents as .dshq bytes and back, strict reading, and resuming training from a file."""
 
 import asyncio
 import json
@@ -15,14 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rl.agent_file import MAX_AGENT_BYTES, AgentFile, read_agent, save_agent, write_agent
-from rl.checkpoint import CheckpointError, OptimizerState, tensors_from_flat, write_dshq
+from rl.files.agent_file import MAX_AGENT_BYTES, AgentFile, read_agent, save_agent, write_agent
+from rl.files.container import CheckpointError, OptimizerState, tensors_from_flat, write_dshq
 from rl.config import PPOConfig
-from rl.evaluate import load_model
+from rl.soccer.evaluation import load_model
 from rl.model import ModelConfig, init_params, num_params, param_layout
 from rl.ppo import PPOLearner, create_backend
 from rl.rollout import Rollout
-from rl.spec import ACTION_SPEC_VERSION, NUM_ACTIONS, OBS_SIZE, OBS_SPEC_VERSION
+from rl.soccer.spec import ACTION_SPEC_VERSION, NUM_ACTIONS, OBS_SIZE, OBS_SPEC_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ModelConfig(OBS_SIZE, NUM_ACTIONS, hidden_sizes=(16,))
@@ -334,8 +334,8 @@ def test_resume_from_a_file_equals_continuing():
 CROSS_HOST_SCRIPT = """
 import sys
 sys.modules["numpy"] = None  # Pyodide has no numpy: any import of it now fails
-from rl.agent_file import read_agent, write_agent
-from rl.checkpoint import OptimizerState
+from rl.files.agent_file import read_agent, write_agent
+from rl.files.container import OptimizerState
 from rl.model import ModelConfig, init_params, num_params
 from array import array
 model = ModelConfig(34, 30, (8,))

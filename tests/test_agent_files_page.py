@@ -12,8 +12,8 @@ from typing import NamedTuple
 import pytest
 
 from harness import PageSession
-from rl.agent_file import read_agent
-from rl.spec import OBS_SIZE
+from rl.files.agent_file import read_agent
+from rl.soccer.spec import OBS_SIZE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

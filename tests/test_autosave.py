@@ -7,9 +7,9 @@ from array import array
 import pytest
 
 from app.autosave import Autosave
-from rl.agent_file import read_agent, write_agent
+from rl.files.agent_file import read_agent, write_agent
 from rl.model import ModelConfig, init_params
-from rl.spec import NUM_ACTIONS, OBS_SIZE
+from rl.soccer.spec import NUM_ACTIONS, OBS_SIZE
 
 MODEL = ModelConfig(OBS_SIZE, NUM_ACTIONS, hidden_sizes=(8,))
 

@@ -8,7 +8,7 @@ on the same software GPU starves the workers' WebGPU calls (app/page.py)."""
 import pytest
 
 from harness import PageSession
-from rl.selfplay import SelfPlayConfig
+from rl.soccer.selfplay import SelfPlayConfig
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

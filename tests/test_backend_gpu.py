@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 import gpu
-from rl import backend_gpu, backend_numpy
-from rl.checkpoint import OptimizerState
+from rl import numpy_backend as numpy_module
+from rl.wgsl import backend as wgsl_module
+from rl.files.container import OptimizerState
 from rl.config import PPOConfig
 from rl.model import ModelConfig, init_params, num_params
 from rl.ppo import PPOLearner
@@ -46,8 +47,8 @@ def synthetic_rollout(T, E, config: ModelConfig, seed) -> Rollout:
 
 def backends(device, model_config, seed=3):
     async def make():
-        pair = (await backend_numpy.create_backend(model_config),
-                await backend_gpu.create_backend(model_config, device))
+        pair = (await numpy_module.create_backend(model_config),
+                await wgsl_module.create_backend(model_config, device))
         for backend in pair:
             await backend.load_params(init_params(model_config, seed))
         return pair
@@ -107,8 +108,8 @@ def test_optimizer_state_round_trip_and_the_next_step_matches_numpy(device_kerne
     state = OptimizerState(f32(rng.normal(0, 1e-2, P)), f32(rng.random(P) * 1e-4), step=7)
 
     async def main():
-        gpu_backend = backend_gpu.GPUBackend(device, kernels, model_config)
-        numpy_backend = backend_numpy.NumpyBackend(model_config)
+        gpu_backend = wgsl_module.GPUBackend(device, kernels, model_config)
+        numpy_backend = numpy_module.NumpyBackend(model_config)
         for backend in (gpu_backend, numpy_backend):
             await backend.load_params(init_params(model_config, 3))
             await backend.set_optimizer_state(state)
@@ -201,7 +202,7 @@ def test_cartpole_reaches_475_with_the_gpu_backend(device):
                        gamma=0.98, gae_lambda=0.8, ent_coef=0.0, seed=1)
     model_config = ModelConfig(obs_size=4, num_actions=2, hidden_sizes=(64, 64))
     envs = gym.vector.SyncVectorEnv([lambda: gym.make("CartPole-v1")] * config.num_envs)
-    backend = asyncio.run(backend_gpu.create_backend(model_config, device))
+    backend = asyncio.run(wgsl_module.create_backend(model_config, device))
     policy, history = train(envs, config, total_steps=150_000, backend=backend, model_config=model_config)
     rolling = [mean for _, mean in rolling_returns(history)]
     assert max(rolling) >= 475 and rolling[-1] >= 475, f"rolling mean: best {max(rolling):.1f}, last {rolling[-1]:.1f}"

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from rl.checkpoint import load
-from rl.evaluate import load_model
+from rl.files.container import load
+from rl.soccer.evaluation import load_model
 from rl.model import num_params
-from rl.spec import ACTION_SPEC_VERSION, OBS_SIZE, OBS_SPEC_VERSION
+from rl.soccer.spec import ACTION_SPEC_VERSION, OBS_SIZE, OBS_SPEC_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--num-envs", "8", "--num-steps", "64", "--num-minibatches", "2"]  # 512 steps per update

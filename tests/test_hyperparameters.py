@@ -3,7 +3,7 @@
 import pytest
 
 from app.hyperparameters import apply_panel
-from workers.live_config import LiveSetup
+from rl.live.setup import LiveSetup
 
 FORM = {"learning_rate": "0.001", "gamma": "0.98", "gae_lambda": "0.9", "clip_coef": "0.1", "ent_coef": "0.02",
         "update_epochs": "3", "num_minibatches": "2", "envs_per_worker": "", "rollout_workers": ""}

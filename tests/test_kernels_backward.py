@@ -8,7 +8,7 @@ atol 1e-6 * K. Adam: rtol 1e-5 on m, v and the parameter step (plus one rounding
 import numpy as np
 import pytest
 
-from rl import gpu_kernels as k
+from rl.wgsl import kernels as k
 from rl import reference as ref
 from kernel_io import read, upload
 

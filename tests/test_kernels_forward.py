@@ -7,7 +7,7 @@ is allowed an absolute error of 1e-6 * K (terms of order 1) on top of rtol 1e-5.
 import numpy as np
 import pytest
 
-from rl import gpu_kernels as k
+from rl.wgsl import kernels as k
 from rl import reference as ref
 from kernel_io import read, upload
 

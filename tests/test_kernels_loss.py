@@ -9,7 +9,7 @@ sums over n rows: atol 1e-6 * n before dividing by n.
 import numpy as np
 import pytest
 
-from rl import gpu_kernels as k
+from rl.wgsl import kernels as k
 from rl import reference as ref
 from kernel_io import read, upload
 

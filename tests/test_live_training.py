@@ -1,4 +1,4 @@
-"""Live training's loops (rl/live_training.py) in CPython: a trainer and two
+"""Live training's loops (rl/live/training.py) in CPython: a trainer and two
 rollout workers on threads, sharing a bytearray exactly as the browser's
 workers share a SharedArrayBuffer."""
 
@@ -8,17 +8,17 @@ from array import array
 
 import pytest
 
-from rl.abi import SegmentLayout, board_bytes, ring_bytes
-from rl.backend_numpy import create_backend
+from rl.live.layout import SegmentLayout, board_bytes, ring_bytes
+from rl.numpy_backend import create_backend
 from rl.config import PPOConfig
-from rl.live_training import LiveTrainingConfig, PythonActor, Trainer, merge_rollouts, rollout_worker_loop
+from rl.live.training import LiveTrainingConfig, PythonActor, Trainer, merge_rollouts, rollout_worker_loop
 from rl.model import ModelConfig, init_params, num_params, shape_hash
 from rl.policy import Policy
 from rl.rollout import Rollout, RolloutCollector
-from rl.rollout_ring import RolloutRing
-from rl.selfplay import SelfPlayConfig, SelfPlayEnv
-from rl.shared_buffer_native import NativeSharedBuffer
-from rl.weights_board import WeightsBoard
+from rl.live.rollout_ring import RolloutRing
+from rl.soccer.selfplay import SelfPlayConfig, SelfPlayEnv
+from rl.live.native_buffer import NativeSharedBuffer
+from rl.live.weights_board import WeightsBoard
 from sim import NUM_ACTIONS, OBSERVATION_SIZE
 
 MODEL = ModelConfig(OBSERVATION_SIZE, NUM_ACTIONS, hidden_sizes=(16, 16))

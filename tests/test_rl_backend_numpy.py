@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from rl import reference as ref
-from rl.backend_numpy import NumpyBackend, forward
-from rl.checkpoint import OptimizerState
+from rl.numpy_backend import NumpyBackend, forward
+from rl.files.container import OptimizerState
 from rl.config import PPOConfig
 from rl.model import ModelConfig, init_params, num_params
 from rl.ppo import PPOLearner, create_backend

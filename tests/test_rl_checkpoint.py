@@ -1,4 +1,4 @@
-"""rl/checkpoint.py: .dshq round trips, safetensors compatibility, strict validation, Pyodide."""
+"""rl/files/container.py: .dshq round trips, safetensors compatibility, strict validation, Pyodide."""
 
 import hashlib
 import json
@@ -15,7 +15,7 @@ from safetensors import safe_open
 from safetensors.numpy import load as safetensors_load
 from safetensors.numpy import save as safetensors_save
 
-from rl.checkpoint import (
+from rl.files.container import (
     FORMAT_VERSION,
     MAX_HEADER_BYTES,
     Checkpoint,
@@ -478,7 +478,7 @@ def test_flat_from_tensors_checks_names_shapes_and_lengths():
 CROSS_HOST_SCRIPT = r'''
 import struct
 from array import array
-from rl.checkpoint import CheckpointError, OptimizerState, load, read_dshq, save, tensors_from_flat, write_dshq
+from rl.files.container import CheckpointError, OptimizerState, load, read_dshq, save, tensors_from_flat, write_dshq
 
 layout = [("w", (3, 2), 0), ("b", (3,), 6)]
 flat = array("f", [i / 7.0 - 0.5 for i in range(9)])
@@ -525,6 +525,6 @@ def test_pyodide_writes_and_reads_the_same_bytes_as_cpython(capsys):
 
 
 def test_module_imports_no_numpy():
-    source = (REPO_ROOT / "rl" / "checkpoint.py").read_text()
+    source = (REPO_ROOT / "rl" / "files" / "container.py").read_text()
     imports = [line.split()[1] for line in source.splitlines() if line.startswith(("import ", "from "))]
     assert set(imports) <= set(sys.stdlib_module_names), imports

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rl.backend_numpy import loss_and_grad
+from rl.numpy_backend import loss_and_grad
 from rl.config import PPOConfig
 from rl.model import ModelConfig, init_params, num_params
 

@@ -6,7 +6,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from rl.backend_numpy import forward
+from rl.numpy_backend import forward
 from rl.model import ModelConfig, init_params, num_params
 from rl.policy import Policy
 

@@ -6,10 +6,10 @@ import pytest
 
 from app.run_state import (POOL_CAPACITY, Agent, RunState, add_snapshot, autosave_bytes, check_name, export_bytes,
                            export_filename, import_agent, read_autosave)
-from rl.agent_file import read_agent, write_agent
-from rl.checkpoint import CheckpointError, OptimizerState
+from rl.files.agent_file import read_agent, write_agent
+from rl.files.container import CheckpointError, OptimizerState
 from rl.model import init_params, num_params
-from workers.live_config import LiveSetup
+from rl.live.setup import LiveSetup
 
 SETUP = LiveSetup(rollout_workers=1, envs_per_worker=4, num_steps=8, hidden_sizes=(16, 8), ppo={"ent_coef": 0.02})
 MODEL = SETUP.model_config()

@@ -1,4 +1,4 @@
-"""rl.selfplay: the self-play vector env (sides, opponent mix, SameStep auto-reset, outcomes, determinism)."""
+"""rl.soccer.selfplay: the self-play vector env (sides, opponent mix, SameStep auto-reset, outcomes, determinism)."""
 
 import math
 import subprocess
@@ -10,7 +10,7 @@ import pytest
 from rl import PPOConfig, train
 from rl.model import ModelConfig, init_params
 from rl.rollout import RolloutCollector
-from rl.selfplay import SelfPlayConfig, SelfPlayEnv, python_forward
+from rl.soccer.selfplay import SelfPlayConfig, SelfPlayEnv, python_forward
 from sim import NUM_ACTIONS, OBSERVATION_SIZE, SoccerConfig, scripted_action
 from sim.constants import HALF_LENGTH, HALF_WIDTH
 from sim.observation import OBS_TIME_LEFT
@@ -119,7 +119,7 @@ def test_offered_snapshots_join_every_snapshot_every_versions_and_only_if_they_p
 
 
 def test_python_forward_matches_numpy_forward():
-    from rl.evaluate import numpy_forward
+    from rl.soccer.evaluation import numpy_forward
 
     params = init_params(MODEL, 5)
     env = SelfPlayEnv(4, seed=0)
@@ -275,7 +275,7 @@ def test_rollout_collector_and_train_accept_the_env():
 
 
 def test_selfplay_imports_without_numpy():
-    code = ("import sys; sys.modules['numpy'] = None; from rl.selfplay import SelfPlayEnv; "
+    code = ("import sys; sys.modules['numpy'] = None; from rl.soccer.selfplay import SelfPlayEnv; "
             "e = SelfPlayEnv(2, seed=0); e.reset(seed=0); e.step([0, 1]); print('ok')")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr

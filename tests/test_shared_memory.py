@@ -8,11 +8,11 @@ from multiprocessing import shared_memory
 
 import pytest
 
-from rl.abi import SegmentLayout, board_bytes, ring_bytes
+from rl.live.layout import SegmentLayout, board_bytes, ring_bytes
 from rl.rollout import Rollout
-from rl.rollout_ring import RingStopped, RolloutRing
-from rl.shared_buffer_native import NativeSharedBuffer
-from rl.weights_board import WeightsBoard
+from rl.live.rollout_ring import RingStopped, RolloutRing
+from rl.live.native_buffer import NativeSharedBuffer
+from rl.live.weights_board import WeightsBoard
 
 CTX = multiprocessing.get_context("fork")
 LAYOUT = SegmentLayout(num_steps=4, num_envs=3, obs_size=5)

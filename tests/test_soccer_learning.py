@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from rl.evaluate import greedy, load_model, numpy_forward
+from rl.soccer.evaluation import greedy, load_model, numpy_forward
 from rl.model import init_params
 from rl.rollout import sample_actions
-from rl.selfplay import BALL_DISTANCE, SelfPlayConfig, SelfPlayEnv
+from rl.soccer.selfplay import BALL_DISTANCE, SelfPlayConfig, SelfPlayEnv
 from sim import NUM_ACTIONS, OBSERVATION_SIZE, SoccerConfig
 
 ROOT = Path(__file__).resolve().parents[1]

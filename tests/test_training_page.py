@@ -9,9 +9,9 @@ import threading
 import pytest
 
 from harness import PageSession
-from rl.spec import OBS_SIZE
-from workers.live_config import LiveSetup
-from workers.trainer_check import first_update
+from rl.soccer.spec import OBS_SIZE
+from rl.live.setup import LiveSetup
+from tests.trainer_check import first_update
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -143,7 +143,7 @@ def test_browser_trainer_matches_cpython_for_the_first_update(session):
         worker.onmessage = (event) => {
             if (event.data.type === "result" || event.data.type === "error") { worker.terminate(); resolve(event.data); }
         };
-        worker.postMessage({type: "start", entry: "workers.trainer_check:main", args: {setup}});
+        worker.postMessage({type: "start", entry: "tests.trainer_check:main", args: {setup}});
     })""", setup.to_args())
     assert browser["type"] == "result", browser
     result = []

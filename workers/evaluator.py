@@ -9,12 +9,12 @@ rl.evaluate's: full one-minute games, the policy greedy, alternating sides.
 
 import asyncio
 
-from rl.evaluate import evaluate, greedy
+from rl.soccer.evaluation import evaluate, greedy
 from rl.model import num_params, shape_hash
-from rl.selfplay import python_forward
-from rl.shared_buffer_browser import BrowserSharedBuffer
-from rl.weights_board import WeightsBoard
-from workers.live_config import setup_from_args
+from rl.soccer.selfplay import python_forward
+from rl.live.browser_buffer import BrowserSharedBuffer
+from rl.live.weights_board import WeightsBoard
+from rl.live.setup import setup_from_args
 
 POLL_SECONDS = 1.0
 

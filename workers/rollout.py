@@ -1,11 +1,11 @@
 """A rollout worker: self-play soccer matches, acting with the newest published
-weights, segments into the rollout ring (rl/live_training.py does the work).
+weights, segments into the rollout ring (rl/live/training.py does the work).
 
 Acting runs on this worker's own GPU device, except on a software adapter
 (SwiftShader, llvmpipe), where a pure-Python forward pass is much faster than a
 WebGPU round trip per step (bench/bench_live.py). Snapshot opponents (past
 versions of the learner, one every SelfPlayConfig.snapshot_every versions)
-act with rl.selfplay's pure-Python forward, batched per snapshot.
+act with rl.soccer.selfplay's pure-Python forward, batched per snapshot.
 
 Started with args {"setup", "producer", "start": .dshq bytes (optional)}: a
 start file's saved snapshots (an autosave's) seed the opponent pool, and the
@@ -16,15 +16,15 @@ action raises, so the page's restart of failed workers can be seen working).
 """
 
 import gpu
-from rl.agent_file import read_agent
-from rl.backend_gpu import create_backend
-from rl.live_training import PythonActor, rollout_worker_loop
+from rl.files.agent_file import read_agent
+from rl.wgsl.backend import create_backend
+from rl.live.training import PythonActor, rollout_worker_loop
 from rl.model import num_params, shape_hash
-from rl.rollout_ring import RolloutRing
-from rl.selfplay import SelfPlayEnv
-from rl.shared_buffer_browser import BrowserSharedBuffer
-from rl.weights_board import WeightsBoard
-from workers.live_config import setup_from_args
+from rl.live.rollout_ring import RolloutRing
+from rl.soccer.selfplay import SelfPlayEnv
+from rl.live.browser_buffer import BrowserSharedBuffer
+from rl.live.weights_board import WeightsBoard
+from rl.live.setup import setup_from_args
 
 faults = {"crash": False}
 

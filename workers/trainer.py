@@ -1,5 +1,5 @@
 """The trainer worker: PPO updates on this worker's GPU device, weights to the
-board after every update, telemetry to the page (rl/live_training.py does the work).
+board after every update, telemetry to the page (rl/live/training.py does the work).
 
 Started with args {"setup": LiveSetup, "start": .dshq bytes (optional)}: with a
 start file the learner begins from its weights, Adam state (if saved) and
@@ -26,14 +26,14 @@ import time
 
 import gpu
 
-from rl.agent_file import read_agent
-from rl.live_training import Trainer
+from rl.files.agent_file import read_agent
+from rl.live.training import Trainer
 from rl.model import init_params, num_params, shape_hash
 from rl.ppo import create_backend
-from rl.rollout_ring import RolloutRing
-from rl.shared_buffer_browser import BrowserSharedBuffer
-from rl.weights_board import WeightsBoard
-from workers.live_config import setup_from_args
+from rl.live.rollout_ring import RolloutRing
+from rl.live.browser_buffer import BrowserSharedBuffer
+from rl.live.weights_board import WeightsBoard
+from rl.live.setup import setup_from_args
 
 control = {"paused": False, "hyper": None, "lose_device": False, "checkpoints": []}
 

@@ -16,12 +16,12 @@ t - S (the slot's EXPECT field says which ticket may write next):
 Producers block when the ring is full (nothing is ever dropped); a producer
 that fails after taking its slot marks it ABANDONED so the consumer moves on
 (one killed while still waiting for its slot leaves a gap the consumer waits
-at: recreate the ring then). `stop()` releases everyone. Byte layout: rl/abi.py.
+at: recreate the ring then). `stop()` releases everyone. Byte layout: rl/live/layout.py.
 """
 
 from array import array
 
-from rl.abi import (
+from rl.live.layout import (
     ABANDONED, FREE, READY, RING_NEXT_READ, RING_NEXT_TICKET, RING_RUN, RING_NUM_SLOTS, RING_PRODUCER_WAITS,
     RING_SEGMENT_BYTES, RING_SEGMENTS_ABANDONED, RING_SEGMENTS_READ, RING_SEGMENTS_WRITTEN, RING_STOP, SEGMENT_DRAWS,
     SEGMENT_EXPECT, SEGMENT_LOSSES, SEGMENT_NUM_EPISODES, SEGMENT_POLICY_VERSION, SEGMENT_PRODUCER, SEGMENT_STATE,

@@ -1,7 +1,7 @@
 """The learner backend on WebGPU: PPO's forward, loss, backward and Adam as WGSL kernels.
 
 Implements the backend interface of rl/ppo.py with the same semantics as
-rl/backend_numpy.py, in both hosts (wgpu-py in CPython, navigator.gpu in the
+rl/numpy_backend.py, in both hosts (wgpu-py in CPython, navigator.gpu in the
 browser). Standard library only.
 
 Everything lives in persistent GPU buffers: parameters, gradients, Adam's m
@@ -22,9 +22,9 @@ from array import array
 
 import gpu
 
-from rl import gpu_kernels as k
-from rl.checkpoint import OptimizerState
-from rl.gpu_network import GPUNetwork
+from rl.wgsl import kernels as k
+from rl.files.container import OptimizerState
+from rl.wgsl.network import GPUNetwork
 from rl.model import ModelConfig, num_params
 
 

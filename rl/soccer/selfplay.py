@@ -216,7 +216,7 @@ class SelfPlayEnv:
 
     def offer_snapshot(self, version: int, params: array) -> bool:
         """Add weights the learner published as `version` to the pool if it is empty or its newest
-        snapshot is at least snapshot_every versions older (rl.live_training's rollout workers, which
+        snapshot is at least snapshot_every versions older (rl.live.training's rollout workers, which
         see versions, possibly not all of them); nothing when snapshots never play. Returns whether
         it was added."""
         recent = self.pool and version - self.pool[-1][0] < self.config.snapshot_every

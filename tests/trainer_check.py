@@ -14,8 +14,8 @@ from rl.model import init_params
 from rl.policy import Policy
 from rl.ppo import PPOLearner, create_backend
 from rl.rollout import RolloutCollector
-from rl.selfplay import SelfPlayEnv
-from workers.live_config import LiveSetup, setup_from_args
+from rl.soccer.selfplay import SelfPlayEnv
+from rl.live.setup import LiveSetup, setup_from_args
 
 
 async def first_update(setup: LiveSetup, backend_name: str) -> dict:

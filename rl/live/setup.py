@@ -8,11 +8,11 @@ board size and the model agree everywhere.
 
 from dataclasses import asdict, dataclass, field
 
-from rl.abi import SegmentLayout
+from rl.live.layout import SegmentLayout
 from rl.config import SOCCER_PPO, PPOConfig
-from rl.live_training import LiveTrainingConfig
+from rl.live.training import LiveTrainingConfig
 from rl.model import ModelConfig
-from rl.selfplay import SelfPlayConfig
+from rl.soccer.selfplay import SelfPlayConfig
 from sim import NUM_ACTIONS, OBSERVATION_SIZE
 
 

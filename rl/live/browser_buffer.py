@@ -1,6 +1,6 @@
 """Shared memory in the browser: a SharedArrayBuffer with JS `Atomics`.
 
-Same API as rl/shared_buffer_native.py. Each method is one or two FFI calls
+Same API as rl/live/native_buffer.py. Each method is one or two FFI calls
 (a few microseconds each), so callers use it per segment or per weights
 publish, never per element: bulk copies go through `TypedArray.assign` /
 `assign_to`, a single memcpy between the Python buffer and the SAB.

@@ -444,7 +444,7 @@ def _check_versions(metadata, obs_spec_version, action_spec_version):
                                 ("action_spec_version", action_spec_version, "action")):
         if expected is not None and metadata[key] != expected:
             raise CheckpointError(f"metadata {key!r} is {metadata[key]}, incompatible with the expected {expected}"
-                                  f" (the network was trained on another {spec} layout, rl/spec.py)")
+                                  f" (the network was trained on another {spec} layout, rl/soccer/spec.py)")
 
 
 def _check_tensor_entries(header, data_size):

@@ -2,7 +2,7 @@
 
 Standard library only: the page (Pyodide, no numpy) exports, imports and
 autosaves agents with it; `python -m rl.train` writes and `python -m
-rl.evaluate` reads the same files. The container is rl/checkpoint.py's; this
+rl.evaluate` reads the same files. The container is rl/files/container.py's; this
 module fixes what an agent file holds:
 
     tensors    the model, named and shaped by rl.model.param_layout(model_config)
@@ -10,7 +10,7 @@ module fixes what an agent file holds:
                each laid out like the model
     optimizer  optional, Adam's (m, v, t) in flat parameter order, to resume training
     metadata   model_config       {"obs_size", "num_actions", "hidden_sizes", "activation"}
-               obs_spec_version,  rl/spec.py's; a file with other versions is refused
+               obs_spec_version,  rl/soccer/spec.py's; a file with other versions is refused
                action_spec_version
                created            UTC ISO 8601 time, filled in when absent
                train_step, policy_version (ints >= 0), win_rate_vs_scripted (in [0, 1]),
@@ -20,7 +20,7 @@ read_agent is strict, and every failure is a CheckpointError naming the check:
 the container's checks (size cap, header, checksum, finite values, spec
 versions, train_step / policy_version / win_rate_vs_scripted types), then
 `model_config` present, a JSON object and a valid ModelConfig, its obs_size and
-num_actions those of soccer (rl/spec.py), and the tensors of the model and of
+num_actions those of soccer (rl/soccer/spec.py), and the tensors of the model and of
 every snapshot exactly param_layout's. write_agent refuses what read_agent
 would refuse, so whatever it writes reads back.
 """
@@ -29,12 +29,12 @@ from array import array
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
-from rl.checkpoint import (
+from rl.files.container import (
     CheckpointError, OptimizerState, check_matches_layout, flat_from_tensors, read_dshq, tensors_from_flat, write_atomically,
     write_dshq,
 )
 from rl.model import ModelConfig, param_layout
-from rl.spec import ACTION_SPEC_VERSION, NUM_ACTIONS, OBS_SIZE, OBS_SPEC_VERSION
+from rl.soccer.spec import ACTION_SPEC_VERSION, NUM_ACTIONS, OBS_SIZE, OBS_SPEC_VERSION
 
 MAX_AGENT_BYTES = 64 * 1024 * 1024
 
@@ -45,7 +45,7 @@ class AgentFile:
 
     params: array  # flat float32, rl/model.py layout
     model_config: ModelConfig
-    metadata: dict  # decoded (rl.checkpoint.read_dshq), model_config and spec versions included
+    metadata: dict  # decoded (rl.files.container.read_dshq), model_config and spec versions included
     optimizer: OptimizerState | None
     snapshots: dict[int, array]  # version -> flat params, versions ascending
 

@@ -5,7 +5,7 @@
       put it in the rollout ring                   ├─▶ take `segments_per_update` segments,
       pick up new weights from the weights board ◀─┘   merge, PPO update, publish weights
 
-Both loops are plain async Python over the adapters of rl/abi.py, so CPython
+Both loops are plain async Python over the adapters of rl/live/layout.py, so CPython
 tests run them with threads over a bytearray exactly as the browser runs them
 in module workers over a SharedArrayBuffer (workers/trainer.py,
 workers/rollout.py are thin wrappers).
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from rl.policy import Policy
 from rl.ppo import PPOLearner
 from rl.rollout import Rollout, RolloutCollector
-from rl.rollout_ring import RingStopped
+from rl.live.rollout_ring import RingStopped
 
 
 @dataclass
@@ -187,7 +187,7 @@ async def rollout_worker_loop(env, backend, board, ring, producer: int, num_step
                               max_segments: int | None = None) -> int:
     """Collect segments forever (or `max_segments`), acting with the newest published weights.
 
-    Self-play envs (rl.selfplay) are offered every version read, for their
+    Self-play envs (rl.soccer.selfplay) are offered every version read, for their
     opponent pool (`env.offer_snapshot` keeps one every snapshot_every).
     Pauses while the ring's RUN flag is 0; returns when the ring is stopped.
     Returns the number of segments written.

@@ -13,7 +13,7 @@ use, then flips. Each slot is guarded by a seqlock:
       active = s; version = new; notify
 
 A reader therefore gets exactly the parameters of one publish, labelled with
-that publish's version; it never blocks the writer. Byte layout: rl/abi.py.
+that publish's version; it never blocks the writer. Byte layout: rl/live/layout.py.
 
 Versions start at `first_version` (1 unless the creator says otherwise, e.g. a
 run restored at policy version 50): the board version is first_version - 1
@@ -25,7 +25,7 @@ board version says; readers that start from 0 need not know first_version.
 import time
 from array import array
 
-from rl.abi import (
+from rl.live.layout import (
     BOARD_ACTIVE_SLOT, BOARD_NUM_PARAMS, BOARD_SHAPE_HASH, BOARD_VERSION, SLOT_SEQUENCE, SLOT_TRAIN_STEP_HIGH,
     SLOT_TRAIN_STEP_LOW, SLOT_VERSION, board_params_offset, board_slot_header,
 )

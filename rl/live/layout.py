@@ -1,6 +1,6 @@
 """Byte layouts of the shared memory between workers: the one definition both
 hosts use (browser: a SharedArrayBuffer; CPython: a bytearray or
-multiprocessing.shared_memory). docs/abi.md draws the same layouts.
+multiprocessing.shared_memory). docs/shared_memory.md draws the same layouts.
 
 Everything is little-endian; int32 fields are indexed in int32 units
 (byte offset / 4) because that is how Atomics address them.

@@ -12,7 +12,7 @@ with acts[L] = out [rows, A + 1]; dz[k] [rows, n_out_k]. The gradient w.r.t.
 the observations is never formed. Standard library only.
 """
 
-from rl.gpu_kernels import (linear_backward_input, linear_backward_weights, linear_forward, network_layers,
+from rl.wgsl.kernels import (linear_backward_input, linear_backward_weights, linear_forward, network_layers,
                             storage_buffer)
 from rl.model import ModelConfig
 

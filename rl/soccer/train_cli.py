@@ -1,0 +1,424 @@
+"""Headless self-play PPO for soccer (CPython): `python -m rl.train`.
+
+    python -m rl.train --steps 3000000 --seed 1 --out model.dshq [--backend numpy|gpu] [--workers K]
+        [PPO flags with CleanRL's names: --learning-rate --num-envs --num-steps --gamma --gae-lambda
+         --num-minibatches --update-epochs --[no-]norm-adv --clip-coef --[no-]clip-vloss --ent-coef
+         --vf-coef --max-grad-norm --target-kl --[no-]anneal-lr]
+        [self-play: --snapshot-prob --scripted-prob --random-prob --pool-size --snapshot-every
+         --approach-coef --progress-coef]
+        [--eval-every STEPS --eval-episodes N]
+
+One update (CleanRL's ppo.py loop, with self-play around it):
+
+  1. collect  num_steps decisions in each of num_envs rl.soccer.selfplay matches with
+              the current params: in this process (--workers 1, acting through
+              the learner's backend), or split over K worker processes with
+              num_envs / K matches each (acting with the numpy MLP on a copy of
+              the params); their rollouts are merged env-wise into one.
+              Collection is synchronous: every rollout is on-policy.
+  2. update   rl.ppo.PPOLearner.update: GAE, then update_epochs passes of
+              num_minibatches Adam steps, learning rate annealed linearly.
+  3. pool     every snapshot_every updates the new params join the opponent
+              pool of every env (the initial params are the first snapshot).
+  4. evaluate every eval_every env steps and at the end: greedy play against
+              the scripted baseline in eval_episodes 1-minute matches
+              (rl.evaluate); then the checkpoint is written.
+
+Output: one JSON object per update on stdout (global_step, CleanRL's
+charts/* and losses/* names, selfplay/win_rate_vs_<opponent> over the
+training episodes that ended in the rollout and were decided, and
+eval/win_rate_vs_scripted = wins / decided matches when evaluated); a progress
+line per update on stderr. The checkpoint (.dshq via rl.files.agent_file: params,
+Adam state, metadata model_config, ppo_config, selfplay_config, obs/action
+spec versions, train_step, policy_version = updates done, as the page counts
+versions, and win_rate_vs_scripted) is written
+atomically (a temporary file in the same folder, then os.replace) after every
+evaluation, at the end, and on Ctrl-C, which saves the last completed update
+and exits with code 130. Bad flags exit with code 2 and a message naming the
+flag.
+
+Defaults: PPOConfig's CleanRL defaults except rl.config.SOCCER_PPO: a
+soccer-sized batch (64 envs x 128 steps = 8192) cut into 32 minibatches of
+256, so an update takes 128 Adam steps (CleanRL's Atari ratio of gradient
+steps per sample), learning rate 1e-3 and ent_coef 0.001 (with 3e-4 and 0.01
+the policy stayed near uniform for 3M steps; the tuning runs are in
+docs/learning_curve.md), 30 s training episodes (TrainConfig) and SelfPlayConfig's
+reward terms, closing speed 4.0 and ball progress 2.0 (with them 11 of 12
+seeds beat the scripted player in 0.78-0.95 of decided matches after 3M
+steps; without the progress term seeds 5-8 give 0.59-0.86). numpy runs with
+one BLAS thread (OPENBLAS_NUM_THREADS etc. default to 1): the 2x128 MLP is
+far too small for threads to pay, and on a busy machine they make a 64-row
+forward ~70x slower.
+"""
+
+import os
+
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")  # before numpy is imported, here or in a worker process
+
+import argparse
+import ast
+import asyncio
+import inspect
+import json
+import multiprocessing
+import re
+import signal
+import sys
+import textwrap
+import time
+from array import array
+from dataclasses import asdict, dataclass, fields, replace
+
+from rl.files.agent_file import save_agent
+from rl.config import SOCCER_PPO, PPOConfig
+from rl.soccer.evaluation import evaluate, greedy, numpy_forward
+from rl.model import ModelConfig, init_params
+from rl.ppo import PPOLearner, annealed_learning_rate, create_backend
+from rl.rollout import Rollout, RolloutCollector
+from rl.soccer.selfplay import OPPONENT_KINDS, SelfPlayConfig, SelfPlayEnv
+from rl.soccer.spec import NUM_ACTIONS, OBS_SIZE
+from sim import SoccerConfig
+
+WORKER_SEED_STRIDE = 1_000_003  # worker k's envs and action sampling are seeded with seed + k * stride
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int
+    """Env steps (learner decisions) to train for; rounded down to whole updates of num_envs * num_steps."""
+    out: str
+    """Path of the .dshq checkpoint."""
+    backend: str = "numpy"
+    """Learner backend: "numpy" (rl/numpy_backend.py) or "gpu" (WGSL through wgpu-py)."""
+    workers: int = 1
+    """Rollout processes; 1 collects in this process. Must divide num_envs."""
+    eval_every: int = 100_000
+    """Env steps between evaluations against the scripted baseline (0: only at the end)."""
+    eval_episodes: int = 32
+    """1-minute matches per evaluation (0: never evaluate)."""
+    match_seconds: float = 30.0
+    """Training episodes end at the first goal or after this many simulated seconds (evaluation plays
+    full 60 s matches). Goalless episodes are mostly slow play against weak opponents, so long ones
+    would crowd the scripted baseline out of the data (10, 20, 30 and 60 s: docs/learning_curve.md)."""
+
+
+# ----------------------------------------------------------------------------- rollout collection
+
+
+class InProcessCollection:
+    """Collection in this process, acting through the learner's backend (--workers 1)."""
+
+    def __init__(self, ppo: PPOConfig, selfplay: SelfPlayConfig, match: SoccerConfig, model_config: ModelConfig,
+                 params: array, backend):
+        self.envs = SelfPlayEnv(ppo.num_envs, ppo.seed, selfplay, match, model_config, numpy_forward)
+        self.envs.add_snapshot(0, params)
+        self.collector = RolloutCollector(self.envs, ppo.num_steps, ppo.seed)
+        self.backend = backend
+
+    def add_snapshot(self, version: int, params: array) -> None:
+        self.envs.add_snapshot(version, params)
+
+    async def collect(self, params: array) -> tuple[Rollout, list[dict]]:
+        """One rollout with the backend's current params (`params` is the same, kept for the interface)."""
+        rollout = await self.collector.collect(self.backend.act)
+        return rollout, self.envs.pop_episodes()
+
+    def close(self) -> None:
+        pass
+
+
+def collection_worker(connection, worker: int, num_envs: int, ppo: PPOConfig, selfplay: SelfPlayConfig,
+                      match: SoccerConfig, model_config: ModelConfig, params: array) -> None:
+    """A rollout process: receives (params, new snapshots), sends back (Rollout, finished episodes)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    from rl.numpy_backend import NumpyBackend
+
+    seed = ppo.seed + worker * WORKER_SEED_STRIDE
+    backend = NumpyBackend(model_config)
+    envs = SelfPlayEnv(num_envs, seed, selfplay, match, model_config, numpy_forward)
+    envs.add_snapshot(0, params)
+    collector = RolloutCollector(envs, ppo.num_steps, seed)
+    loop = asyncio.new_event_loop()
+    while (message := connection.recv()) is not None:
+        params, snapshots = message
+        loop.run_until_complete(backend.load_params(params))
+        for version, snapshot in snapshots:
+            envs.add_snapshot(version, snapshot)
+        rollout = loop.run_until_complete(collector.collect(backend.act))
+        connection.send((rollout, envs.pop_episodes()))
+
+
+class WorkerCollection:
+    """Collection in K processes (--workers K), each with num_envs / K matches of its own."""
+
+    def __init__(self, workers: int, ppo: PPOConfig, selfplay: SelfPlayConfig, match: SoccerConfig,
+                 model_config: ModelConfig, params: array):
+        context = multiprocessing.get_context("spawn")
+        self.connections, self.processes = [], []
+        for worker in range(workers):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=collection_worker, daemon=True, name=f"rollout-{worker}",
+                                      args=(theirs, worker, ppo.num_envs // workers, ppo, selfplay, match,
+                                            model_config, params))
+            process.start()
+            self.connections.append(ours)
+            self.processes.append(process)
+        self.new_snapshots = []
+
+    def add_snapshot(self, version: int, params: array) -> None:
+        self.new_snapshots.append((version, params))
+
+    async def collect(self, params: array) -> tuple[Rollout, list[dict]]:
+        for connection in self.connections:
+            connection.send((params, self.new_snapshots))
+        self.new_snapshots = []
+        rollouts, episodes = [], []
+        for connection, process in zip(self.connections, self.processes):
+            try:
+                rollout, worker_episodes = connection.recv()
+            except EOFError:
+                raise RuntimeError(f"rollout worker {process.name} died (exit code {process.exitcode})") from None
+            rollouts.append(rollout)
+            episodes.extend(worker_episodes)
+        return merge_rollouts(rollouts), episodes
+
+    def close(self) -> None:
+        for connection in self.connections:
+            try:
+                connection.send(None)
+            except OSError:
+                pass
+        for process in self.processes:  # idle workers exit at once; busy ones (Ctrl-C) are terminated
+            process.join(timeout=1)
+            if process.is_alive():
+                process.terminate()
+
+
+def merge_rollouts(rollouts: list[Rollout]) -> Rollout:
+    """Join rollouts of E_1, ..., E_K envs (same T) into one of E_1 + ... + E_K envs.
+
+    Buffers are time-major, so row t of the result is row t of each part in turn:
+    merged[t, E_1 + ... + E_{k-1} + e] = part_k[t, e] (obs rows likewise)."""
+    first = rollouts[0]
+    obs_size = len(first.obs) // (first.num_steps * first.num_envs)
+
+    def merge(name: str, width: int) -> array:
+        out = array(getattr(first, name).typecode)
+        for t in range(first.num_steps):
+            for part in rollouts:
+                n = part.num_envs * width
+                out.extend(getattr(part, name)[t * n : (t + 1) * n])
+        return out
+
+    per_step = ("actions", "logprobs", "values", "rewards", "next_values", "dones", "valid")
+    return Rollout(first.num_steps, sum(part.num_envs for part in rollouts), merge("obs", obs_size),
+                   *(merge(name, 1) for name in per_step),
+                   episode_returns=[r for part in rollouts for r in part.episode_returns],
+                   episode_lengths=[n for part in rollouts for n in part.episode_lengths])
+
+
+# ----------------------------------------------------------------------------- training
+
+
+class Trainer:
+    """The training run; `params`, `optimizer` and `global_step` always describe the last completed update,
+    so a checkpoint can be written at any moment (Ctrl-C)."""
+
+    def __init__(self, run: TrainConfig, ppo: PPOConfig, selfplay: SelfPlayConfig):
+        self.run, self.ppo, self.selfplay = run, ppo, selfplay
+        self.model_config = ModelConfig(OBS_SIZE, NUM_ACTIONS)
+        self.params = init_params(self.model_config, ppo.seed)
+        self.optimizer = None
+        self.global_step = 0
+        self.updates = 0
+        self.win_rate_vs_scripted = None
+
+    def save(self) -> None:
+        metadata = {"train_step": self.global_step, "policy_version": self.updates,
+                    "ppo_config": asdict(self.ppo), "selfplay_config": asdict(self.selfplay),
+                    "match_seconds": self.run.match_seconds, "backend": self.run.backend}
+        if self.win_rate_vs_scripted is not None:
+            metadata["win_rate_vs_scripted"] = self.win_rate_vs_scripted
+        save_agent(self.run.out, self.params, self.model_config, metadata, optimizer=self.optimizer)
+
+    def evaluate(self) -> dict:
+        """Greedy play vs the scripted baseline in eval_episodes 1-minute matches (the same seed each time)."""
+        result = evaluate(greedy(numpy_forward(self.params, self.model_config)), "scripted",
+                          self.run.eval_episodes, self.ppo.seed)
+        self.win_rate_vs_scripted = result["win_rate"]
+        return {"eval/win_rate_vs_scripted": result["win_rate"],
+                **{f"eval/{key}": result[key] for key in ("wins", "draws", "losses", "goals_for", "goals_against")}}
+
+    async def train(self, backend, log) -> None:
+        run, ppo, selfplay = self.run, self.ppo, self.selfplay
+        await backend.load_params(self.params)
+        match = SoccerConfig(match_seconds=run.match_seconds)
+        if run.workers == 1:
+            collection = InProcessCollection(ppo, selfplay, match, self.model_config, self.params, backend)
+        else:
+            collection = WorkerCollection(run.workers, ppo, selfplay, match, self.model_config, self.params)
+        try:
+            learner = PPOLearner(backend, ppo)
+            num_updates = run.steps // ppo.batch_size
+            start = time.perf_counter()
+            for update in range(num_updates):
+                learning_rate = annealed_learning_rate(ppo, update, num_updates)
+                rollout, episodes = await collection.collect(self.params)
+                losses = await learner.update(rollout, learning_rate)
+                self.params, self.optimizer = await backend.get_params(), await backend.get_optimizer_state()
+                self.global_step, self.updates = (update + 1) * ppo.batch_size, update + 1
+                if (update + 1) % selfplay.snapshot_every == 0:
+                    collection.add_snapshot(update + 1, self.params)
+                returns, lengths = rollout.episode_returns, rollout.episode_lengths
+                entry = {
+                    "global_step": self.global_step,
+                    "update": update + 1,
+                    "charts/episodic_return": sum(returns) / len(returns) if returns else None,
+                    "charts/episodic_length": sum(lengths) / len(lengths) if lengths else None,
+                    "charts/SPS": int(self.global_step / (time.perf_counter() - start)),
+                    "charts/learning_rate": learning_rate,
+                    **losses,
+                    **selfplay_win_rates(episodes),
+                }
+                due = update + 1 == num_updates or (  # the last update, or one that crossed a multiple of eval_every
+                    run.eval_every > 0 and self.global_step // run.eval_every
+                    > (self.global_step - ppo.batch_size) // run.eval_every)
+                if due and run.eval_episodes:
+                    entry.update(self.evaluate())
+                if due:
+                    self.save()
+                log(entry)
+        finally:
+            collection.close()
+
+
+def selfplay_win_rates(episodes: list[dict]) -> dict:
+    """selfplay/win_rate_vs_<kind>: wins / decided training episodes per opponent kind (None if none)."""
+    rates = {}
+    for kind in OPPONENT_KINDS:
+        outcomes = [episode["outcome"] for episode in episodes if episode["opponent"] == kind]
+        decided = sum(outcome != "draw" for outcome in outcomes)
+        rates[f"selfplay/win_rate_vs_{kind}"] = outcomes.count("win") / decided if decided else None
+    return rates
+
+
+class Log:
+    """Per update: the JSON entry on stdout, a progress line on stderr (rewritten in place on a terminal)."""
+
+    def __init__(self, total_steps: int):
+        self.total_steps = total_steps
+        self.in_place = sys.stderr.isatty()
+        self.win_rate = None
+
+    def __call__(self, entry: dict) -> None:
+        print(json.dumps(entry), flush=True)
+        self.win_rate = entry.get("eval/win_rate_vs_scripted", self.win_rate)
+        episodic_return = entry["charts/episodic_return"]
+        line = (f"step {entry['global_step']:>10,}/{self.total_steps:,}"
+                f" ({100 * entry['global_step'] / self.total_steps:5.1f}%)"
+                f" | {entry['charts/SPS']:,} SPS"
+                f" | return {'-' if episodic_return is None else f'{episodic_return:+.3f}'}"
+                f" | win rate vs scripted {'-' if self.win_rate is None else f'{self.win_rate:.3f}'}")
+        print(f"\r{line}" if self.in_place else line, end="" if self.in_place else "\n", file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def parse_args(argv) -> tuple[TrainConfig, PPOConfig, SelfPlayConfig]:
+    parser = argparse.ArgumentParser(prog="python -m rl.train", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, required=True, help=field_doc(TrainConfig, "steps"))
+    parser.add_argument("--seed", type=int, default=SOCCER_PPO.seed, help=field_doc(PPOConfig, "seed"))
+    parser.add_argument("--out", required=True, help=field_doc(TrainConfig, "out"))
+    parser.add_argument("--backend", choices=("numpy", "gpu"), default="numpy", help=field_doc(TrainConfig, "backend"))
+    for name in ("workers", "eval_every", "eval_episodes", "match_seconds"):
+        parser.add_argument(flag(name), type=float if name == "match_seconds" else int,
+                            default=getattr(TrainConfig, name), help=field_doc(TrainConfig, name))
+    hyperparameters = parser.add_argument_group("PPO hyperparameters (CleanRL names)")
+    for f in fields(PPOConfig):
+        if f.name == "seed":
+            continue
+        default = getattr(SOCCER_PPO, f.name)
+        if f.type is bool:
+            hyperparameters.add_argument(flag(f.name), action=argparse.BooleanOptionalAction, default=default,
+                                         help=field_doc(PPOConfig, f.name))
+        else:
+            kind = int if f.type is int else optional_float if f.name == "target_kl" else float
+            hyperparameters.add_argument(flag(f.name), type=kind, default=default, help=field_doc(PPOConfig, f.name))
+    selfplay_group = parser.add_argument_group("self-play opponent pool")
+    for f in fields(SelfPlayConfig):
+        selfplay_group.add_argument(flag(f.name), type=int if f.type is int else float,
+                                    default=getattr(SelfPlayConfig, f.name), help=field_doc(SelfPlayConfig, f.name))
+    args = vars(parser.parse_args(argv))
+
+    try:
+        ppo = replace(SOCCER_PPO, **{f.name: args[f.name] for f in fields(PPOConfig)})
+        selfplay = SelfPlayConfig(**{f.name: args[f.name] for f in fields(SelfPlayConfig)})
+    except ValueError as error:
+        field = re.search(r"(?:PPOConfig|SelfPlayConfig)\.(\w+)", str(error))
+        parser.error(f"{flag(field.group(1)) if field else 'hyperparameters'}: {error}")
+    run = TrainConfig(**{f.name: args[f.name] for f in fields(TrainConfig)})
+    if run.workers < 1 or ppo.num_envs % run.workers:
+        parser.error(f"--workers must be >= 1 and divide --num-envs={ppo.num_envs}, got {run.workers}")
+    if run.steps < ppo.batch_size:
+        parser.error(f"--steps must be at least one batch (--num-envs * --num-steps = {ppo.batch_size}),"
+                     f" got {run.steps}")
+    if run.eval_every < 0:
+        parser.error(f"--eval-every must be >= 0, got {run.eval_every}")
+    if run.eval_episodes < 0:
+        parser.error(f"--eval-episodes must be >= 0, got {run.eval_episodes}")
+    try:
+        SoccerConfig(match_seconds=run.match_seconds)
+    except ValueError as error:
+        parser.error(f"--match-seconds: {error}")
+    folder = os.path.dirname(os.path.abspath(run.out))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        parser.error(f"--out: folder {folder!r} does not exist or is not writable")
+    return run, ppo, selfplay
+
+
+def field_doc(cls, name: str) -> str:
+    """A dataclass field's docstring: the string literal right after the field in the class body."""
+    body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body
+    for field, doc in zip(body, body[1:]):
+        if isinstance(field, ast.AnnAssign) and field.target.id == name and isinstance(doc, ast.Expr):
+            return doc.value.value
+    return ""
+
+
+def optional_float(text: str):
+    return None if text.lower() == "none" else float(text)
+
+
+def main(argv=None) -> int:
+    run, ppo, selfplay = parse_args(argv)
+    trainer = Trainer(run, ppo, selfplay)
+    loop = asyncio.new_event_loop()  # not asyncio.run: its SIGINT handler would only cancel at an await
+    try:
+        try:
+            backend = loop.run_until_complete(create_backend(run.backend, trainer.model_config))
+        except Exception as error:  # an unknown backend, or a GPU that could not start
+            print(f"error: --backend {run.backend}: {error}", file=sys.stderr)
+            return 2
+        log = Log(run.steps // ppo.batch_size * ppo.batch_size)
+        print(f"training {run.steps // ppo.batch_size} updates of {ppo.batch_size} steps on {run.backend},"
+              f" {run.workers} rollout process(es) -> {run.out}", file=sys.stderr, flush=True)
+        loop.run_until_complete(trainer.train(backend, log))
+    except KeyboardInterrupt:
+        trainer.save()
+        print(f"\ninterrupted: saved step {trainer.global_step} to {run.out}", file=sys.stderr, flush=True)
+        return 130
+    finally:
+        loop.close()
+    if log.in_place:
+        print(file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
