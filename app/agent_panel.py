@@ -32,7 +32,8 @@ from app.run_state import (Agent, RunState, add_snapshot, autosave_bytes, check_
                            export_filename, import_agent, read_autosave)
 from app.status import element, set_status
 from rl.files.agent_file import MAX_AGENT_BYTES
-from rl.files.container import CheckpointError, OptimizerState
+from rl.files.container import CheckpointError
+from rl.optimizer_state import OptimizerState
 
 AUTOSAVE_SECONDS = 120.0
 

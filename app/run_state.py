@@ -20,7 +20,8 @@ from array import array
 from dataclasses import asdict, dataclass, field
 
 from rl.files.agent_file import AgentFile, read_agent, write_agent
-from rl.files.container import CheckpointError, OptimizerState
+from rl.files.container import CheckpointError
+from rl.optimizer_state import OptimizerState
 from rl.model import ModelConfig
 from rl.live.setup import LiveSetup
 

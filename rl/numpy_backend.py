@@ -10,7 +10,7 @@ from array import array
 import numpy as np
 
 from rl import reference as ref
-from rl.files.container import OptimizerState
+from rl.optimizer_state import OptimizerState
 from rl.model import ModelConfig, linear_layers, num_params, param_layout
 
 

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rl.files.agent_file import MAX_AGENT_BYTES, AgentFile, read_agent, save_agent, write_agent
-from rl.files.container import CheckpointError, OptimizerState, tensors_from_flat, write_dshq
+from rl.files.container import CheckpointError, tensors_from_flat, write_dshq
+from rl.optimizer_state import OptimizerState
 from rl.config import PPOConfig
 from rl.soccer.evaluation import load_model
 from rl.model import ModelConfig, init_params, num_params, param_layout
@@ -335,7 +336,7 @@ CROSS_HOST_SCRIPT = """
 import sys
 sys.modules["numpy"] = None  # Pyodide has no numpy: any import of it now fails
 from rl.files.agent_file import read_agent, write_agent
-from rl.files.container import OptimizerState
+from rl.optimizer_state import OptimizerState
 from rl.model import ModelConfig, init_params, num_params
 from array import array
 model = ModelConfig(34, 30, (8,))

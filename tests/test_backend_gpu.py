@@ -16,7 +16,7 @@ import pytest
 import gpu
 from rl import numpy_backend as numpy_module
 from rl.wgsl import backend as wgsl_module
-from rl.files.container import OptimizerState
+from rl.optimizer_state import OptimizerState
 from rl.config import PPOConfig
 from rl.model import ModelConfig, init_params, num_params
 from rl.ppo import PPOLearner

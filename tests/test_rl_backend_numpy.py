@@ -9,7 +9,7 @@ import pytest
 
 from rl import reference as ref
 from rl.numpy_backend import NumpyBackend, forward
-from rl.files.container import OptimizerState
+from rl.optimizer_state import OptimizerState
 from rl.config import PPOConfig
 from rl.model import ModelConfig, init_params, num_params
 from rl.ppo import PPOLearner, create_backend

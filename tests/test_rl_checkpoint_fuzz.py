@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rl.files.container import MAX_HEADER_BYTES, Checkpoint, CheckpointError, OptimizerState, load, read_dshq, write_dshq
+from rl.files.container import MAX_HEADER_BYTES, Checkpoint, CheckpointError, load, read_dshq, write_dshq
+from rl.optimizer_state import OptimizerState
 
 # database=None: no .hypothesis/ folder in the repo; example counts keep the file under ~10 s.
 FUZZ = settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,7 +7,8 @@ import pytest
 from app.run_state import (POOL_CAPACITY, Agent, RunState, add_snapshot, autosave_bytes, check_name, export_bytes,
                            export_filename, import_agent, read_autosave)
 from rl.files.agent_file import read_agent, write_agent
-from rl.files.container import CheckpointError, OptimizerState
+from rl.files.container import CheckpointError
+from rl.optimizer_state import OptimizerState
 from rl.model import init_params, num_params
 from rl.live.setup import LiveSetup
 

@@ -30,9 +30,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
 from rl.files.container import (
-    CheckpointError, OptimizerState, check_matches_layout, flat_from_tensors, read_dshq, tensors_from_flat, write_atomically,
-    write_dshq,
+    CheckpointError, check_matches_layout, flat_from_tensors, read_dshq, tensors_from_flat, write_atomically, write_dshq,
 )
+from rl.optimizer_state import OptimizerState
 from rl.model import ModelConfig, param_layout
 from rl.soccer.spec import ACTION_SPEC_VERSION, NUM_ACTIONS, OBS_SIZE, OBS_SPEC_VERSION
 

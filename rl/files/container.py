@@ -92,6 +92,8 @@ from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from rl.optimizer_state import OptimizerState
+
 FORMAT = "dshq"
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024  # default refusal limit for a whole file
@@ -113,23 +115,6 @@ FLOAT32_BYTES = 4
 
 class CheckpointError(ValueError):
     """A .dshq file (or the data given to the writer) failed a check; the message says which."""
-
-
-@dataclass
-class OptimizerState:
-    """Adam state in the learner's flat parameter order."""
-
-    m: array  # first moment, array("f") of length P
-    v: array  # second moment, array("f") of length P
-    step: int  # number of Adam updates taken so far
-
-    def check(self, num_params: int) -> None:
-        """Raise ValueError unless m and v hold num_params values each and step is an int >= 0."""
-        for name, values in (("m", self.m), ("v", self.v)):
-            if len(values) != num_params:
-                raise ValueError(f"optimizer state: {name} has {len(values)} values, the model has {num_params}")
-        if not (_is_int(self.step) and self.step >= 0):
-            raise ValueError(f"optimizer state: step must be an int >= 0, got {self.step!r}")
 
 
 @dataclass

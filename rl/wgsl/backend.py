@@ -23,7 +23,7 @@ from array import array
 import gpu
 
 from rl.wgsl import kernels as k
-from rl.files.container import OptimizerState
+from rl.optimizer_state import OptimizerState
 from rl.wgsl.network import GPUNetwork
 from rl.model import ModelConfig, num_params
 
