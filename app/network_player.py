@@ -38,10 +38,11 @@ class NetworkPlayer:
         self.policy = policy
 
     def probabilities(self, obs) -> list[float]:
-        return softmax(self.policy.forward(obs)[0][0])
+        logits, _ = self.policy.forward(obs, 1)
+        return softmax(logits.tolist())
 
     def act(self, obs) -> int:
-        return self.policy.act([obs])[0]       # argmax of the logits = argmax of their softmax
+        return self.policy.act(obs, 1)[0]      # argmax of the logits = argmax of their softmax
 
 
 class BlendingPlayer(NetworkPlayer):

@@ -210,14 +210,14 @@ class TrainingPanel:
             element("t-stage").textContent = report["stage"]
             set_status(stage=report["stage"])
             return
-        steps = report.get("train_steps", 0)
+        steps = report.get("global_step", 0)        # the trainer's learner-loop entry (rl/loop.py)
         losses = {name: report.get(f"losses/{name}") for name in LOSS_NAMES}
         set_status(policy_version=report.get("policy_version"), train_steps=steps,
-                   sps=round(report.get("charts/SPS") or 0.0, 1), updates=report.get("updates", 0),
+                   sps=round(report.get("charts/SPS") or 0.0, 1), updates=report.get("update", 0),
                    losses=to_js(losses, dict_converter=js.Object.fromEntries))
         element("t-steps").textContent = f"{steps:,}"
         element("t-sps").textContent = f"{report.get('charts/SPS') or 0:,.0f}"
-        element("t-updates").textContent = str(report.get("updates", 0))
+        element("t-updates").textContent = str(report.get("update", 0))
         element("t-skipped").textContent = str(report.get("skipped_updates") or 0)
         if (report.get("rollbacks") or 0) > self.rollbacks_shown:
             self.rollbacks_shown = report["rollbacks"]

@@ -145,10 +145,10 @@ async def bench_act(model_config, seconds, device):
     sampler = random.Random(0)
     for envs in (4, 16, 64, 256):
         obs = array("f", rng.normal(size=envs * model_config.obs_size).astype(np.float32).tobytes())
-        logits, _ = await gpu_backend.act(obs, envs)
+        logits, _ = await gpu_backend.forward(obs, envs)
         figures = [
-            await timed(lambda: gpu_backend.act(obs, envs), seconds),
-            await timed(lambda: numpy_backend.act(obs, envs), seconds),
+            await timed(lambda: gpu_backend.forward(obs, envs), seconds),
+            await timed(lambda: numpy_backend.forward(obs, envs), seconds),
             await timed(lambda: policy.forward(obs), seconds) if envs <= 64 else None,
             await timed(lambda: sample_actions(logits, model_config.num_actions, sampler), seconds),
         ]

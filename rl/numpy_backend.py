@@ -1,6 +1,6 @@
 """The learner backend on numpy (CPython only): the GPU backend's reference.
 
-Implements the backend interface documented in rl/ppo.py and docs/learner.md
+Implements rl.backend.Backend (docs/learner.md)
 by composing the kernel twins of rl/reference.py, in float32 like the GPU.
 All methods are `async` to match the GPU backend; here they never wait.
 """
@@ -55,6 +55,23 @@ def loss_and_grad(params, config: ModelConfig, ppo, obs, actions, old_logprobs, 
     return stats, grad
 
 
+class NumpyMLP:
+    """rl.policy.Policy's forward pass on numpy: Policy(params, model_config, mlp=NumpyMLP)."""
+
+    def __init__(self, params, model_config: ModelConfig, copy: bool = True):
+        self.weights = np.frombuffer(params, np.float32)
+        if copy:
+            self.weights = self.weights.copy()
+        self.model_config = model_config
+
+    def __call__(self, x: array, n: int) -> tuple[array, array]:
+        """x [n*obs_size] (rows past n ignored) -> logits [n*A], values [n]."""
+        config = self.model_config
+        obs = np.frombuffer(x, np.float32, count=n * config.obs_size).reshape(n, config.obs_size)
+        logits, values = ref.split_head(forward(self.weights, config, obs)[-1], config.num_actions)
+        return array("f", logits.tobytes()), array("f", values.tobytes())
+
+
 class NumpyBackend:
     def __init__(self, model_config: ModelConfig):
         self.model_config = model_config
@@ -81,10 +98,8 @@ class NumpyBackend:
         self.adam_v[:] = np.frombuffer(array("f", state.v), np.float32)
         self.adam_step = state.step
 
-    async def act(self, obs: array, n: int) -> tuple[array, array]:
-        x = np.frombuffer(obs, np.float32, count=n * self.model_config.obs_size).reshape(n, -1)
-        logits, values = ref.split_head(forward(self.params, self.model_config, x)[-1], self.model_config.num_actions)
-        return array("f", logits.tobytes()), array("f", values.tobytes())
+    async def forward(self, obs: array, n: int) -> tuple[array, array]:
+        return NumpyMLP(self.params, self.model_config, copy=False)(obs, n)
 
     async def set_rollout(self, rollout) -> None:
         def flat(a):
@@ -103,17 +118,17 @@ class NumpyBackend:
         self.advantages = advantages.reshape(-1)
         self.returns = ref.returns_from_advantages(advantages, values).reshape(-1)
 
-    async def train_minibatch(self, indices: array, lr: float, ppo) -> dict:
+    async def train_minibatch(self, indices: array, lr: float, config) -> dict:
         i = np.frombuffer(indices, np.int32).astype(np.intp)
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):  # NaN/inf is caught below
-            stats, grad = loss_and_grad(self.params, self.model_config, ppo, self.obs[i], self.actions[i],
+            stats, grad = loss_and_grad(self.params, self.model_config, config, self.obs[i], self.actions[i],
                                         self.logprobs[i], self.values[i], self.advantages[i], self.returns[i])
-            grad, grad_norm = ref.clip_by_global_norm(grad, ppo.max_grad_norm)
+            grad, grad_norm = ref.clip_by_global_norm(grad, config.max_grad_norm)
             logratio = stats["logratio"]
             out = dict(policy_loss=float(stats["policy_loss"]), value_loss=float(stats["value_loss"]),
                        entropy=float(stats["entropy"]), approx_kl=float(ref.approx_kl(logratio)),
                        old_approx_kl=float(ref.old_approx_kl(logratio)),
-                       clipfrac=float(ref.clipfrac(logratio, ppo.clip_coef)), grad_norm=float(grad_norm))
+                       clipfrac=float(ref.clipfrac(logratio, config.clip_coef)), grad_norm=float(grad_norm))
         out["finite"] = bool(np.isfinite(list(out.values())).all())
         if out["finite"]:  # a NaN/inf minibatch leaves params and Adam state untouched
             self.adam_step += 1

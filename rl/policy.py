@@ -1,9 +1,23 @@
-"""A pure-Python forward pass for acting on a few observations (standard library only).
+"""The policy: one batched way to act, for every caller in both hosts (standard library only).
 
-The on-screen match asks for 2 actions every few ticks: a GPU round trip or
-numpy is not worth it (nor available in the browser's main thread). Weights
-are copied once into Python lists row by row; each output is then a C-speed
-`sum(map(mul, w_row, x))`, computed in float64 from the float32 parameters.
+    policy = Policy(params, model_config)
+    logits, values = policy.forward(obs, n)    # array('f') [n*A], array('f') [n]
+    actions = policy.act(obs, n)               # greedy: argmax of each row's logits
+    actions = policy.act(obs, n, greedy=False) # sampled from softmax(logits), with the policy's RNG
+
+`obs` is n observations, flat (array('f') [n*obs_size], or anything
+rl.rollout.as_float32 flattens: a numpy batch, nested lists); rows past n are
+ignored, and n defaults to all the rows there are. The learner's backends
+answer the same `forward(obs, n)` (async there: a GPU reads back), so the
+rollout collector, snapshot opponents, the evaluator, the show match's player
+and the rollout workers all act through this one signature.
+
+This forward pass is pure Python: weights are copied once into Python lists
+row by row; each output is then a C-speed `sum(map(mul, w_row, x))`, computed
+in float64 from the float32 parameters and rounded to float32 at the end.
+That is the right tool for a few rows (the on-screen match, a rollout worker on
+a software adapter); CPython tools use rl.numpy_backend.NumpyPolicy, the same
+interface over numpy.
 """
 
 import math
@@ -15,13 +29,11 @@ from rl.model import ModelConfig, linear_layers, param_layout
 from rl.rollout import as_float32, sample_actions
 
 
-class Policy:
-    """The actor-critic of rl/model.py over a flat float32 parameter vector."""
+class PythonMLP:
+    """The forward pass in pure Python (see the module docstring)."""
 
-    def __init__(self, params: array, model_config: ModelConfig, seed: int = 0):
-        self.params = params
+    def __init__(self, params: array, model_config: ModelConfig):
         self.model_config = model_config
-        self.rng = random.Random(seed)
         specs = {s.name: s for s in param_layout(model_config)}
         self.layers = []  # per linear layer: (weight rows [out][in], bias [out])
         for name, n_in, _ in linear_layers(model_config):
@@ -30,27 +42,50 @@ class Policy:
             self.layers.append((rows, params[b.offset : b.offset + b.size].tolist()))
         self.activation = math.tanh if model_config.activation == "tanh" else (lambda z: z if z > 0.0 else 0.0)
 
-    def forward(self, obs_batch) -> tuple[list[list[float]], list[float]]:
-        """Logits [n][A] and values [n] for n observations (numpy array, array('f') or lists)."""
-        x = as_float32(obs_batch)
+    def __call__(self, x: array, n: int) -> tuple[array, array]:
+        """x [n*obs_size] -> logits [n*A], values [n]:  h_k = act(W_k h_{k-1} + b_k), out = W_head h + b_head."""
         size, num_actions = self.model_config.obs_size, self.model_config.num_actions
-        if len(x) % size:
-            raise ValueError(f"observations hold {len(x)} floats, not a multiple of obs_size={size}")
-        logits, values = [], []
-        for start in range(0, len(x), size):
+        logits, values = array("f"), array("f")
+        for start in range(0, n * size, size):
             h = x[start : start + size].tolist()
             for rows, bias in self.layers[:-1]:
                 h = [self.activation(sum(map(mul, w, h)) + b) for w, b in zip(rows, bias)]
             rows, bias = self.layers[-1]
             out = [sum(map(mul, w, h)) + b for w, b in zip(rows, bias)]
-            logits.append(out[:num_actions])
+            logits.extend(out[:num_actions])
             values.append(out[num_actions])
         return logits, values
 
-    def act(self, obs_batch, greedy: bool = True) -> list[int]:
+
+class Policy:
+    """The actor-critic of rl/model.py over a flat float32 parameter vector.
+
+    `mlp` builds the forward pass from (params, model_config): PythonMLP here,
+    rl.numpy_backend.NumpyMLP in CPython tools."""
+
+    def __init__(self, params: array, model_config: ModelConfig, seed: int = 0, mlp=PythonMLP):
+        self.params = params
+        self.model_config = model_config
+        self.rng = random.Random(seed)
+        self.mlp = mlp(params, model_config)
+
+    def forward(self, obs, n: int | None = None) -> tuple[array, array]:
+        """Logits array('f') [n*A] and values array('f') [n] for n observations (rows past n ignored)."""
+        x = as_float32(obs)
+        size = self.model_config.obs_size
+        if n is None:
+            if len(x) % size:
+                raise ValueError(f"observations hold {len(x)} floats, not a multiple of obs_size={size}")
+            n = len(x) // size
+        elif len(x) < n * size:
+            raise ValueError(f"observations hold {len(x)} floats, fewer than n={n} rows of obs_size={size}")
+        return self.mlp(x, n)
+
+    def act(self, obs, n: int | None = None, greedy: bool = True) -> list[int]:
         """One action per observation: argmax of the logits, or a sample from softmax(logits)."""
-        logits, _ = self.forward(obs_batch)
+        logits, _ = self.forward(obs, n)
+        num_actions = self.model_config.num_actions
         if greedy:
-            return [max(range(len(row)), key=row.__getitem__) for row in logits]
-        flat = array("f", (l for row in logits for l in row))
-        return sample_actions(flat, self.model_config.num_actions, self.rng)[0]
+            return [max(range(start, start + num_actions), key=logits.__getitem__) - start
+                    for start in range(0, len(logits), num_actions)]
+        return sample_actions(logits, num_actions, self.rng)[0]

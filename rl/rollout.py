@@ -23,6 +23,7 @@ Every buffer is flat and time-major: element (t, e) sits at t * num_envs + e,
 and obs row (t, e) at (t * num_envs + e) * obs_size.
 """
 
+import inspect
 import math
 import random
 from array import array
@@ -111,10 +112,44 @@ def sample_actions(logits: array, num_actions: int, rng: random.Random) -> tuple
     return actions, logprobs
 
 
+def merge_rollouts(rollouts: list[Rollout]) -> Rollout:
+    """Concatenate rollouts of equal length T along the env axis (several workers' into one batch).
+
+    Time-major layout: row (t, e) of the merge is row (t, e - offset_k) of
+    rollout k, where offset_k = E_0 + ... + E_{k-1}; obs rows likewise.
+    """
+    if len(rollouts) == 1:
+        return rollouts[0]
+    num_steps = rollouts[0].num_steps
+    if any(r.num_steps != num_steps for r in rollouts):
+        raise ValueError(f"cannot merge rollouts of different lengths {[r.num_steps for r in rollouts]}")
+    obs_size = len(rollouts[0].obs) // (num_steps * rollouts[0].num_envs)
+    merged = Rollout(num_steps, sum(r.num_envs for r in rollouts), array("f"), array("i"),
+                     *(array("f") for _ in range(6)))
+    for t in range(num_steps):
+        for r in rollouts:
+            e = r.num_envs
+            merged.obs.extend(r.obs[t * e * obs_size:(t + 1) * e * obs_size])
+            for name in ("actions", "logprobs", "values", "rewards", "next_values", "dones", "valid"):
+                getattr(merged, name).extend(getattr(r, name)[t * e:(t + 1) * e])
+    for r in rollouts:
+        merged.episode_returns.extend(r.episode_returns)
+        merged.episode_lengths.extend(r.episode_lengths)
+    return merged
+
+
+async def forward_rows(actor, obs: array, n: int) -> tuple[array, array]:
+    """actor.forward(obs, n) -> (logits [n*A], values [n]): a backend's (awaited: a GPU reads back)
+    or a Policy's (plain call)."""
+    out = actor.forward(obs, n)
+    return await out if inspect.isawaitable(out) else out
+
+
 class RolloutCollector:
     """Steps a vector env with the current policy and fills one `Rollout` at a time.
 
-    `act` is a backend's `async act(obs array('f') [n*obs_size], n) -> (logits [n*A], values [n])`.
+    `actor` answers `forward(obs array('f') [n*obs_size], n) -> (logits [n*A], values [n])`:
+    the learner's backend or an rl.policy.Policy.
     Episode bookkeeping (returns, lengths, a pending NextStep reset) carries over
     between rollouts, exactly like one long CleanRL loop.
     """
@@ -137,7 +172,7 @@ class RolloutCollector:
         self.episode_return = [0.0] * self.num_envs
         self.episode_length = [0] * self.num_envs
 
-    async def collect(self, act) -> Rollout:
+    async def collect(self, actor) -> Rollout:
         T, E, D = self.num_steps, self.num_envs, self.obs_size
         n = T * E
         rollout = Rollout(T, E, array("f", bytes(4 * n * D)), array("i", bytes(4 * n)),
@@ -145,7 +180,7 @@ class RolloutCollector:
         # bootstrap[e]: the next_value of env e's previous step, when it is not V(next row)
         bootstrap = [None] * E
         for t in range(T):
-            logits, values = await act(self.next_obs, E)
+            logits, values = await forward_rows(actor, self.next_obs, E)
             if t > 0:
                 self._fill_next_values(rollout, t - 1, values, bootstrap)
             actions, logprobs = sample_actions(logits, self.num_actions, self.rng)
@@ -187,10 +222,10 @@ class RolloutCollector:
                 final_obs = array("f")
                 for e in truncated_final_obs:
                     final_obs.extend(as_float32(truncated_final_obs[e]))
-                _, final_values = await act(final_obs, len(truncated_final_obs))
+                _, final_values = await forward_rows(actor, final_obs, len(truncated_final_obs))
                 for e, v in zip(truncated_final_obs, final_values):
                     bootstrap[e] = v
-        _, values = await act(self.next_obs, E)
+        _, values = await forward_rows(actor, self.next_obs, E)
         self._fill_next_values(rollout, T - 1, values, bootstrap)
         return rollout
 

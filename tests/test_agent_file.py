@@ -21,7 +21,8 @@ from rl.optimizer_state import OptimizerState
 from rl.config import PPOConfig
 from rl.soccer.evaluation import load_model
 from rl.model import ModelConfig, init_params, num_params, param_layout
-from rl.ppo import PPOLearner, create_backend
+from rl.backend import create_backend
+from rl.ppo import PPOLearner
 from rl.rollout import Rollout
 from rl.soccer.spec import ACTION_SPEC_VERSION, NUM_ACTIONS, OBS_SIZE, OBS_SPEC_VERSION
 

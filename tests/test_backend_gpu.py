@@ -65,8 +65,8 @@ def test_act_matches_numpy_backend_and_ignores_rows_past_n(device):
     numpy_backend, gpu_backend = backends(device, model_config)
     obs = f32(np.random.default_rng(0).normal(size=(12, 9)))
     for n in (3, 12, 7):  # the acting buffers grow once, then are reused for fewer rows
-        expected = asyncio.run(numpy_backend.act(obs, n))
-        got = asyncio.run(gpu_backend.act(obs, n))
+        expected = asyncio.run(numpy_backend.forward(obs, n))
+        got = asyncio.run(gpu_backend.forward(obs, n))
         for g, e in zip(got, expected):
             assert len(g) == len(e)
             np.testing.assert_allclose(np.array(g), np.array(e), rtol=1e-5, atol=1e-6)

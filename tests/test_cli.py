@@ -126,7 +126,7 @@ def test_train_requires_steps_and_out(tmp_path):
 
 @pytest.mark.gpu
 def test_train_gpu_backend_runs_or_says_why(tmp_path):
-    from rl.ppo import BACKENDS
+    from rl.backend import BACKENDS
 
     out = tmp_path / "m.dshq"
     result = run("rl.train", "--steps", 512, "--out", out, *TINY, "--backend", "gpu", "--eval-episodes", 0)

@@ -15,7 +15,7 @@ OBS = [((i * 5) % 9 - 4) / 4 for i in range(OBSERVATION_SIZE)]
 
 
 def probabilities(policy):
-    return softmax(policy.forward(OBS)[0][0])
+    return softmax(policy.forward(OBS, 1)[0].tolist())
 
 
 def test_network_player_plays_the_argmax_of_the_softmax():

@@ -12,7 +12,8 @@ from rl.numpy_backend import NumpyBackend, forward
 from rl.optimizer_state import OptimizerState
 from rl.config import PPOConfig
 from rl.model import ModelConfig, init_params, num_params
-from rl.ppo import PPOLearner, create_backend
+from rl.backend import create_backend
+from rl.ppo import PPOLearner
 from rl.rollout import Rollout
 
 MODEL = ModelConfig(obs_size=3, num_actions=4, hidden_sizes=(8, 8))
@@ -54,7 +55,7 @@ def test_params_roundtrip_and_act_matches_reference_forward():
         params = await backend.get_params()
         assert params == init_params(MODEL, 0)
         obs = np.random.default_rng(1).normal(size=(5, 3)).astype(np.float32)
-        logits, values = await backend.act(array("f", obs.tobytes()) + array("f", [9.0] * 3), 5)  # extra row ignored
+        logits, values = await backend.forward(array("f", obs.tobytes()) + array("f", [9.0] * 3), 5)  # extra row ignored
         assert len(logits) == 5 * 4 and len(values) == 5
         out = forward(np.frombuffer(params, np.float32), MODEL, obs)[-1]
         np.testing.assert_allclose(np.array(logits).reshape(5, 4), out[:, :4], rtol=1e-6)

@@ -1,4 +1,4 @@
-"""The pure-Python policy forward pass against the numpy twin."""
+"""The policy: its pure-Python forward pass against the numpy twin, and one way to act for every caller."""
 
 from array import array
 from collections import Counter
@@ -6,7 +6,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from rl.numpy_backend import forward
+import asyncio
+
+from rl.numpy_backend import NumpyBackend, NumpyMLP, forward
 from rl.model import ModelConfig, init_params, num_params
 from rl.policy import Policy
 
@@ -19,7 +21,7 @@ def test_forward_matches_numpy(activation):
     obs = rng.normal(size=(3, 6)).astype(np.float32)
     logits, values = Policy(array("f", params.tobytes()), model).forward(obs)
     out = forward(params.astype(np.float64), model, obs.astype(np.float64))[-1]
-    np.testing.assert_allclose(logits, out[:, :5], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(np.reshape(logits, (3, 5)), out[:, :5], rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(values, out[:, 5], rtol=1e-6, atol=1e-6)
 
 
@@ -37,3 +39,22 @@ def test_act_greedy_and_sampled_on_any_batch_shape():
     assert counts[1] / 3000 == pytest.approx(p1, abs=0.03) and counts[0] and counts[2]
     with pytest.raises(ValueError, match="obs_size"):
         policy.act([1.0, 2.0, 3.0])
+
+
+def test_every_forward_engine_answers_the_same_call():
+    """Policy with the Python or the numpy MLP and the learner's backend: forward(obs, n), rows past n ignored."""
+    model = ModelConfig(obs_size=4, num_actions=3, hidden_sizes=(8, 8))
+    params = init_params(model, 3)
+    obs = array("f", np.random.default_rng(1).normal(size=5 * 4).astype(np.float32).tobytes())
+    python_logits, python_values = Policy(params, model).forward(obs, 4)
+    numpy_logits, numpy_values = Policy(params, model, mlp=NumpyMLP).forward(obs, 4)
+    backend = NumpyBackend(model)
+    asyncio.run(backend.load_params(params))
+    backend_logits, backend_values = asyncio.run(backend.forward(obs, 4))
+    assert len(python_logits) == 4 * 3 and len(python_values) == 4
+    assert numpy_logits == backend_logits and numpy_values == backend_values
+    np.testing.assert_allclose(python_logits, numpy_logits, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(python_values, numpy_values, rtol=1e-5, atol=1e-6)
+    assert Policy(params, model).act(obs, 4) == Policy(params, model, mlp=NumpyMLP).act(obs, 4)
+    with pytest.raises(ValueError, match="fewer than n=6"):
+        Policy(params, model).forward(obs, 6)

@@ -71,15 +71,17 @@ def value_of(k, e, n):
     return k + 100 * e + 1000 * n
 
 
-async def fake_act(obs, n):
-    """Uniform logits; V(k, e, n) = k + 100 e + 1000 n, exact in float32."""
-    rows = [obs[3 * i : 3 * i + 3] for i in range(n)]
-    return array("f", [0.0, 0.0] * n), array("f", [value_of(*row) for row in rows])
+class FakeBackend:
+    """Answers the backends' async forward: uniform logits; V(k, e, n) = k + 100 e + 1000 n, exact in float32."""
+
+    async def forward(self, obs, n):
+        rows = [obs[3 * i : 3 * i + 3] for i in range(n)]
+        return array("f", [0.0, 0.0] * n), array("f", [value_of(*row) for row in rows])
 
 
 def collect(envs, num_steps, rollouts):
     collector = RolloutCollector(envs, num_steps=num_steps, seed=0)
-    return [asyncio.run(collector.collect(fake_act)) for _ in range(rollouts)]
+    return [asyncio.run(collector.collect(FakeBackend())) for _ in range(rollouts)]
 
 
 def transitions(rollouts, lengths):

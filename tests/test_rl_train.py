@@ -15,7 +15,8 @@ import rl
 from rl import PPOConfig, train
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BROWSER_MODULES = ["__init__", "config", "model", "ppo", "rollout", "policy"]
+BROWSER_MODULES = ["__init__", "config", "model", "ppo", "rollout", "policy", "loop", "sources", "backend",
+                   "optimizer_state"]
 
 
 def cartpole(n, mode=gym.vector.AutoresetMode.NEXT_STEP):
@@ -93,10 +94,7 @@ def test_rl_imports_and_collects_with_numpy_blocked():
                 return array("f", [1.0] * 6), array("f", [1.0, 1.0]), array("b", [0, 1]), array("b", [0, 0]), {}
 
         policy = rl.Policy(init_params(ModelConfig(3, 2, (8, 8)), 0), ModelConfig(3, 2, (8, 8)))
-        async def act(obs, n):
-            logits, values = policy.forward(obs[: 3 * n])
-            return array("f", [x for row in logits for x in row]), array("f", values)
-        rollout = asyncio.run(RolloutCollector(Envs(), 4, 0).collect(act))
+        rollout = asyncio.run(RolloutCollector(Envs(), 4, 0).collect(policy))  # a Policy acts as a backend does
         assert rollout.episode_returns == [1.0, 1.0, 1.0, 1.0]
         print("ok", policy.act([[0.0, 1.0, 2.0]]))
     """)

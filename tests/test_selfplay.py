@@ -10,7 +10,8 @@ import pytest
 from rl import PPOConfig, train
 from rl.model import ModelConfig, init_params
 from rl.rollout import RolloutCollector
-from rl.soccer.selfplay import SelfPlayConfig, SelfPlayEnv, python_forward
+from rl.policy import Policy, PythonMLP
+from rl.soccer.selfplay import SelfPlayConfig, SelfPlayEnv
 from sim import NUM_ACTIONS, OBSERVATION_SIZE, SoccerConfig, scripted_action
 from sim.constants import HALF_LENGTH, HALF_WIDTH
 from sim.observation import OBS_TIME_LEFT
@@ -28,18 +29,21 @@ def scripted_learner(env):
     return [scripted_action(env.obs[i * D : (i + 1) * D]) for i in range(env.num_envs)]
 
 
-def constant_forward(action):
-    """A build_forward whose snapshots always pick `action`; records the batch sizes it is called with."""
+def constant_mlp(action):
+    """An `mlp` whose snapshots always pick `action`; records the batch sizes it is called with."""
     calls = []
 
-    def build(params, model_config):
-        def forward(obs, n):
+    class ConstantMLP:
+        def __init__(self, params, model_config):
+            pass
+
+        def __call__(self, obs, n):
             calls.append(n)
             assert len(obs) == n * D
-            return array("f", [100.0 if a == action else 0.0 for _ in range(n) for a in range(NUM_ACTIONS)])
-        return forward
+            logits = array("f", [100.0 if a == action else 0.0 for _ in range(n) for a in range(NUM_ACTIONS)])
+            return logits, array("f", [0.0] * n)
 
-    return build, calls
+    return ConstantMLP, calls
 
 
 def test_vector_env_interface():
@@ -94,8 +98,8 @@ def test_empty_pool_shares_the_snapshot_probability_out():
 
 
 def test_snapshot_opponents_are_batched_and_pool_keeps_the_latest():
-    build, calls = constant_forward(action=7)
-    env = SelfPlayEnv(6, seed=0, config=SelfPlayConfig(1.0, 0.0, 0.0, pool_size=2), build_forward=build)
+    mlp, calls = constant_mlp(action=7)
+    env = SelfPlayEnv(6, seed=0, config=SelfPlayConfig(1.0, 0.0, 0.0, pool_size=2), mlp=mlp)
     for version in range(3):
         env.add_snapshot(version, init_params(MODEL, version))
     assert [version for version, _ in env.pool] == [1, 2]
@@ -118,13 +122,14 @@ def test_offered_snapshots_join_every_snapshot_every_versions_and_only_if_they_p
     assert not silent.offer_snapshot(1, init_params(MODEL, 1)) and silent.pool == []
 
 
-def test_python_forward_matches_numpy_forward():
-    from rl.soccer.evaluation import numpy_forward
+def test_python_snapshots_match_numpy_snapshots():
+    from rl.numpy_backend import NumpyMLP
 
     params = init_params(MODEL, 5)
     env = SelfPlayEnv(4, seed=0)
     obs, _ = env.reset(seed=0)
-    a, b = python_forward(params, MODEL)(obs, 4), numpy_forward(params, MODEL)(obs, 4)
+    a, _ = Policy(params, MODEL, mlp=PythonMLP).forward(obs, 4)
+    b, _ = Policy(params, MODEL, mlp=NumpyMLP).forward(obs, 4)
     assert len(a) == len(b) == 4 * NUM_ACTIONS
     assert max(abs(x - y) for x, y in zip(a, b)) < 1e-4
 
@@ -260,11 +265,12 @@ def test_rollout_collector_and_train_accept_the_env():
     collector = RolloutCollector(env, 40, seed=0)
     calls = []
 
-    async def act(obs, n):
-        calls.append(n)
-        return array("f", [0.0] * (n * NUM_ACTIONS)), array("f", [0.5] * n)
+    class UniformBackend:
+        async def forward(self, obs, n):
+            calls.append(n)
+            return array("f", [0.0] * (n * NUM_ACTIONS)), array("f", [0.5] * n)
 
-    rollout = asyncio.run(collector.collect(act))
+    rollout = asyncio.run(collector.collect(UniformBackend()))
     assert list(rollout.valid) == [1.0] * 160  # SameStep: every transition is real
     assert sum(rollout.dones) >= 4 and len(rollout.episode_lengths) >= 4
     assert len(calls) > 40 + 1  # plus the calls for V(final_obs) of truncated episodes

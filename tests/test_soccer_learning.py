@@ -15,18 +15,18 @@ trained). Measured when written: greedy 0.15 vs 0.35, sampled 0.15 vs 0.20
 untrained values.
 """
 
-import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from rl.soccer.evaluation import greedy, load_model, numpy_forward
+from rl.numpy_backend import NumpyMLP
+from rl.policy import Policy
+from rl.soccer.evaluation import load_model
 from rl.model import init_params
-from rl.rollout import sample_actions
 from rl.soccer.selfplay import BALL_DISTANCE, SelfPlayConfig, SelfPlayEnv
-from sim import NUM_ACTIONS, OBSERVATION_SIZE, SoccerConfig
+from sim import OBSERVATION_SIZE, SoccerConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ["--steps", "49152", "--seed", "1", "--num-envs", "32", "--num-steps", "64", "--num-minibatches", "8",
@@ -38,12 +38,11 @@ def mean_ball_distance(params, model_config, sample: bool, steps=300, num_envs=3
     """Mean of |ball - player| / 2L over `steps` decisions against random opponents (fixed seeds)."""
     env = SelfPlayEnv(num_envs, seed=7, config=SelfPlayConfig(0.0, 0.0, 1.0),
                       soccer_config=SoccerConfig(match_seconds=10.0))
-    forward, rng = numpy_forward(params, model_config), random.Random(7)
-    act = (lambda obs, n: sample_actions(forward(obs, n), NUM_ACTIONS, rng)[0]) if sample else greedy(forward)
+    policy = Policy(params, model_config, seed=7, mlp=NumpyMLP)
     obs, _ = env.reset(seed=7)
     total = 0.0
     for _ in range(steps):
-        obs, *_ = env.step(act(obs, num_envs))
+        obs, *_ = env.step(policy.act(obs, num_envs, greedy=not sample))
         total += sum(obs[i * OBSERVATION_SIZE + BALL_DISTANCE] for i in range(num_envs))
     return total / (steps * num_envs)
 

@@ -5,13 +5,14 @@ is slow, so the model and batches are tiny (URL parameters)."""
 import asyncio
 import math
 import threading
+from pathlib import Path
 
 import pytest
 
 from harness import PageSession
 from rl.soccer.spec import OBS_SIZE
 from rl.live.setup import LiveSetup
-from tests.trainer_check import first_update
+from trainer_check import first_update
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -138,13 +139,15 @@ def test_no_console_errors_while_training(session):
 
 def test_browser_trainer_matches_cpython_for_the_first_update(session):
     setup = LiveSetup(rollout_workers=1, envs_per_worker=4, num_steps=16, hidden_sizes=(32, 32), seed=5)
-    browser = session.page.evaluate("""(setup) => new Promise((resolve) => {
+    check_source = (Path(__file__).parent / "trainer_check.py").read_text()
+    browser = session.page.evaluate("""([setup, source]) => new Promise((resolve) => {
         const worker = new Worker("/workers/boot.mjs", {type: "module"});
         worker.onmessage = (event) => {
             if (event.data.type === "result" || event.data.type === "error") { worker.terminate(); resolve(event.data); }
         };
-        worker.postMessage({type: "start", entry: "tests.trainer_check:main", args: {setup}});
-    })""", setup.to_args())
+        worker.postMessage({type: "start", entry: "trainer_check:main", modules: {"trainer_check.py": source},
+                            args: {setup}});
+    })""", [setup.to_args(), check_source])
     assert browser["type"] == "result", browser
     result = []
     thread = threading.Thread(target=lambda: result.append(asyncio.run(first_update(setup, "numpy"))))

@@ -3,6 +3,10 @@
 //   new Worker("/workers/boot.mjs", {type: "module"})
 //   worker.postMessage({type: "start", entry: "workers.selftest:main", shared: sab, args: {...}})
 //
+// `modules` (optional, {"name.py": source text}) are written beside the
+// project's sources before the entry is imported: how a test ships a check
+// module of its own (tests/trainer_check.py) into a worker.
+//
 // The worker boots the vendored Pyodide, unpacks the project's sources
 // (/python.zip, built by serve.py) so that `import sim, rl, gpu` work, then
 // awaits `entry(shared, args, post)`, where `post(obj)` sends a message to the
@@ -26,11 +30,15 @@ function toPlain(value) {
   return value;
 }
 
-async function start({ entry, shared, args }) {
+async function start({ entry, shared, args, modules }) {
   const pyodide = await loadPyodide({ indexURL: "/vendor/pyodide/" });
   const response = await fetch("/python.zip");
   if (!response.ok) throw new Error(`could not fetch the project's sources (/python.zip: HTTP ${response.status})`);
   pyodide.unpackArchive(await response.arrayBuffer(), "zip", { extractDir: SOURCE_DIR });
+  for (const [name, source] of Object.entries(modules ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*\.py$/.test(name)) throw new Error(`bad module name ${JSON.stringify(name)}`);
+    pyodide.FS.writeFile(`${SOURCE_DIR}/${name}`, source);
+  }
   pyodide.runPython(`import sys; sys.path.insert(0, "${SOURCE_DIR}")`);
   const [moduleName, functionName] = entry.split(":");
   entryModule = pyodide.pyimport(moduleName);

@@ -9,9 +9,9 @@ rl.evaluate's: full one-minute games, the policy greedy, alternating sides.
 
 import asyncio
 
-from rl.soccer.evaluation import evaluate, greedy
 from rl.model import num_params, shape_hash
-from rl.soccer.selfplay import python_forward
+from rl.policy import Policy
+from rl.soccer.evaluation import evaluate
 from rl.live.browser_buffer import BrowserSharedBuffer
 from rl.live.weights_board import WeightsBoard
 from rl.live.setup import setup_from_args
@@ -31,7 +31,7 @@ async def main(shared, args, post):
             await asyncio.sleep(POLL_SECONDS)
             continue
         version, train_step, params = newer
-        result = evaluate(greedy(python_forward(params, model)), "scripted",
+        result = evaluate(Policy(params, model).act, "scripted",
                           episodes=setup.eval_episodes, seed=setup.seed + evaluations)
         evaluations += 1
         post({"type": "evaluation", "policy_version": version, "train_steps": train_step, "params": params,

@@ -5,7 +5,7 @@ Acting runs on this worker's own GPU device, except on a software adapter
 (SwiftShader, llvmpipe), where a pure-Python forward pass is much faster than a
 WebGPU round trip per step (bench/bench_live.py). Snapshot opponents (past
 versions of the learner, one every SelfPlayConfig.snapshot_every versions)
-act with rl.soccer.selfplay's pure-Python forward, batched per snapshot.
+act with rl.policy's pure-Python forward, batched per snapshot.
 
 Started with args {"setup", "producer", "start": .dshq bytes (optional)}: a
 start file's saved snapshots (an autosave's) seed the opponent pool, and the
@@ -18,7 +18,9 @@ action raises, so the page's restart of failed workers can be seen working).
 import gpu
 from rl.files.agent_file import read_agent
 from rl.wgsl.backend import create_backend
-from rl.live.training import PythonActor, rollout_worker_loop
+from rl.live.training import rollout_worker_loop
+from rl.policy import Policy
+from rl.rollout import forward_rows
 from rl.model import num_params, shape_hash
 from rl.live.rollout_ring import RolloutRing
 from rl.soccer.selfplay import SelfPlayEnv
@@ -36,18 +38,15 @@ def on_message(data) -> None:
 
 
 class CrashableActor:
-    """Forwards to the real actor until a simulated crash was asked for."""
+    """Acts like `actor` until a simulated crash was asked for."""
 
     def __init__(self, actor):
         self.actor = actor
 
-    async def load_params(self, params):
-        await self.actor.load_params(params)
-
-    async def act(self, obs, n):
+    async def forward(self, obs, n):
         if faults["crash"]:
             raise RuntimeError("simulated rollout worker crash")
-        return await self.actor.act(obs, n)
+        return await forward_rows(self.actor, obs, n)
 
 
 async def main(shared, args, post):
@@ -60,13 +59,19 @@ async def main(shared, args, post):
     device = await gpu.request_device(label=f"rollout-{producer}")
     if gpu.is_software_adapter(device.adapter_info):
         device.destroy()
-        actor = PythonActor(model)
+
+        async def make_actor(params):
+            return CrashableActor(Policy(params, model))
     else:
-        actor = await create_backend(model, device=device)
+        backend = await create_backend(model, device=device)
+
+        async def make_actor(params):
+            await backend.load_params(params)
+            return CrashableActor(backend)
     seed = setup.seed * 1000 + producer + 1
     env = SelfPlayEnv(setup.envs_per_worker, seed=seed, config=setup.selfplay_config(), model_config=model)
     if args.get("start") is not None:
         post({"type": "telemetry",
               "restored_opponents": env.restore_snapshots(read_agent(bytes(args["start"])).snapshots)})
-    written = await rollout_worker_loop(env, CrashableActor(actor), board, ring, producer, setup.num_steps, seed)
+    written = await rollout_worker_loop(env, make_actor, board, ring, producer, setup.num_steps, seed)
     return {"segments": written}

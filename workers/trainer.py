@@ -1,5 +1,6 @@
-"""The trainer worker: PPO updates on this worker's GPU device, weights to the
-board after every update, telemetry to the page (rl/live/training.py does the work).
+"""The trainer worker: rl.loop's learner loop on this worker's GPU device, fed by
+the rollout ring, weights to the board after every update (rl/live/training.py's
+RingSource and BoardPublisher), telemetry to the page.
 
 Started with args {"setup": LiveSetup, "start": .dshq bytes (optional)}: with a
 start file the learner begins from its weights, Adam state (if saved) and
@@ -26,14 +27,17 @@ import time
 
 import gpu
 
+from rl.backend import create_backend
 from rl.files.agent_file import read_agent
-from rl.live.training import Trainer
-from rl.model import init_params, num_params, shape_hash
-from rl.ppo import create_backend
-from rl.live.rollout_ring import RolloutRing
 from rl.live.browser_buffer import BrowserSharedBuffer
-from rl.live.weights_board import WeightsBoard
+from rl.live.rollout_ring import RolloutRing
 from rl.live.setup import setup_from_args
+from rl.live.training import BoardPublisher, RingSource
+from rl.live.weights_board import WeightsBoard
+from rl.loop import LearnerLoop
+from rl.model import init_params, num_params, shape_hash
+
+EPISODIC_RETURN_WINDOW = 200  # the return chart: mean of the latest episodes (an update ends few of them)
 
 control = {"paused": False, "hyper": None, "lose_device": False, "checkpoints": []}
 
@@ -64,18 +68,23 @@ async def main(shared, args, post):
     train_step = 0
     if args.get("start") is not None:
         start = read_agent(bytes(args["start"]))
-        await backend.load_params(start.params)
+        params = start.params
+        await backend.load_params(params)
         if start.optimizer is not None:
             await backend.set_optimizer_state(start.optimizer)
         train_step = start.metadata.get("train_step", 0)
     else:
-        await backend.load_params(init_params(model, setup.seed))
-    trainer = Trainer(backend, setup.ppo_config(), board, ring, setup.live_config(), train_step=train_step,
-                      is_paused=lambda: control["paused"])
-    post({"type": "telemetry", "policy_version": await trainer.publish(), "updates": 0,
-          "train_steps": train_step})
+        params = init_params(model, setup.seed)
+        await backend.load_params(params)
+    live = setup.live_config()
+    publisher = BoardPublisher(board, live)
+    source = RingSource(ring, board, live, is_paused=lambda: control["paused"])
+    trainer = LearnerLoop(backend, setup.ppo_config(), source, [publisher], params, global_step=train_step,
+                          return_window=EPISODIC_RETURN_WINDOW)
+    post({"type": "telemetry", "policy_version": publisher.publish(params, train_step), "update": 0,
+          "global_step": train_step})
     post({"type": "stage", "text": "trainer: waiting for rollouts"})
-    telemetry_seconds = setup.live_config().telemetry_seconds
+    telemetry_seconds = live.telemetry_seconds
     last_report, unreported = 0.0, None      # the newest report not sent yet (sent at the latest on Stop)
     paused_reported = False
     while True:
@@ -86,9 +95,9 @@ async def main(shared, args, post):
             control["lose_device"] = False
             trainer.backend.device.destroy()
         if trainer.backend.device.lost:
-            await recover_device(trainer, model, post)
+            await recover_device(trainer, publisher, model, post)
         while control["checkpoints"]:
-            await send_checkpoint(trainer, control["checkpoints"].pop(0), post)
+            await send_checkpoint(trainer, board, control["checkpoints"].pop(0), post)
         if control["paused"]:
             if unreported is not None:
                 post({"type": "telemetry", **unreported})
@@ -102,7 +111,7 @@ async def main(shared, args, post):
             post({"type": "stage", "text": "training"})
             paused_reported = False
         try:
-            report = await trainer.update()
+            report = await trainer.step()
         except gpu.GPUError:
             if not trainer.backend.device.lost:
                 raise
@@ -119,18 +128,18 @@ async def main(shared, args, post):
             unreported = report
 
 
-async def send_checkpoint(trainer, request, post) -> None:
+async def send_checkpoint(trainer, board, request, post) -> None:
     """Weights and Adam state as they are between updates (what an autosave stores)."""
     optimizer = await trainer.backend.get_optimizer_state()
-    post({"type": "checkpoint", "id": request, "version": trainer.board.version, "train_steps": trainer.train_step,
+    post({"type": "checkpoint", "id": request, "version": board.version, "train_steps": trainer.global_step,
           "params": await trainer.backend.get_params(), "m": optimizer.m, "v": optimizer.v, "step": optimizer.step})
 
 
-async def recover_device(trainer, model, post) -> None:
+async def recover_device(trainer, publisher, model, post) -> None:
     """A new device and backend, loaded with the last published weights."""
     post({"type": "stage", "text": "trainer: the GPU device was lost; re-acquiring it"})
     backend = await create_backend("gpu", model)
-    await backend.load_params(trainer.last_good_params)
+    await backend.load_params(publisher.last_good_params)
     trainer.replace_backend(backend)
     post({"type": "notice", "text": "The trainer's GPU device was lost; it was re-acquired and training "
                                     "continues from the last published weights."})
@@ -140,9 +149,9 @@ async def recover_device(trainer, model, post) -> None:
 def apply_hyperparameters(trainer, values: dict, post) -> None:
     """Replace the PPOConfig as a whole (validated), or refuse and keep the old one."""
     try:
-        config = dataclasses.replace(trainer.ppo_config, **values)
+        config = dataclasses.replace(trainer.config, **values)
     except (TypeError, ValueError) as err:
         post({"type": "notice", "text": f"Hyperparameters refused: {err}"})
         return
-    trainer.ppo_config = trainer.learner.config = config
+    trainer.config = config
     post({"type": "notice", "text": "Hyperparameters applied from the next update."})

@@ -1,6 +1,7 @@
 """Shared memory in the browser: a SharedArrayBuffer with JS `Atomics`.
 
-Same API as rl/live/native_buffer.py. Each method is one or two FFI calls
+It implements rl/live/shared_buffer.SharedBuffer, as rl/live/native_buffer.py
+does. Each method is one or two FFI calls
 (a few microseconds each), so callers use it per segment or per weights
 publish, never per element: bulk copies go through `TypedArray.assign` /
 `assign_to`, a single memcpy between the Python buffer and the SAB.

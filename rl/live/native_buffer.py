@@ -4,8 +4,9 @@ multiprocessing.shared_memory (processes), with Atomics-style int32 operations.
 CPython has no atomic instructions on shared memory, so every int32 operation
 runs under one Condition (`threading.Condition` for threads, a
 `multiprocessing.Condition` for processes), and `wait`/`notify` are the
-Condition's. The API matches rl/live/browser_buffer.py, so the weights
-board and the rollout ring are written once for both hosts.
+Condition's. It implements rl/live/shared_buffer.SharedBuffer, as
+rl/live/browser_buffer.py does, so the weights board and the rollout ring are
+written once for both hosts.
 """
 
 import threading

@@ -26,8 +26,9 @@ A bad model file gives a one-line error naming the check that failed
 (rl.files.container's CheckpointError message) and exit code 2.
 
 `evaluate(policy_act, opponent, episodes, seed)` is the importable core
-(standard library only; rl.train calls it periodically). numpy is imported
-only by `numpy_forward`, the fast CPython forward pass.
+(standard library only; rl.train and the browser's evaluator worker call it
+with an rl.policy.Policy's greedy `act`). numpy is imported only by
+`load_greedy_policy`, for the CPython command.
 """
 
 import argparse
@@ -39,6 +40,7 @@ from array import array
 from rl.files.agent_file import MAX_AGENT_BYTES, read_agent
 from rl.files.container import CheckpointError
 from rl.model import ModelConfig
+from rl.policy import Policy
 from sim import NUM_ACTIONS, OBSERVATION_SIZE, EnvBatch, SoccerConfig, SplitMix64, scripted_action
 
 EVAL_MATCH = SoccerConfig(end_on_goal=False)
@@ -48,7 +50,7 @@ RANDOM_STREAM = 0x4556414C52414E44  # "EVALRAND": the random opponent's stream, 
 def evaluate(policy_act, opponent, episodes: int, seed: int, match: SoccerConfig = EVAL_MATCH) -> dict:
     """Play `episodes` matches of the policy against `opponent`; return the tally.
 
-    policy_act(obs array('f') [n*34], n) -> n actions (ints): the policy, batched
+    policy_act(obs array('f') [n*34], n) -> n actions (ints): the policy, batched (Policy.act)
     (or "scripted" / "random", to measure the baselines themselves).
     opponent: "scripted", "random", or a callable like policy_act.
     Returns {"wins", "draws", "losses", "episodes", "win_rate", "goals_for", "goals_against"}.
@@ -91,32 +93,6 @@ def evaluate(policy_act, opponent, episodes: int, seed: int, match: SoccerConfig
             "goals_for": sum(gf for gf, _ in goals), "goals_against": sum(ga for _, ga in goals)}
 
 
-def greedy(forward, num_actions: int = NUM_ACTIONS):
-    """policy_act from a forward(obs, n) -> logits [n*A]: the argmax of each row."""
-    def act(obs: array, n: int) -> list[int]:
-        logits = forward(obs, n)
-        return [max(range(start, start + num_actions), key=logits.__getitem__) - start
-                for start in range(0, n * num_actions, num_actions)]
-    return act
-
-
-def numpy_forward(params: array, model_config: ModelConfig):
-    """forward(obs array('f') [n*obs_size], n) -> logits array('f') [n*A]: rl.numpy_backend's MLP (CPython).
-
-    Also the `build_forward` that CPython tools give rl.soccer.selfplay for snapshot opponents."""
-    import numpy as np
-    from rl.numpy_backend import forward as mlp_forward
-
-    weights = np.frombuffer(params, np.float32).copy()
-    size, num_actions = model_config.obs_size, model_config.num_actions
-
-    def forward(obs: array, n: int) -> array:
-        x = np.frombuffer(obs, np.float32, count=n * size).reshape(n, size)
-        return array("f", mlp_forward(weights, model_config, x)[-1][:, :num_actions].tobytes())
-
-    return forward
-
-
 def load_model(path: str) -> tuple[array, ModelConfig, dict]:
     """(flat params, ModelConfig, metadata) of an agent .dshq file (rl.files.agent_file.read_agent);
     CheckpointError names what is wrong. Reads at most MAX_AGENT_BYTES + 1 bytes."""
@@ -126,8 +102,11 @@ def load_model(path: str) -> tuple[array, ModelConfig, dict]:
 
 
 def load_greedy_policy(path: str):
+    """The policy_act of a .dshq file: its Policy's greedy act, on numpy (CPython)."""
+    from rl.numpy_backend import NumpyMLP
+
     params, model_config, _ = load_model(path)
-    return greedy(numpy_forward(params, model_config))
+    return Policy(params, model_config, mlp=NumpyMLP).act
 
 
 def load_or_exit(path: str):

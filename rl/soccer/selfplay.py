@@ -54,16 +54,14 @@ snapshot's version, None for the baselines). The same dicts accumulate in
 `finished_episodes` until `pop_episodes()` takes them (rl.rollout's collector
 does not pass infos on, so the trainer reads outcomes from there).
 
-Snapshot opponents and speed. A snapshot's actions are sampled from its
-policy, softmax(logits), with one forward call per distinct snapshot per step
-over all the envs it plays in (a batch). How that forward runs is injected:
-`build_forward(params, model_config) -> forward(obs array('f') [n*34], n) ->
-logits [n*30]`. The default, `python_forward`, is rl.policy's pure-Python
-MLP: about 800 rows/s for the 2x128 MLP on one CPython core, i.e. it would
-dominate a step (EnvBatch alone does ~50,000 env-decisions/s). CPython tools
-inject rl.evaluate.numpy_forward (~150,000 rows/s in batches of 8-64); a
-browser worker can inject a call into its own inference path, or lower
-snapshot_prob.
+Snapshot opponents and speed. A snapshot is an rl.policy.Policy; its actions
+are sampled from softmax(logits), with one `forward(obs, n)` per distinct
+snapshot per step over all the envs it plays in (a batch). Which MLP runs that
+forward is injected: `mlp`, rl.policy.PythonMLP by default, about 800 rows/s
+for the 2x128 MLP on one CPython core, i.e. it would dominate a step
+(EnvBatch alone does ~50,000 env-decisions/s). CPython tools inject
+rl.numpy_backend.NumpyMLP (~150,000 rows/s in batches of 8-64); a browser
+worker keeps the Python one, or lowers snapshot_prob.
 """
 
 import math
@@ -72,7 +70,7 @@ from dataclasses import dataclass, fields
 from types import SimpleNamespace
 
 from rl.model import ModelConfig
-from rl.policy import Policy
+from rl.policy import Policy, PythonMLP
 from rl.rollout import sample_actions
 from sim import NUM_ACTIONS, OBSERVATION_SIZE, EnvBatch, SoccerConfig, SplitMix64, scripted_action
 from sim.constants import HALF_LENGTH, HALF_WIDTH
@@ -135,17 +133,6 @@ def goal_distance(obs, offset: int) -> float:
     return math.sqrt(dx * dx + dy * dy) / (2.0 * HALF_LENGTH)
 
 
-def python_forward(params: array, model_config: ModelConfig):
-    """The default snapshot forward: rl.policy's pure-Python MLP (slow, see the module docstring)."""
-    policy = Policy(params, model_config)
-
-    def forward(obs: array, n: int) -> array:
-        logits, _ = policy.forward(obs)
-        return array("f", (value for row in logits for value in row))
-
-    return forward
-
-
 class Box:
     """The observation space, duck-typed like gymnasium.spaces.Box (shape only)."""
 
@@ -167,7 +154,7 @@ class SelfPlayEnv:
 
     def __init__(self, num_envs: int, seed: int = 0, config: SelfPlayConfig | None = None,
                  soccer_config: SoccerConfig | None = None, model_config: ModelConfig | None = None,
-                 build_forward=python_forward):
+                 mlp=PythonMLP):
         self.config = config if config is not None else SelfPlayConfig()
         self.model_config = model_config or ModelConfig(OBSERVATION_SIZE, NUM_ACTIONS)
         if (self.model_config.obs_size, self.model_config.num_actions) != (OBSERVATION_SIZE, NUM_ACTIONS):
@@ -177,13 +164,13 @@ class SelfPlayEnv:
         self.num_envs = num_envs
         self.single_observation_space = Box((OBSERVATION_SIZE,))
         self.single_action_space = Discrete(NUM_ACTIONS)
-        self.build_forward = build_forward
-        self.pool = []  # [(version, forward)], oldest first, at most config.pool_size
+        self.mlp = mlp
+        self.pool = []  # [(version, Policy)], oldest first, at most config.pool_size
         self.finished_episodes = []
-        # per env: the learner's side (0 blue, 1 red), the opponent's kind, forward and version
+        # per env: the learner's side (0 blue, 1 red), the opponent's kind, policy and version
         self.sides = array("b", bytes(num_envs))
         self.kinds = array("b", bytes(num_envs))
-        self.forwards = [None] * num_envs
+        self.opponents = [None] * num_envs
         self.versions = [None] * num_envs
         self.obs = array("f", bytes(4 * num_envs * OBSERVATION_SIZE))
         self.rewards = array("f", bytes(4 * num_envs))
@@ -201,7 +188,7 @@ class SelfPlayEnv:
         """Add a learner snapshot (flat float32 params, rl/model.py layout) to the opponent pool.
 
         Envs already playing a snapshot that falls out of the pool finish their episode with it."""
-        self.pool.append((version, self.build_forward(params, self.model_config)))
+        self.pool.append((version, Policy(params, self.model_config, mlp=self.mlp)))
         del self.pool[:-self.config.pool_size]
 
     def restore_snapshots(self, snapshots: dict) -> list[int]:
@@ -257,9 +244,9 @@ class SelfPlayEnv:
         kind = SNAPSHOT if u < snapshot_prob else SCRIPTED if u < snapshot_prob + config.scripted_prob else RANDOM
         self.kinds[i] = kind
         if kind == SNAPSHOT:
-            self.versions[i], self.forwards[i] = self.pool[self.rng.below(len(self.pool))]
+            self.versions[i], self.opponents[i] = self.pool[self.rng.below(len(self.pool))]
         else:
-            self.versions[i], self.forwards[i] = None, None
+            self.versions[i], self.opponents[i] = None, None
 
     def _copy_learner_obs(self, i: int) -> None:
         row, size = 2 * i + self.sides[i], OBSERVATION_SIZE
@@ -271,7 +258,7 @@ class SelfPlayEnv:
             raise ValueError(f"actions must have length num_envs = {self.num_envs}, got {len(actions)}")
         batch, joint, size = self.batch, self._joint_actions, OBSERVATION_SIZE
         batch_obs = batch.obs
-        snapshot_rows = {}  # forward -> opponent rows it plays this step
+        snapshot_rows = {}  # snapshot Policy -> opponent rows it plays this step
         for i in range(self.num_envs):
             side = self.sides[i]
             joint[2 * i + side] = actions[i]
@@ -282,12 +269,13 @@ class SelfPlayEnv:
             elif kind == RANDOM:
                 joint[row] = self.rng.below(NUM_ACTIONS)
             else:
-                snapshot_rows.setdefault(self.forwards[i], []).append(row)
-        for forward, rows in snapshot_rows.items():
+                snapshot_rows.setdefault(self.opponents[i], []).append(row)
+        for snapshot, rows in snapshot_rows.items():
             x = array("f")
             for row in rows:
                 x.extend(batch_obs[row * size : (row + 1) * size])
-            opponent_actions, _ = sample_actions(forward(x, len(rows)), NUM_ACTIONS, self._sampler)
+            logits, _ = snapshot.forward(x, len(rows))
+            opponent_actions, _ = sample_actions(logits, NUM_ACTIONS, self._sampler)
             for row, action in zip(rows, opponent_actions):
                 joint[row] = action
         batch.step(joint)

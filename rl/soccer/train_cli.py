@@ -8,7 +8,8 @@
          --approach-coef --progress-coef]
         [--eval-every STEPS --eval-episodes N]
 
-One update (CleanRL's ppo.py loop, with self-play around it):
+One update of rl.loop's learner loop (CleanRL's ppo.py loop), with self-play
+around it (rl/soccer/rollout_sources.py) and this file's two sinks:
 
   1. collect  num_steps decisions in each of num_envs rl.soccer.selfplay matches with
               the current params: in this process (--workers 1, acting through
@@ -20,7 +21,7 @@ One update (CleanRL's ppo.py loop, with self-play around it):
               num_minibatches Adam steps, learning rate annealed linearly.
   3. pool     every snapshot_every updates the new params join the opponent
               pool of every env (the initial params are the first snapshot).
-  4. evaluate every eval_every env steps and at the end: greedy play against
+  4. evaluate (TrainingRun) every eval_every env steps and at the end: greedy play against
               the scripted baseline in eval_episodes 1-minute matches
               (rl.evaluate); then the checkpoint is written.
 
@@ -61,26 +62,23 @@ import ast
 import asyncio
 import inspect
 import json
-import multiprocessing
 import re
-import signal
 import sys
 import textwrap
-import time
-from array import array
 from dataclasses import asdict, dataclass, fields, replace
 
-from rl.files.agent_file import save_agent
+from rl.backend import create_backend
 from rl.config import SOCCER_PPO, PPOConfig
-from rl.soccer.evaluation import evaluate, greedy, numpy_forward
+from rl.files.agent_file import save_agent
+from rl.loop import LearnerLoop
 from rl.model import ModelConfig, init_params
-from rl.ppo import PPOLearner, annealed_learning_rate, create_backend
-from rl.rollout import Rollout, RolloutCollector
-from rl.soccer.selfplay import OPPONENT_KINDS, SelfPlayConfig, SelfPlayEnv
+from rl.numpy_backend import NumpyMLP
+from rl.policy import Policy
+from rl.soccer.evaluation import evaluate
+from rl.soccer.rollout_sources import SelfPlaySource, WorkerProcessSource
+from rl.soccer.selfplay import SelfPlayConfig
 from rl.soccer.spec import NUM_ACTIONS, OBS_SIZE
 from sim import SoccerConfig
-
-WORKER_SEED_STRIDE = 1_000_003  # worker k's envs and action sampling are seeded with seed + k * stride
 
 
 @dataclass(frozen=True)
@@ -103,127 +101,12 @@ class TrainConfig:
     would crowd the scripted baseline out of the data (10, 20, 30 and 60 s: docs/learning_curve.md)."""
 
 
-# ----------------------------------------------------------------------------- rollout collection
+# ----------------------------------------------------------------------------- the run's file
 
 
-class InProcessCollection:
-    """Collection in this process, acting through the learner's backend (--workers 1)."""
-
-    def __init__(self, ppo: PPOConfig, selfplay: SelfPlayConfig, match: SoccerConfig, model_config: ModelConfig,
-                 params: array, backend):
-        self.envs = SelfPlayEnv(ppo.num_envs, ppo.seed, selfplay, match, model_config, numpy_forward)
-        self.envs.add_snapshot(0, params)
-        self.collector = RolloutCollector(self.envs, ppo.num_steps, ppo.seed)
-        self.backend = backend
-
-    def add_snapshot(self, version: int, params: array) -> None:
-        self.envs.add_snapshot(version, params)
-
-    async def collect(self, params: array) -> tuple[Rollout, list[dict]]:
-        """One rollout with the backend's current params (`params` is the same, kept for the interface)."""
-        rollout = await self.collector.collect(self.backend.act)
-        return rollout, self.envs.pop_episodes()
-
-    def close(self) -> None:
-        pass
-
-
-def collection_worker(connection, worker: int, num_envs: int, ppo: PPOConfig, selfplay: SelfPlayConfig,
-                      match: SoccerConfig, model_config: ModelConfig, params: array) -> None:
-    """A rollout process: receives (params, new snapshots), sends back (Rollout, finished episodes)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    from rl.numpy_backend import NumpyBackend
-
-    seed = ppo.seed + worker * WORKER_SEED_STRIDE
-    backend = NumpyBackend(model_config)
-    envs = SelfPlayEnv(num_envs, seed, selfplay, match, model_config, numpy_forward)
-    envs.add_snapshot(0, params)
-    collector = RolloutCollector(envs, ppo.num_steps, seed)
-    loop = asyncio.new_event_loop()
-    while (message := connection.recv()) is not None:
-        params, snapshots = message
-        loop.run_until_complete(backend.load_params(params))
-        for version, snapshot in snapshots:
-            envs.add_snapshot(version, snapshot)
-        rollout = loop.run_until_complete(collector.collect(backend.act))
-        connection.send((rollout, envs.pop_episodes()))
-
-
-class WorkerCollection:
-    """Collection in K processes (--workers K), each with num_envs / K matches of its own."""
-
-    def __init__(self, workers: int, ppo: PPOConfig, selfplay: SelfPlayConfig, match: SoccerConfig,
-                 model_config: ModelConfig, params: array):
-        context = multiprocessing.get_context("spawn")
-        self.connections, self.processes = [], []
-        for worker in range(workers):
-            ours, theirs = context.Pipe()
-            process = context.Process(target=collection_worker, daemon=True, name=f"rollout-{worker}",
-                                      args=(theirs, worker, ppo.num_envs // workers, ppo, selfplay, match,
-                                            model_config, params))
-            process.start()
-            self.connections.append(ours)
-            self.processes.append(process)
-        self.new_snapshots = []
-
-    def add_snapshot(self, version: int, params: array) -> None:
-        self.new_snapshots.append((version, params))
-
-    async def collect(self, params: array) -> tuple[Rollout, list[dict]]:
-        for connection in self.connections:
-            connection.send((params, self.new_snapshots))
-        self.new_snapshots = []
-        rollouts, episodes = [], []
-        for connection, process in zip(self.connections, self.processes):
-            try:
-                rollout, worker_episodes = connection.recv()
-            except EOFError:
-                raise RuntimeError(f"rollout worker {process.name} died (exit code {process.exitcode})") from None
-            rollouts.append(rollout)
-            episodes.extend(worker_episodes)
-        return merge_rollouts(rollouts), episodes
-
-    def close(self) -> None:
-        for connection in self.connections:
-            try:
-                connection.send(None)
-            except OSError:
-                pass
-        for process in self.processes:  # idle workers exit at once; busy ones (Ctrl-C) are terminated
-            process.join(timeout=1)
-            if process.is_alive():
-                process.terminate()
-
-
-def merge_rollouts(rollouts: list[Rollout]) -> Rollout:
-    """Join rollouts of E_1, ..., E_K envs (same T) into one of E_1 + ... + E_K envs.
-
-    Buffers are time-major, so row t of the result is row t of each part in turn:
-    merged[t, E_1 + ... + E_{k-1} + e] = part_k[t, e] (obs rows likewise)."""
-    first = rollouts[0]
-    obs_size = len(first.obs) // (first.num_steps * first.num_envs)
-
-    def merge(name: str, width: int) -> array:
-        out = array(getattr(first, name).typecode)
-        for t in range(first.num_steps):
-            for part in rollouts:
-                n = part.num_envs * width
-                out.extend(getattr(part, name)[t * n : (t + 1) * n])
-        return out
-
-    per_step = ("actions", "logprobs", "values", "rewards", "next_values", "dones", "valid")
-    return Rollout(first.num_steps, sum(part.num_envs for part in rollouts), merge("obs", obs_size),
-                   *(merge(name, 1) for name in per_step),
-                   episode_returns=[r for part in rollouts for r in part.episode_returns],
-                   episode_lengths=[n for part in rollouts for n in part.episode_lengths])
-
-
-# ----------------------------------------------------------------------------- training
-
-
-class Trainer:
-    """The training run; `params`, `optimizer` and `global_step` always describe the last completed update,
-    so a checkpoint can be written at any moment (Ctrl-C)."""
+class TrainingRun:
+    """The sink that evaluates and checkpoints. `params`, `optimizer` and `global_step` always describe
+    the last completed update, so the checkpoint can be written at any moment (Ctrl-C)."""
 
     def __init__(self, run: TrainConfig, ppo: PPOConfig, selfplay: SelfPlayConfig):
         self.run, self.ppo, self.selfplay = run, ppo, selfplay
@@ -244,74 +127,43 @@ class Trainer:
 
     def evaluate(self) -> dict:
         """Greedy play vs the scripted baseline in eval_episodes 1-minute matches (the same seed each time)."""
-        result = evaluate(greedy(numpy_forward(self.params, self.model_config)), "scripted",
-                          self.run.eval_episodes, self.ppo.seed)
+        policy = Policy(self.params, self.model_config, mlp=NumpyMLP)
+        result = evaluate(policy.act, "scripted", self.run.eval_episodes, self.ppo.seed)
         self.win_rate_vs_scripted = result["win_rate"]
         return {"eval/win_rate_vs_scripted": result["win_rate"],
                 **{f"eval/{key}": result[key] for key in ("wins", "draws", "losses", "goals_for", "goals_against")}}
 
-    async def train(self, backend, log) -> None:
+    async def __call__(self, loop: LearnerLoop, entry: dict) -> None:
+        """After each update: keep its state; at every eval_every steps and at the end, evaluate and save."""
+        self.params, self.optimizer = loop.params, await loop.backend.get_optimizer_state()
+        self.global_step, self.updates = loop.global_step, loop.updates
+        due = loop.updates == loop.num_updates or (  # the last update, or one that crossed a multiple of eval_every
+            self.run.eval_every > 0 and self.global_step // self.run.eval_every
+            > (self.global_step - self.ppo.batch_size) // self.run.eval_every)
+        if due and self.run.eval_episodes:
+            entry.update(self.evaluate())
+        if due:
+            self.save()
+
+    def rollout_source(self):
+        """In this process (--workers 1) or in worker processes."""
         run, ppo, selfplay = self.run, self.ppo, self.selfplay
-        await backend.load_params(self.params)
         match = SoccerConfig(match_seconds=run.match_seconds)
         if run.workers == 1:
-            collection = InProcessCollection(ppo, selfplay, match, self.model_config, self.params, backend)
-        else:
-            collection = WorkerCollection(run.workers, ppo, selfplay, match, self.model_config, self.params)
-        try:
-            learner = PPOLearner(backend, ppo)
-            num_updates = run.steps // ppo.batch_size
-            start = time.perf_counter()
-            for update in range(num_updates):
-                learning_rate = annealed_learning_rate(ppo, update, num_updates)
-                rollout, episodes = await collection.collect(self.params)
-                losses = await learner.update(rollout, learning_rate)
-                self.params, self.optimizer = await backend.get_params(), await backend.get_optimizer_state()
-                self.global_step, self.updates = (update + 1) * ppo.batch_size, update + 1
-                if (update + 1) % selfplay.snapshot_every == 0:
-                    collection.add_snapshot(update + 1, self.params)
-                returns, lengths = rollout.episode_returns, rollout.episode_lengths
-                entry = {
-                    "global_step": self.global_step,
-                    "update": update + 1,
-                    "charts/episodic_return": sum(returns) / len(returns) if returns else None,
-                    "charts/episodic_length": sum(lengths) / len(lengths) if lengths else None,
-                    "charts/SPS": int(self.global_step / (time.perf_counter() - start)),
-                    "charts/learning_rate": learning_rate,
-                    **losses,
-                    **selfplay_win_rates(episodes),
-                }
-                due = update + 1 == num_updates or (  # the last update, or one that crossed a multiple of eval_every
-                    run.eval_every > 0 and self.global_step // run.eval_every
-                    > (self.global_step - ppo.batch_size) // run.eval_every)
-                if due and run.eval_episodes:
-                    entry.update(self.evaluate())
-                if due:
-                    self.save()
-                log(entry)
-        finally:
-            collection.close()
-
-
-def selfplay_win_rates(episodes: list[dict]) -> dict:
-    """selfplay/win_rate_vs_<kind>: wins / decided training episodes per opponent kind (None if none)."""
-    rates = {}
-    for kind in OPPONENT_KINDS:
-        outcomes = [episode["outcome"] for episode in episodes if episode["opponent"] == kind]
-        decided = sum(outcome != "draw" for outcome in outcomes)
-        rates[f"selfplay/win_rate_vs_{kind}"] = outcomes.count("win") / decided if decided else None
-    return rates
+            return SelfPlaySource(ppo, selfplay, match, self.model_config, self.params)
+        return WorkerProcessSource(run.workers, ppo, selfplay, match, self.model_config, self.params)
 
 
 class Log:
-    """Per update: the JSON entry on stdout, a progress line on stderr (rewritten in place on a terminal)."""
+    """The sink that prints each update: the JSON entry on stdout, a progress line on stderr (rewritten in
+    place on a terminal)."""
 
     def __init__(self, total_steps: int):
         self.total_steps = total_steps
         self.in_place = sys.stderr.isatty()
         self.win_rate = None
 
-    def __call__(self, entry: dict) -> None:
+    async def __call__(self, loop: LearnerLoop, entry: dict) -> None:
         print(json.dumps(entry), flush=True)
         self.win_rate = entry.get("eval/win_rate_vs_scripted", self.win_rate)
         episodic_return = entry["charts/episodic_return"]
@@ -395,9 +247,17 @@ def optional_float(text: str):
     return None if text.lower() == "none" else float(text)
 
 
+async def learn(trainer: TrainingRun, backend, log: Log) -> None:
+    """rl.loop's learner loop over the self-play source, with the run's file and the log as sinks."""
+    await backend.load_params(trainer.params)
+    num_updates = trainer.run.steps // trainer.ppo.batch_size
+    await LearnerLoop(backend, trainer.ppo, trainer.rollout_source(), [trainer, log], trainer.params,
+                      num_updates=num_updates).run()
+
+
 def main(argv=None) -> int:
     run, ppo, selfplay = parse_args(argv)
-    trainer = Trainer(run, ppo, selfplay)
+    trainer = TrainingRun(run, ppo, selfplay)
     loop = asyncio.new_event_loop()  # not asyncio.run: its SIGINT handler would only cancel at an await
     try:
         try:
@@ -408,7 +268,7 @@ def main(argv=None) -> int:
         log = Log(run.steps // ppo.batch_size * ppo.batch_size)
         print(f"training {run.steps // ppo.batch_size} updates of {ppo.batch_size} steps on {run.backend},"
               f" {run.workers} rollout process(es) -> {run.out}", file=sys.stderr, flush=True)
-        loop.run_until_complete(trainer.train(backend, log))
+        loop.run_until_complete(learn(trainer, backend, log))
     except KeyboardInterrupt:
         trainer.save()
         print(f"\ninterrupted: saved step {trainer.global_step} to {run.out}", file=sys.stderr, flush=True)

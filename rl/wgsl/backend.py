@@ -1,6 +1,6 @@
 """The learner backend on WebGPU: PPO's forward, loss, backward and Adam as WGSL kernels.
 
-Implements the backend interface of rl/ppo.py with the same semantics as
+Implements rl.backend.Backend with the same semantics as
 rl/numpy_backend.py, in both hosts (wgpu-py in CPython, navigator.gpu in the
 browser). Standard library only.
 
@@ -105,7 +105,7 @@ class GPUBackend:
         self.device.queue.write_buffer(self.adam_v, 0, array("f", state.v))
         self.adam_step = state.step
 
-    async def act(self, obs: array, n: int) -> tuple[array, array]:
+    async def forward(self, obs: array, n: int) -> tuple[array, array]:
         """Forward n rows; read back out [n, A+1] once and split it into logits [n*A] and values [n]."""
         config = self.model_config
         if self.acting is None or self.acting.capacity < n:
