@@ -10,8 +10,8 @@ Architecture (shared trunk, fused head):
 
 The policy and the value function share the trunk, and one fused head emits
 A + 1 numbers per row (A logits, then the value). The whole network is a chain
-of identical "linear + activation" layers, so the GPU needs one matmul kernel,
-one activation kernel and their backwards, and one forward pass serves both
+of identical "linear + activation" layers, so the GPU needs one linear kernel
+(the activation fused into it) and its backwards, and one forward pass serves both
 acting and the value estimate.
 
 Every weight follows PyTorch's `nn.Linear` convention: W has shape
