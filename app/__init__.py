@@ -1,1 +1,2 @@
-"""Main-thread Python of the page (runs under PyScript; browser only)."""
+"""Main-thread Python of the page (runs under PyScript); show_match, session, run_state, autosave,
+hyperparameters and network_player are pure Python and tested in CPython too."""

@@ -26,7 +26,7 @@ from rl.model import ModelConfig
 from rl.live.setup import LiveSetup
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
-MAX_CHART_POINTS = 300          # per metric, as app/charts.py keeps
+MAX_CHART_POINTS = 300          # per metric, as the session keeps (app/session.py)
 POOL_CAPACITY = 12              # snapshots kept; when full, the most crowded one goes
 
 

@@ -1,8 +1,8 @@
 """The on-screen match: a fixed 120 Hz simulation behind a wall-clock accumulator.
 
 This file is pure Python (no browser APIs), so its timing and control logic
-is tested in CPython; `app/page.py` feeds it wall-clock time, input and
-drawing.
+is tested in CPython; `app/page.py` feeds it wall-clock time and draws it,
+`app/controls.py` feeds it input.
 
     accumulator += wall_seconds * speed
     while accumulator >= DT:          # DT = 1/120 s

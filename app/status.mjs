@@ -2,7 +2,7 @@
 //
 // status() returns a plain snapshot object. It lives in JS so that it answers
 // even while Python is still booting or after Python failed to boot; the
-// Python side (app/status.py) fills the fields as they become meaningful.
+// Python side (app/dshq.py) fills the fields as they become meaningful.
 
 const state = {
   ready: false, playing: false, tick: null, score: null, mode: null,

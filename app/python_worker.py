@@ -1,4 +1,4 @@
-"""Start and talk to a Python module worker from the page (browser only).
+"""A Python module worker started from the page, and the messages to and from it (browser only).
 
     worker = PythonWorker("workers.selftest:main", shared=sab, args={"n": 256})
     value = await worker.result        # what the entry returned

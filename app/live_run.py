@@ -1,5 +1,5 @@
-"""Live training from the page's side: shared memory, the workers, Train/Stop,
-hot-swapping published weights into the show match, and telemetry.
+"""The live run in the browser: its shared memory, its workers and the newest
+published weights (browser only; app/session.py drives it).
 
     Train (first time)  create the weights board and the rollout ring (SABs),
                         start the trainer worker and the rollout workers
@@ -14,9 +14,10 @@ the rollout workers start their opponent pools from its saved snapshots.
 `checkpoint()` asks the trainer for a consistent copy of its state (weights,
 Adam state, version, train steps) between two updates, for autosaves.
 
-Every animation frame the page looks at the board's version (one Atomics
-load); when it changed it copies the new weights and the show match's learner
-side plays with them from its next decision. The match state is untouched.
+Every animation frame the session asks `newer_policy()`: one Atomics load of
+the board's version, and a copy of the weights when it changed (the hot-swap).
+Worker messages reach the session through three callbacks: telemetry,
+notices and evaluations.
 """
 
 import asyncio
@@ -26,19 +27,19 @@ from array import array
 import js
 from pyodide.ffi import to_js
 
+from app.python_worker import PythonWorker
 from app.run_state import Agent
+from rl.live.browser_buffer import BrowserSharedBuffer
 from rl.live.layout import board_bytes, ring_bytes
+from rl.live.rollout_ring import RolloutRing
+from rl.live.setup import LiveSetup
+from rl.live.weights_board import WeightsBoard
 from rl.model import num_params, shape_hash
 from rl.policy import Policy
-from rl.live.rollout_ring import RolloutRing
-from rl.live.browser_buffer import BrowserSharedBuffer
-from rl.live.weights_board import WeightsBoard
-from workers.client import PythonWorker
-from rl.live.setup import LiveSetup
 
 
-class LiveTraining:
-    def __init__(self, setup: LiveSetup, on_telemetry, on_notice, on_evaluation=None,
+class LiveRun:
+    def __init__(self, setup: LiveSetup, on_telemetry, on_notice, on_evaluation,
                  start: Agent | None = None, start_file: bytes | None = None):
         self.setup = setup
         self.on_evaluation = on_evaluation
@@ -148,8 +149,7 @@ class LiveTraining:
             self.on_telemetry(message)
         elif message.get("type") == "evaluation":
             message["params"] = float32s(message.pop("params"))
-            if self.on_evaluation is not None:
-                self.on_evaluation(message)
+            self.on_evaluation(message)
         elif message.get("type") == "checkpoint":
             future = self.checkpoints.pop(message.pop("id"), None)
             if future is not None and not future.done():
@@ -197,7 +197,6 @@ class LiveTraining:
     def set_hyperparameters(self, values: dict) -> None:
         if self.trainer is not None:
             self.trainer.post({"type": "hyper", "values": values})
-
 
 
 def float32s(view) -> array:

@@ -1,0 +1,129 @@
+"""The learner panel, a view of the session (app/session.py): Train/Stop,
+New agent, the telemetry readouts and charts, and the hyperparameter panel.
+
+    Train / Stop   session.toggle_training(): the first Train begins a learner
+                   with the URL's setup and the panel's hyperparameters; Blue
+                   plays it if neither side does
+    New agent      after a confirmation, session.new_agent(): the learner, its
+                   charts and snapshots go; Train starts from fresh weights
+    Apply          session.apply_hyperparameters(the form's values)
+
+It redraws on the session's events: a new or dropped learner, Train/Stop,
+telemetry, worker reports and evaluations.
+"""
+
+import js
+
+from app.charts import make_charts
+from app.dom import element, listen
+from app.dshq import set_status
+from app.hyperparameters import PPO_FIELDS, WORKER_FIELDS
+from app.session import EVALUATION_METRIC, HISTORY
+
+LOSS_NAMES = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "explained_variance")
+
+
+class LearnerPanel:
+    def __init__(self, session):
+        self.session = session
+        self.charts = []
+        self.rollbacks_shown = 0
+
+    def wire(self) -> None:
+        session = self.session
+        listen(element("train"), "click", lambda *_: session.toggle_training())
+        listen(element("hyper-form"), "submit", self.apply_hyperparameters)
+        listen(element("new-agent"), "click", self.new_agent)
+        listen(js.window, "pagehide", lambda *_: session.shutdown())
+        for event, view in (("run", self.show_run), ("discarded", self.show_discarded),
+                            ("training", self.show_training), ("telemetry", self.show_telemetry),
+                            ("worker", self.show_worker_report), ("evaluation", self.show_evaluation),
+                            ("restored", lambda run: self.show_hyperparameters(run.setup))):
+            session.subscribe(event, view)
+        element("train").disabled = False
+
+    # --- commands ------------------------------------------------------------------------
+    def new_agent(self, *_) -> None:
+        if self.session.run is None:
+            self.session.notify("There is no agent yet: press Train to start one.")
+            return
+        if js.window.confirm("Start a new agent? The current weights, charts and snapshots are discarded "
+                             "(the last autosave is kept until the new agent has been autosaved twice; "
+                             "export the agent first to keep it)."):
+            self.session.new_agent()
+
+    def apply_hyperparameters(self, event) -> None:
+        event.preventDefault()
+        form = element("hyper-form").elements
+        self.session.apply_hyperparameters({name: form.namedItem(name).value for name in (*PPO_FIELDS, *WORKER_FIELDS)})
+
+    # --- views -----------------------------------------------------------------------------
+    def show_run(self, start) -> None:
+        """A new learner: fresh charts (with its history, if restored) and, if it starts from an agent, its numbers."""
+        element("charts").innerHTML = ""
+        self.charts = make_charts("charts", HISTORY)
+        self.draw_charts()
+        if start is not None:
+            element("t-version").textContent = f"v{start.version}"
+            element("t-steps").textContent = f"{start.train_steps:,}"
+            set_status(policy_version=start.version, train_steps=start.train_steps)
+
+    def show_discarded(self) -> None:
+        self.rollbacks_shown = 0
+        element("charts").innerHTML = ""
+        element("train").textContent = "Train"
+        set_status(training=False, policy_version=None, train_steps=None, sps=None, updates=None, losses=None)
+
+    def show_training(self, running: bool) -> None:
+        element("train").textContent = "Stop" if running else "Train"
+        set_status(training=running)
+
+    def show_hyperparameters(self, setup) -> None:
+        form = element("hyper-form").elements
+        ppo = setup.ppo_config()
+        for name in PPO_FIELDS:
+            form.namedItem(name).value = str(getattr(ppo, name))
+
+    def draw_charts(self, metric: str | None = None) -> None:
+        """Redraw every chart, or only `metric`'s."""
+        for chart in self.charts:
+            if metric in (None, chart.metric):
+                chart.draw(self.session.history[chart.metric])
+
+    def show_worker_report(self, report: dict) -> None:
+        if "error" in report:
+            set_status(error=report["error"], training=False)
+        elif "worker_restarts" in report:
+            set_status(worker_restarts=report["worker_restarts"])
+        elif "restored_opponents" in report:
+            set_status(restored_opponents=report["restored_opponents"])
+        else:
+            element("t-stage").textContent = report["stage"]
+            set_status(stage=report["stage"])
+
+    def show_telemetry(self, report: dict) -> None:
+        steps = report.get("global_step", 0)        # the trainer's learner-loop entry (rl/loop.py)
+        losses = {name: report.get(f"losses/{name}") for name in LOSS_NAMES}
+        set_status(policy_version=report.get("policy_version"), train_steps=steps,
+                   sps=round(report.get("charts/SPS") or 0.0, 1), updates=report.get("update", 0), losses=losses)
+        element("t-steps").textContent = f"{steps:,}"
+        element("t-sps").textContent = f"{report.get('charts/SPS') or 0:,.0f}"
+        element("t-updates").textContent = str(report.get("update", 0))
+        element("t-skipped").textContent = str(report.get("skipped_updates") or 0)
+        if (report.get("rollbacks") or 0) > self.rollbacks_shown:
+            self.rollbacks_shown = report["rollbacks"]
+            self.session.notify(f"Losses were non-finite for several updates: rolled back to "
+                                f"v{report.get('policy_version')} and halved the learning rate to "
+                                f"{report.get('charts/learning_rate'):.3g}.")
+        element("t-version").textContent = f"v{report.get('policy_version')}"
+        ring = report.get("ring")
+        if ring:
+            element("t-ring").textContent = f"{ring['occupancy']}/{ring['slots']} (waits {ring['producer_waits']})"
+        self.draw_charts()
+
+    def show_evaluation(self, report: dict) -> None:
+        """The evaluator's result for one published version: wins/draws/losses vs scripted."""
+        set_status(win_rate_vs_scripted=report.get("win_rate"), evaluated_version=report["policy_version"])
+        element("t-eval").textContent = (f"v{report['policy_version']}: {report['wins']}W {report['draws']}D "
+                                         f"{report['losses']}L vs scripted")
+        self.draw_charts(EVALUATION_METRIC)

@@ -1,0 +1,293 @@
+"""The page's session: the live run, who plays each side of the show match,
+the listed agents and what the evaluator found. Pure Python, tested in CPython.
+
+The browser parts come in as arguments: `new_run` builds the live run
+(app/live_run.py's `LiveRun` on the page, a stand-in in the tests) and
+`default_setup` reads the LiveSetup of the URL. The panels and the controls
+are views: they command the session and redraw on its events.
+
+    event        arguments         fired when
+    notice       text              there is something to tell the person
+    sides        -                 a side's player or its label changed
+    run          start: Agent|None a new learner began (fresh charts)
+    discarded    -                 the learner was dropped
+    training     running: bool     Train or Stop took effect
+    telemetry    report            the trainer reported metrics
+    worker       report            a worker reported {stage | error | worker_restarts | restored_opponents}
+    evaluation   report            the evaluator played a version against scripted
+    agents       -                 the listed agents (snapshots, imports) changed
+    restored     run: RunState     an autosave came back
+
+Sides: each side plays "scripted", "random", "learner" (the learner's
+newest weights; untrained ones of the setup's shape before the first update)
+or "agent" (the listed Agent last put on that side). In Human vs AI the person
+plays Blue whatever its side plays (app/show_match.py).
+"""
+
+import itertools
+import math
+from dataclasses import replace
+from typing import Protocol
+
+from app.hyperparameters import apply_panel
+from app.network_player import BlendingPlayer, NetworkPlayer
+from app.run_state import MAX_CHART_POINTS, Agent, RunState, add_snapshot, export_bytes
+from rl.optimizer_state import OptimizerState
+from rl.live.setup import LiveSetup
+from rl.model import ModelConfig, init_params
+from rl.policy import Policy
+
+EVENTS = ("notice", "sides", "run", "discarded", "training", "telemetry", "worker", "evaluation", "agents",
+          "restored")
+CHOICES = ("scripted", "random", "learner", "agent")
+WORKER_REPORTS = ("stage", "error", "worker_restarts", "restored_opponents")
+EVALUATION_METRIC = "eval/win_rate_vs_scripted"
+# The metrics whose history a run keeps (charted, autosaved): CleanRL name -> chart title
+HISTORY = {"charts/episodic_return": "mean episodic return", EVALUATION_METRIC: "win rate vs scripted",
+           "charts/win_rate": "win rate (training opponents)", "losses/policy_loss": "policy loss",
+           "losses/value_loss": "value loss", "losses/entropy": "entropy", "losses/approx_kl": "approx KL",
+           "losses/clipfrac": "clip fraction"}
+
+
+class Run(Protocol):
+    """A live run as the session drives it (app/live_run.py's LiveRun)."""
+    setup: LiveSetup
+    model: ModelConfig
+    policy: Policy | None       # the newest weights read from the trainer, None before the first
+    version: int                # of `policy`
+    train_step: int             # of `policy`
+    running: bool
+    started: bool               # its workers exist (Train was pressed once)
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def shutdown(self) -> None: ...
+    def newer_policy(self) -> tuple[int, Policy] | None: ...
+    def set_hyperparameters(self, values: dict) -> None: ...
+    async def checkpoint(self) -> dict: ...
+
+
+def add_point(points: list, x: float, y) -> None:
+    """Append (x, y) to a metric's history unless y is missing or not finite; keep the newest MAX_CHART_POINTS."""
+    if y is None or not math.isfinite(y):
+        return
+    points.append((x, float(y)))
+    del points[:-MAX_CHART_POINTS]
+
+
+class Session:
+    def __init__(self, match, new_run, default_setup, blend_decisions: int = 0):
+        self.match = match                    # app/show_match.py's ShowMatch
+        self.new_run = new_run                # (setup, on_telemetry, on_notice, on_evaluation, start, start_file) -> Run
+        self.default_setup = default_setup    # () -> LiveSetup; may raise ValueError
+        self.blend_decisions = blend_decisions    # hot-swaps blend over this many decisions (0: switch at once)
+        self.listeners = {event: [] for event in EVENTS}
+        self.sides = {side: "scripted" for side in match.policies}
+        self.side_agents = {}                 # side -> the Agent its "agent" choice plays
+        self.run: Run | None = None
+        self.setup: LiveSetup | None = None   # the URL's, then the hyperparameter panel's
+        self.history = {metric: [] for metric in HISTORY}    # metric -> [(train step, value)]
+        self.win_rate = None                  # the learner's latest evaluation vs scripted
+        self.snapshots = []                   # Agents the evaluator played, oldest first
+        self.imports = {}                     # "i3" -> the third imported Agent
+        self.import_count = itertools.count(1)
+
+    # --- events ------------------------------------------------------------------------
+    def subscribe(self, event: str, callback) -> None:
+        if event not in self.listeners:
+            raise ValueError(f"no session event {event!r}; the events are {', '.join(EVENTS)}")
+        self.listeners[event].append(callback)
+
+    def emit(self, event: str, *args) -> None:
+        for callback in self.listeners[event]:
+            callback(*args)
+
+    def notify(self, text: str) -> None:
+        self.emit("notice", text)
+
+    # --- sides ---------------------------------------------------------------------------
+    def assign(self, side: str, choice: str) -> None:
+        """Put one of CHOICES on `side` of the show match (the module docstring says what each plays)."""
+        if choice not in CHOICES:
+            raise ValueError(f"a side plays one of {', '.join(CHOICES)}, got {choice!r}")
+        if choice == "agent":
+            agent = self.side_agents[side]
+            self.match.set_policy(side, NetworkPlayer(Policy(agent.params, agent.model_config)), agent.label)
+        elif choice == "learner" and self.run is not None and self.run.policy is not None:
+            self.match.set_policy(side, NetworkPlayer(self.run.policy), f"v{self.run.version}")
+        elif choice == "learner":
+            model = (self.setup or LiveSetup()).model_config()     # the shape training will use
+            self.match.set_policy(side, NetworkPlayer(Policy(init_params(model, 1), model)), "v0 (untrained)")
+        else:
+            self.match.set_baseline(side, choice)
+        self.sides[side] = choice
+        self.emit("sides")
+
+    def play_agent(self, side: str, agent: Agent) -> None:
+        """Put a listed agent on one side (its label shows who is who)."""
+        self.side_agents[side] = agent
+        self.assign(side, "agent")
+
+    def play_learner(self) -> None:
+        """Blue plays the learner unless a side already does; learner sides get its current weights."""
+        if "learner" not in self.sides.values():
+            self.sides["blue"] = "learner"
+        self.refresh_learner_sides()
+
+    def refresh_learner_sides(self) -> None:
+        for side, choice in self.sides.items():
+            if choice == "learner":
+                self.assign(side, "learner")
+
+    def hot_swap(self) -> None:
+        """Give learner sides the newest published weights (called every frame; the match state is untouched)."""
+        newer = self.run.newer_policy() if self.run is not None else None
+        if newer is None:
+            return
+        version, policy = newer
+        for side, choice in self.sides.items():
+            if choice == "learner":
+                current = self.match.policies[side]
+                blend = self.blend_decisions and isinstance(current, NetworkPlayer)
+                player = BlendingPlayer(current, policy, self.blend_decisions) if blend else NetworkPlayer(policy)
+                self.match.set_policy(side, player, f"v{version}")
+        self.emit("sides")
+
+    # --- the learner ---------------------------------------------------------------------
+    def current_setup(self) -> LiveSetup:
+        if self.setup is None:
+            self.setup = self.default_setup()
+        return self.setup
+
+    def toggle_training(self) -> None:
+        """Train or Stop; the first Train begins a learner with the current setup."""
+        if self.run is None:
+            try:
+                self.begin(self.current_setup())
+            except (TypeError, ValueError) as err:
+                self.notify(f"Training not started: {err}.")
+                return
+        if self.run.running:
+            self.run.stop()
+        else:
+            self.play_learner()
+            self.run.start()
+        self.emit("training", self.run.running)
+
+    def begin(self, setup: LiveSetup, start_file: bytes | None = None, start: Agent | None = None,
+              history: dict | None = None) -> None:
+        """A new learner (fresh, or starting from `start`, whose .dshq bytes are `start_file`) and its history."""
+        self.run = self.new_run(setup, self.on_telemetry, self.notify, self.on_evaluation,
+                                start=start, start_file=start_file)
+        self.setup = setup
+        self.history = {metric: [] for metric in HISTORY}
+        for metric, points in self.history.items():
+            for x, y in (history or {}).get(metric, []):
+                add_point(points, x, y)
+        self.emit("run", start)
+        if start is not None:
+            self.play_learner()
+
+    def discard(self) -> None:
+        """Stop and drop the learner and its snapshots."""
+        if self.run is not None:
+            self.run.shutdown()
+        self.run = None
+        self.win_rate = None
+        self.snapshots = []
+        self.emit("discarded")
+        self.emit("agents")
+
+    def new_agent(self) -> None:
+        """Throw the learner away (the caller asked the person); Train starts from fresh weights."""
+        self.discard()
+        self.refresh_learner_sides()
+        self.notify("New agent: press Train to start learning from fresh weights.")
+
+    def restore(self, run: RunState, data: bytes) -> None:
+        """An autosave back: weights, Adam state (in `data`, for the trainer), train step, hyperparameters,
+        history and snapshots; Train continues from there."""
+        self.discard()
+        self.win_rate = run.win_rate
+        self.emit("restored", run)
+        self.begin(run.setup, data, Agent(f"v{run.version}", run.version, run.train_steps, run.params,
+                                          run.setup.model_config(), run.win_rate, run.name), run.telemetry)
+        self.snapshots = list(run.snapshots)
+        self.emit("agents")
+        self.notify(f"Restored {run.name} v{run.version}: press Train to continue training it.")
+
+    def train_from(self, agent: Agent) -> None:
+        """Make a listed agent the learner's starting point (the caller asked first if there is a learner)."""
+        setup = replace(self.current_setup(), hidden_sizes=agent.model_config.hidden_sizes,
+                        activation=agent.model_config.activation)
+        self.discard()
+        self.begin(setup, export_bytes(agent, setup), agent)
+        self.notify(f"The learner starts from {agent.label}: press Train.")
+
+    def learner_agent(self) -> Agent | None:
+        """The learner's current weights as an Agent (None before there are any)."""
+        run = self.run
+        if run is None or run.policy is None:
+            return None
+        return Agent(f"v{run.version}", run.version, run.train_step, run.policy.params, run.model, self.win_rate)
+
+    def apply_hyperparameters(self, values: dict) -> None:
+        """The hyperparameter panel's Apply: all of it or nothing (app/hyperparameters.py)."""
+        try:
+            self.setup, ppo = apply_panel(self.current_setup(), values)
+        except (TypeError, ValueError) as err:
+            self.notify(f"Hyperparameters refused: {err}.")
+            return
+        if self.run is not None:
+            self.run.set_hyperparameters(ppo)
+            self.notify("PPO settings apply from the next update; worker settings at the next New agent.")
+        else:
+            self.notify("Settings saved; they apply when you press Train.")
+
+    async def run_state(self, name: str) -> RunState:
+        """What an autosave keeps, with the trainer's weights and Adam state as of its last update."""
+        run = self.run
+        state = await run.checkpoint()
+        return RunState(state["params"], OptimizerState(state["m"], state["v"], state["step"]), state["version"],
+                        state["train_steps"], run.setup,
+                        {metric: [list(point) for point in points] for metric, points in self.history.items()},
+                        list(self.snapshots), self.win_rate, name)
+
+    def shutdown(self) -> None:
+        """Release the run's workers (the page is going away)."""
+        if self.run is not None:
+            self.run.shutdown()
+
+    # --- reports from the run --------------------------------------------------------------
+    def on_telemetry(self, report: dict) -> None:
+        if any(key in report for key in WORKER_REPORTS):
+            self.emit("worker", report)
+            return
+        for metric, points in self.history.items():
+            add_point(points, report.get("train_steps", 0), report.get(metric))
+        self.emit("telemetry", report)
+
+    def on_evaluation(self, report: dict) -> None:
+        """The evaluator played version N: its win rate is the learner's, and N joins the snapshots."""
+        win_rate = report.get("win_rate")
+        if win_rate is not None:
+            self.win_rate = win_rate
+        add_point(self.history[EVALUATION_METRIC], report["train_steps"], win_rate)   # all draws: no point
+        version = report["policy_version"]
+        if not self.snapshots or self.snapshots[-1].version < version:
+            add_snapshot(self.snapshots, Agent(f"v{version} (snapshot)", version, report["train_steps"],
+                                               report["params"], self.run.model, win_rate))
+            self.emit("agents")
+        self.emit("evaluation", report)
+
+    # --- the listed agents ------------------------------------------------------------------
+    def add_import(self, agent: Agent) -> int:
+        """List an imported agent; returns how many have been imported."""
+        number = next(self.import_count)
+        self.imports[f"i{number}"] = agent
+        self.emit("agents")
+        return number
+
+    def listed(self) -> dict:
+        """key -> Agent: snapshots ("s12"), newest first, then imports ("i3")."""
+        return {**{f"s{agent.version}": agent for agent in reversed(self.snapshots)}, **self.imports}

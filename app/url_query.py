@@ -1,0 +1,55 @@
+"""The page's URL parameters (browser only).
+
+    ?workers=1&envs=8&steps=32&slots=4&seed=3&eval=0&hidden=32,32
+                     the LiveSetup of the first Train (small runs, tests)
+    ?blend=SECONDS   hot-swaps blend old and new weights over this window
+    ?autosave=SECONDS  the autosave interval while training
+"""
+
+import math
+
+import js
+
+from app.live_run import LiveRun
+from rl.live.setup import LiveSetup
+
+# URL parameter -> LiveSetup field
+SETUP_FIELDS = {"workers": "rollout_workers", "envs": "envs_per_worker", "steps": "num_steps",
+                "slots": "ring_slots", "seed": "seed", "eval": "eval_episodes"}
+
+
+def query():
+    return js.URLSearchParams.new(js.location.search)
+
+
+def positive_number(key: str, default: float) -> float:
+    """A positive number from the URL (?autosave=10), or the default (with a console warning for a bad one)."""
+    values = query()
+    if not values.has(key):
+        return default
+    try:
+        value = float(values.get(key))
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        js.console.warn(f"ignoring the URL parameter {key}={values.get(key)!r}: not a positive number")
+        return default
+    return value
+
+
+def setup_from_query() -> LiveSetup:
+    """LiveSetup defaults, overridden by the URL (?workers=1&envs=8&...); ValueError names a bad parameter."""
+    values = query()
+    fields = {"rollout_workers": LiveRun.default_workers()}
+    for key, field in SETUP_FIELDS.items():
+        if values.has(key):
+            text = values.get(key)
+            if not text.isdigit():
+                raise ValueError(f"the URL parameter {key} must be a whole number, got {text!r}")
+            fields[field] = int(text)
+    if values.has("hidden"):
+        text = values.get("hidden")
+        if not all(part.isdigit() and int(part) > 0 for part in text.split(",")):
+            raise ValueError(f"the URL parameter hidden must be widths like 64,64, got {text!r}")
+        fields["hidden_sizes"] = tuple(int(part) for part in text.split(","))
+    return LiveSetup(**fields)
