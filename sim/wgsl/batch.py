@@ -58,6 +58,7 @@ class WgslEnvBatch:
 
     num_actions = NUM_ACTIONS
     observation_size = OBSERVATION_SIZE
+    _compiled = {}   # (id(device), config) -> (device, pipeline)
 
     def __init__(self, device, pipeline, num_envs: int, config: SoccerConfig):
         """Allocates the buffers; `create` is the constructor to call (it also seeds and resets)."""
@@ -91,14 +92,23 @@ class WgslEnvBatch:
             raise ValueError(f"config must be a SoccerConfig, got {config!r}")
         seeds = env_seeds(seed, num_envs)
         device = device if device is not None else await gpu.request_device(label="soccer sim")
-        async with device.error_scope("building the soccer sim kernel"):
-            module = device.create_shader_module(code=soccer_source(config), label="soccer sim")
-            pipeline = device.create_compute_pipeline(layout="auto", compute={"module": module, "entry_point": "main"},
-                                                      label="soccer sim")
-        batch = cls(device, pipeline, num_envs, config)
+        batch = cls(device, await cls._pipeline(device, config), num_envs, config)
         batch._write_seeds(seeds)
         await batch._restart()
         return batch
+
+    @classmethod
+    async def _pipeline(cls, device, config: SoccerConfig):
+        """The kernel for `config` on `device`, compiled once per pair (seconds on a software adapter)."""
+        key = (id(device), config)
+        cached = cls._compiled.get(key)
+        if cached is None or cached[0] is not device:
+            async with device.error_scope("building the soccer sim kernel"):
+                module = device.create_shader_module(code=soccer_source(config), label="soccer sim")
+                pipeline = device.create_compute_pipeline(
+                    layout="auto", compute={"module": module, "entry_point": "main"}, label="soccer sim")
+            cls._compiled[key] = cached = (device, pipeline)
+        return cached[1]
 
     # --- episodes -------------------------------------------------------------------
     async def reset(self, seed: int | None = None) -> array:
@@ -120,8 +130,9 @@ class WgslEnvBatch:
     async def play(self, decisions: int) -> dict:
         """`decisions` decisions in every env in one submission, each row played by its controller
         ("actions" rows repeat the last actions given). Returns the results of the episodes that
-        ended meanwhile, summed over the envs: {"episodes", "blue_wins", "draws", "red_wins",
-        "blue_goals", "red_goals"}. Afterwards the buffers describe the last decision."""
+        ended meanwhile, per env: {name: array('I') of num_envs} for the names in TALLIES
+        ("episodes", "blue_wins", "draws", "red_wins", "blue_goals", "red_goals").
+        Afterwards the buffers describe the last decision."""
         if not (isinstance(decisions, int) and not isinstance(decisions, bool) and decisions >= 1):
             raise ValueError(f"decisions must be an int >= 1, got {decisions!r}")
         self.device.queue.write_buffer(self.tallies_buffer, 0, bytes(4 * len(TALLIES) * self.num_envs))
@@ -129,7 +140,7 @@ class WgslEnvBatch:
         self._submit([(DECISIONS_PER_DISPATCH, 0)] * full + ([(rest, 0)] if rest else []))
         await self._read_outputs()
         counts = array("I", await self.device.read_buffer(self.tallies_buffer))
-        return {name: sum(counts[k::len(TALLIES)]) for k, name in enumerate(TALLIES)}
+        return {name: counts[k::len(TALLIES)] for k, name in enumerate(TALLIES)}
 
     def set_controllers(self, controllers) -> None:
         """Who plays each of the 2E rows: a name in CONTROLLERS ("actions", "scripted", "random")."""
