@@ -75,6 +75,16 @@ fn below(n: u32) -> u32 {
 
 // ---------------------------------------------------------------- physics (sim/physics.py)
 
+// ACTION_TARGETS[action] of sim/actions.py from its factors: action = (move * NUM_TURNS + turn) * 2 + dash
+// -> (MOVE_TARGETS[move] (forward, left m/s), TURN_TARGETS[turn] rad/s, dash). Indexing the two small
+// tables costs a software adapter far less than indexing the 30-row one.
+fn action_targets(action: u32) -> array<f32, 4> {
+    let moves = MOVE_TARGETS;
+    let turns = TURN_TARGETS;
+    let move_velocity = moves[action / (2u * NUM_TURNS)];
+    return array<f32, 4>(move_velocity[0], move_velocity[1], turns[(action / 2u) % NUM_TURNS], f32(action % 2u));
+}
+
 // advance(), step 1: drag, bounded acceleration toward the want velocity (player frame),
 // dash, turn, heading rotation normalise((c, s) + omega dt (-s, c)), position update.
 // want = ACTION_TARGETS[action] = (forward m/s, left m/s, turn rad/s, dash 0/1).
@@ -345,9 +355,8 @@ struct Advance { world: World, ticks_run: u32, goal: i32 }
 // advance(): hold both actions for up to `ticks` ticks (drive, ball, collisions, goal); stop
 // early on a goal (+1 blue scored: whole ball past x = +L; -1 red scored).
 fn advance(start: World, action_blue: u32, action_red: u32, ticks: u32) -> Advance {
-    let targets = ACTION_TARGETS;
-    let target_blue = targets[action_blue];
-    let target_red = targets[action_red];
+    let target_blue = action_targets(action_blue);
+    let target_red = action_targets(action_red);
     var b = start.ball;
     var p1 = start.blue;
     var p2 = start.red;

@@ -6,7 +6,7 @@ prepends one `const` per number, read from the modules that define it:
 
     sim/constants.py    every physical constant (and the derived ones)
     sim/physics.py      collision helpers: HX, HY, R2, broad-phase limits, END_COLLIDERS
-    sim/actions.py      NUM_ACTIONS and the 30-row ACTION_TARGETS table
+    sim/actions.py      NUM_ACTIONS, NUM_TURNS, MOVE_TARGETS, TURN_TARGETS (the action table's factors)
     sim/observation.py  OBSERVATION_SIZE, the named row indices, the scales
     sim/rewards.py      INV_PITCH_LENGTH
     sim/baselines.py    the scripted player's distances and tolerances
@@ -15,13 +15,14 @@ prepends one `const` per number, read from the modules that define it:
     sim/wgsl/layout.py  the kernel's buffer layout (ENV_FLOATS, COUNTER_TICK, OUTPUT_OBS, ...)
 
 so a constant is typed once, in Python, and changing it changes both engines.
-Module constants are every upper-case int, float or table (tuple of tuples) of
-those modules; a name defined twice must have the same value everywhere.
+Module constants are every upper-case int, float, list of numbers or table (tuple
+of tuples) of those modules, and NUM_<NAME> for each upper-case tuple of names;
+a name defined twice must have the same value everywhere.
 
 Floats are written as the exact decimal value of their float32 rounding (an
 abstract-float literal that converts to f32 without a second rounding); ints
-stay abstract ints (usable as f32, i32 or u32); tables become
-`array<array<f32, n>, m>`.
+stay abstract ints (usable as f32, i32 or u32); lists become `array<f32, n>` and
+tables `array<array<f32, n>, m>`.
 """
 
 import struct
@@ -55,6 +56,8 @@ def wgsl_value(value) -> str:
         return str(value)
     if isinstance(value, float):
         return float32_literal(value)
+    if _is_numbers(value):
+        return f"array<f32, {len(value)}>(" + ", ".join(float32_literal(float(item)) for item in value) + ")"
     rows = [tuple(row) for row in value]
     width = len(rows[0])
     if any(len(row) != width for row in rows):
@@ -64,17 +67,28 @@ def wgsl_value(value) -> str:
     return f"array<{row_type}, {len(rows)}>(" + ", ".join(f"{row_type}({row})" for row in cells) + ")"
 
 
+def _is_numbers(value) -> bool:
+    return isinstance(value, tuple) and value and all(isinstance(item, (int, float)) for item in value)
+
+
 def _is_table(value) -> bool:
     return (isinstance(value, tuple) and value and all(isinstance(row, tuple) and row for row in value)
             and all(isinstance(cell, (int, float)) for row in value for cell in row))
 
 
+def _is_names(value) -> bool:
+    return isinstance(value, tuple) and value and all(isinstance(item, str) for item in value)
+
+
 def module_constants() -> dict:
-    """{name: value} of every upper-case number or table in CONSTANT_MODULES."""
+    """{name: value} of every upper-case number, list of numbers or table in CONSTANT_MODULES,
+    and NUM_<NAME> = len(NAME) of every upper-case tuple of names (NUM_MOVES, NUM_TURNS)."""
     found = {}
     for module in CONSTANT_MODULES:
         for name, value in vars(module).items():
-            if not name.isupper() or not (isinstance(value, (int, float)) or _is_table(value)):
+            if name.isupper() and _is_names(value):
+                name, value = f"NUM_{name}", len(value)
+            if not name.isupper() or not (isinstance(value, (int, float)) or _is_numbers(value) or _is_table(value)):
                 continue
             if name in found and found[name] != value:
                 raise ValueError(f"constant {name} is {found[name]!r} in one sim module and {value!r} in "
