@@ -61,10 +61,12 @@ def log_tail(log_path: Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(kept[-lines:])
 
 
-def start_server(*extra_args: str) -> tuple[subprocess.Popen, str]:
-    """Start serve.py on a free port; returns (process, base URL)."""
-    process = subprocess.Popen([sys.executable, str(ROOT / "serve.py"), "--port", "0", "--quiet", *extra_args],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def start_server(*extra_args: str, quiet: bool = True, **popen_options) -> tuple[subprocess.Popen, str]:
+    """Start serve.py on a free port (`popen_options` go to subprocess.Popen); returns (process, base URL).
+    Its stderr is a pipe: without `quiet`, read it as the server writes, or it blocks when the pipe is full."""
+    process = subprocess.Popen([sys.executable, str(ROOT / "serve.py"), "--port", "0", *(["--quiet"] * quiet),
+                                *extra_args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               **popen_options)
     line = process.stdout.readline()
     match = re.search(r"(http://\S+/)", line)
     if not match:
