@@ -11,18 +11,38 @@ What it serves, and nothing else:
     /vendor/pyodide/     node_modules/pyodide (the Python runtime)
     /vendor/pyscript/    node_modules/@pyscript/core/dist
 
-Every response carries the three headers that make the page cross-origin
-isolated (needed for SharedArrayBuffer): COOP same-origin, COEP require-corp,
-CORP same-origin. Sources are sent with `Cache-Control: no-cache` and an ETag,
-so a reload revalidates and picks up an edited Python file at once.
+Every response, error pages included, carries the three headers that make the
+page cross-origin isolated (needed for SharedArrayBuffer): COOP same-origin,
+COEP require-corp, CORP same-origin; and `X-Content-Type-Options: nosniff` and
+`Cache-Control: no-cache`. Files are sent with an ETag, so a reload
+revalidates and picks up an edited Python file at once.
+
+What it refuses (README.md, "Threat model"):
+
+    Host         a request whose Host header does not name this server gets 421,
+                 so a web page cannot reach it through DNS rebinding. Bound to
+                 loopback (the default), it answers localhost, 127.0.0.1 and
+                 [::1]; bound to another address, also any IP address and the
+                 --host name (a rebinding needs a DNS name). A port, if given,
+                 must be the server's.
+    idle         a connection that sends or takes nothing for READ_TIMEOUT_S is
+                 closed; at most MAX_CONNECTIONS are open at once (`Server`).
+    paths        anything outside the list above gets 404; a symbolic link is
+                 served only if it points inside its own folder, and
+                 /python.zip holds regular files only, never a link's target.
 """
 
 import argparse
+import contextlib
 import errno
 import hashlib
 import io
+import ipaddress
 import mimetypes
+import re
+import socket
 import sys
+import threading
 import webbrowser
 import zipfile
 from http import HTTPStatus
@@ -61,25 +81,37 @@ MIME_TYPES = {
     ".txt": "text/plain; charset=utf-8",
     ".md": "text/markdown; charset=utf-8",
 }
-ISOLATION_HEADERS = {
+RESPONSE_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Embedder-Policy": "require-corp",
     "Cross-Origin-Resource-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
 }
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+HOST_HEADER = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::([0-9]{1,5}))?")    # name[:port], lowercased
+READ_TIMEOUT_S = 10.0   # a browser sends its request at once; an idle connection is closed after this
+MAX_CONNECTIONS = 64    # open at once (a browser opens six per server); one more closes the oldest
 
 
 def missing_vendor_files() -> list[Path]:
     return [path for path in REQUIRED_VENDOR_FILES if not path.is_file()]
 
 
+def is_project_file(path: Path) -> bool:
+    """A regular file, not a symbolic link, whose real path is inside ROOT (not under a linked folder)."""
+    return not path.is_symlink() and path.is_file() and path.resolve().is_relative_to(ROOT)
+
+
 def build_python_archive() -> bytes:
-    """Zip every source file under SOURCE_DIRS, paths relative to ROOT."""
+    """Zip every source file under SOURCE_DIRS, paths relative to ROOT (project files only:
+    a symbolic link cannot pull a file from elsewhere into the archive)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for folder in SOURCE_DIRS:
             for path in sorted((ROOT / folder).rglob("*")):
                 relative = path.relative_to(ROOT)
-                if (path.is_file() and path.suffix in ARCHIVE_SUFFIXES
+                if (path.suffix in ARCHIVE_SUFFIXES and is_project_file(path)
                         and not any(part.startswith((".", "__pycache__")) for part in relative.parts)):
                     archive.write(path, relative.as_posix())
     return buffer.getvalue()
@@ -88,8 +120,9 @@ def build_python_archive() -> bytes:
 def resolve(url_path: str) -> Path | None:
     """Map a URL path to a file inside the served roots, or None.
 
-    Refuses (None) anything with a `..`, `.`-prefixed or empty segment, and
-    anything outside index.html, SOURCE_DIRS and the vendor folders.
+    Refuses (None) anything with a `..`, `.`-prefixed or empty segment, anything
+    outside index.html, SOURCE_DIRS and the vendor folders (symbolic links
+    included), and any path the file system refuses (a segment too long, say).
     """
     if url_path == "/":
         return ROOT / "index.html"
@@ -105,15 +138,27 @@ def resolve(url_path: str) -> Path | None:
         return ROOT / "index.html"
     else:
         return None
-    path = base.joinpath(*rest).resolve()
-    if not path.is_relative_to(base.resolve()) or not path.is_file():
+    try:
+        path = base.joinpath(*rest).resolve()
+        served = path.is_relative_to(base.resolve()) and path.is_file()
+    except OSError:
         return None
-    return path
+    return path if served else None
 
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "dshq-serve"
+    # An error about a malformed request line is answered as HTTP/1.0, with a status line and
+    # headers; the standard library's default, HTTP/0.9, sends the error page bare.
+    default_request_version = "HTTP/1.0"
+    timeout = READ_TIMEOUT_S
     quiet = False
+
+    def handle(self):
+        try:
+            super().handle()
+        except ConnectionError as error:   # the tab was closed, or a download cancelled
+            self.log_message("the client closed the connection (%s)", type(error).__name__)
 
     def do_GET(self):
         self.respond(send_body=True)
@@ -122,6 +167,10 @@ class Handler(BaseHTTPRequestHandler):
         self.respond(send_body=False)
 
     def respond(self, send_body: bool):
+        host = self.headers.get("Host")
+        if not self.server.answers(host):
+            return self.send_plain(HTTPStatus.MISDIRECTED_REQUEST,
+                                   f"Host {host!r} does not name this server; open {self.server.url}\n", send_body)
         url_path = unquote(urlsplit(self.path).path)
         if url_path == "/python.zip":
             body, mime = build_python_archive(), MIME_TYPES[".zip"]
@@ -134,31 +183,28 @@ class Handler(BaseHTTPRequestHandler):
         etag = '"' + hashlib.sha1(body).hexdigest() + '"'
         if self.headers.get("If-None-Match") == etag:
             self.send_response(HTTPStatus.NOT_MODIFIED)
-            self.send_common_headers(etag)
+            self.send_header("ETag", etag)
             self.end_headers()
             return
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", mime)
         self.send_header("Content-Length", str(len(body)))
-        self.send_common_headers(etag)
+        self.send_header("ETag", etag)
         self.end_headers()
         if send_body:
             self.wfile.write(body)
 
-    def send_common_headers(self, etag: str | None = None):
-        for name, value in ISOLATION_HEADERS.items():
+    def end_headers(self):
+        """Every response's headers end here, the standard library's error pages' too."""
+        for name, value in RESPONSE_HEADERS.items():
             self.send_header(name, value)
-        self.send_header("Cache-Control", "no-cache")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        if etag:
-            self.send_header("ETag", etag)
+        super().end_headers()
 
     def send_plain(self, status: HTTPStatus, text: str, send_body: bool):
         body = text.encode()
         self.send_response(status)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
-        self.send_common_headers()
         self.end_headers()
         if send_body:
             self.wfile.write(body)
@@ -168,9 +214,76 @@ class Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class Server(ThreadingHTTPServer):
+    """One thread per connection, on IPv4 or IPv6, that idle connections cannot wedge.
+
+    Each connection's reads and writes time out after READ_TIMEOUT_S
+    (`Handler.timeout`). At most MAX_CONNECTIONS are open at once: one more
+    shuts the oldest down, which is idle (here a request is answered in
+    milliseconds), so a client holding connections open can neither use up the
+    threads and file descriptors nor keep a browser out. (Without the cap,
+    accept() fails at the file limit and serve_forever spins on it.)
+    """
+    request_queue_size = MAX_CONNECTIONS   # a burst waits for accept(); it is not dropped and retried 1 s later
+
+    def __init__(self, host: str, port: int):
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.connections = {}            # open sockets, oldest first
+        self.lock = threading.Lock()
+        super().__init__((host, port), Handler)
+        self.loopback = ipaddress.ip_address(self.address).is_loopback
+        self.names = {*LOOPBACK_NAMES, f"[{host}]" if ":" in host else host.lower()}
+
+    @property
+    def address(self) -> str:
+        return self.server_address[0]
+
+    @property
+    def url(self) -> str:
+        """Where a browser on this machine finds the page."""
+        if self.address in ("127.0.0.1", "0.0.0.0", "::"):
+            return f"http://localhost:{self.server_port}/"
+        return f"http://{f'[{self.address}]' if ':' in self.address else self.address}:{self.server_port}/"
+
+    def answers(self, host_header: str | None) -> bool:
+        """Whether a request with this Host header is for this server (see the module docstring)."""
+        match = HOST_HEADER.fullmatch((host_header or "").lower())
+        if match is None:
+            return False
+        name, port = match.groups()
+        if port is not None and int(port) != self.server_port:
+            return False
+        return name in self.names or (not self.loopback and is_ip_address(name.strip("[]")))
+
+    def process_request(self, request, client_address):
+        with self.lock:
+            if len(self.connections) >= MAX_CONNECTIONS:
+                oldest = next(iter(self.connections))
+                del self.connections[oldest]
+                with contextlib.suppress(OSError):   # its thread's next read returns nothing; it ends
+                    oldest.shutdown(socket.SHUT_RDWR)
+            self.connections[request] = None
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self.lock:
+            self.connections.pop(request, None)
+        super().shutdown_request(request)
+
+
+def is_ip_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Serve DrillSergeantHQ on localhost.")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default 127.0.0.1; ::1 for IPv6; 0.0.0.0 exposes the page "
+                             "to the network)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     parser.add_argument("--open", action="store_true", help="open the page in the default browser")
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
@@ -189,7 +302,7 @@ def main(argv=None) -> int:
         return 2
     Handler.quiet = args.quiet
     try:
-        server = ThreadingHTTPServer((args.host, args.port), Handler)
+        server = Server(args.host, args.port)
     except OSError as err:
         if err.errno == errno.EADDRINUSE:
             print(f"serve.py: port {args.port} on {args.host} is already in use; "
@@ -197,11 +310,12 @@ def main(argv=None) -> int:
         else:
             print(f"serve.py: cannot listen on {args.host}:{args.port}: {err.strerror}", file=sys.stderr)
         return 1
-    host, port = server.server_address[:2]
-    url = f"http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{port}/"
-    print(f"DrillSergeantHQ is at {url} (Ctrl-C to stop)", flush=True)
+    if not server.loopback:
+        print(f"serve.py: warning: listening on {server.address}, so the page can be reached from the network, "
+              f"not only from this machine (the default --host 127.0.0.1 keeps it local).", file=sys.stderr)
+    print(f"DrillSergeantHQ is at {server.url} (Ctrl-C to stop)", flush=True)
     if args.open:
-        webbrowser.open(url)
+        webbrowser.open(server.url)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -61,10 +61,12 @@ def log_tail(log_path: Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(kept[-lines:])
 
 
-def start_server(*extra_args: str) -> tuple[subprocess.Popen, str]:
-    """Start serve.py on a free port; returns (process, base URL)."""
-    process = subprocess.Popen([sys.executable, str(ROOT / "serve.py"), "--port", "0", "--quiet", *extra_args],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def start_server(*extra_args: str, quiet: bool = True, **popen_options) -> tuple[subprocess.Popen, str]:
+    """Start serve.py on a free port (`popen_options` go to subprocess.Popen); returns (process, base URL).
+    Its stderr is a pipe: without `quiet`, read it as the server writes, or it blocks when the pipe is full."""
+    process = subprocess.Popen([sys.executable, str(ROOT / "serve.py"), "--port", "0", *(["--quiet"] * quiet),
+                                *extra_args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               **popen_options)
     line = process.stdout.readline()
     match = re.search(r"(http://\S+/)", line)
     if not match:
@@ -74,7 +76,7 @@ def start_server(*extra_args: str) -> tuple[subprocess.Popen, str]:
 
 
 class PageSession:
-    """A fresh page that records console errors and uncaught exceptions.
+    """A fresh page, in a browser context of its own, that records console errors and uncaught exceptions.
 
     A renderer crash while the page boots is retried once in a new page, with a
     warning that carries the tail of Chromium's log (`log_path`, from `chromium()`):
@@ -83,14 +85,13 @@ class PageSession:
     """
 
     def __init__(self, browser, base_url: str, log_path: Path | None = None):
-        self.browser = browser
         self.base_url = base_url
         self.log_path = log_path
         self.errors: list[str] = []
+        self.context = browser.new_context()
         self._new_page()
 
     def _new_page(self) -> None:
-        self.context = self.browser.new_context()
         self.page = self.context.new_page()
         self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
         self.page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
@@ -110,9 +111,16 @@ class PageSession:
                 log = log_tail(self.log_path) if self.log_path else "(no Chromium log kept)"
                 warnings.warn(f"the renderer crashed while {path} booted; retrying once in a new page. "
                               f"Chromium's log:\n{log}")
-                self.context.close()
+                self.page.close()
                 self.errors.clear()
                 self._new_page()
+
+    def reopen(self, path: str = "/", ready_timeout_s: float = 90):
+        """Close the page as a person closes the tab, and open `path` in a new page of the same
+        browser context, which keeps the origin's storage (the Origin Private File System)."""
+        self.page.close()
+        self._new_page()
+        return self.open(path, ready_timeout_s)
 
     def status(self) -> dict:
         return self.page.evaluate("window.dshq.status()")

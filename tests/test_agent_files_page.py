@@ -3,7 +3,10 @@ drag-and-drop (strictly checked: a bad file changes nothing), an imported agent 
 learner's starting point, and files crossing between the page and CPython (rl.train,
 rl.evaluate). Tiny model and batches (URL parameters)."""
 
+import hashlib
 import json
+import math
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +15,9 @@ from typing import NamedTuple
 import pytest
 
 from harness import PageSession
-from rl.files.agent_file import read_agent
-from rl.soccer.spec import OBS_SIZE
+from rl.files.agent_file import MAX_AGENT_BYTES, read_agent
+from rl.soccer.spec import OBS_SIZE, OBS_SPEC_VERSION
+from test_agent_file import assemble, header_and_data, with_raw_metadata
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -102,10 +106,22 @@ def test_a_page_export_evaluates_in_cpython(exported):
     assert counts["wins"] + counts["draws"] + counts["losses"] == counts["episodes"] == 2
 
 
+def nan_filled(data: bytes) -> bytes:
+    """Every weight NaN, under a checksum that matches: only the finiteness check can refuse it."""
+    header, data_section = header_and_data(data)
+    nans = struct.pack("<f", math.nan) * (len(data_section) // 4)
+    header["__metadata__"]["data_sha256"] = hashlib.sha256(nans).hexdigest()
+    return assemble(header, nans)
+
+
 @pytest.mark.parametrize("case, damage, check", [
     ("flipped", lambda data: data[:-7] + bytes([data[-7] ^ 0x10]) + data[-6:], "checksum"),
     ("truncated", lambda data: data[: len(data) // 3], "beyond the end of the file"),
     ("text", lambda data: b"this is not a model file, just some text" * 3, "header length"),
+    ("nan", nan_filled, "non-finite value"),
+    ("oversized", lambda data: data + bytes(MAX_AGENT_BYTES + 1 - len(data)), f"over the {MAX_AGENT_BYTES}-byte limit"),
+    ("other-spec", lambda data: with_raw_metadata(data, obs_spec_version=str(OBS_SPEC_VERSION + 1)),
+     "obs_spec_version"),
 ])
 def test_a_bad_file_is_refused_and_nothing_changes(exported, fresh, tmp_path, case, damage, check):
     path = exported.path
@@ -117,8 +133,8 @@ def test_a_bad_file_is_refused_and_nothing_changes(exported, fresh, tmp_path, ca
     status = fresh.status()
     assert check in status["import_error"]
     assert "Import refused" in fresh.page.inner_text("#notice") and check in fresh.page.inner_text("#notice")
-    assert (status["policy_version"], status["policies"], status["agents"]) == (
-        before["policy_version"], before["policies"], before["agents"])
+    kept = ("policy_version", "train_steps", "training", "policies", "agents")
+    assert [status.get(key) for key in kept] == [before.get(key) for key in kept]
 
 
 def test_a_file_dropped_on_the_page_is_imported(exported, fresh):

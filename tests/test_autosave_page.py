@@ -115,6 +115,42 @@ def test_a_damaged_autosave_is_reported_and_the_previous_one_offered(trained):
     trained.page.click("#restore-run")
     assert trained.status()["policy_version"] == previous
 
+STALL_AUTOSAVE_WRITES = """() => {
+    // From now on a write into the Origin Private File System delivers half of its bytes and
+    // never finishes, so the page can be closed in the middle of an autosave.
+    const write = FileSystemWritableFileStream.prototype.write;
+    FileSystemWritableFileStream.prototype.write = async function (data) {
+        await write.call(this, data.subarray(0, data.length >> 1));
+        window.autosaveStalled = true;
+        return new Promise(() => {});
+    };
+}"""
+AUTOSAVE_NAMES = """async () => {
+    const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle("dshq-autosave");
+    const names = [];
+    for await (const name of folder.keys()) names.push(name);
+    return names;
+}"""
+
+
+def test_an_autosave_cut_off_by_closing_the_page_leaves_the_one_before(trained):
+    before = trained.status()               # stopped, and its newest complete autosave holds this version
+    trained.page.evaluate(STALL_AUTOSAVE_WRITES)
+    trained.page.click("#train")
+    trained.page.wait_for_function(f"window.dshq.status().policy_version > {before['policy_version']} || "
+                                   "window.dshq.status().error", timeout=240_000)
+    trained.page.click("#train")                                           # Stop: an autosave, which stalls
+    trained.page.wait_for_function("window.autosaveStalled === true", timeout=60_000)
+    stalled_version = trained.status()["policy_version"]
+    trained.reopen(SMALL)
+    trained.page.wait_for_function("window.dshq.status().restore_offer !== undefined", timeout=90_000)
+    status = trained.status()
+    assert status["restore_offer"] == before["policy_version"] < stalled_version
+    assert status["autosave_problems"] == []                               # the cut-off save is not "damaged"
+    assert any(name.endswith(".partial") for name in trained.page.evaluate(AUTOSAVE_NAMES))
+    trained.page.click("#restore-run")
+    status = trained.status()
+    assert (status["policy_version"], status["train_steps"]) == (before["policy_version"], before["train_steps"])
 
 
 def test_no_console_errors(trained):

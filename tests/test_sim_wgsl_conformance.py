@@ -31,7 +31,7 @@ import numpy as np
 import pytest
 
 import gpu
-from rl.selfplay import goal_distance
+from rl.soccer.selfplay import goal_distance
 from sim import SoccerConfig, SoccerEnv, scripted_action
 from sim.constants import GOAL_DEPTH, GOAL_HALF_WIDTH, HALF_LENGTH, HALF_WIDTH
 from sim.observation import encode_observation
@@ -229,7 +229,7 @@ def test_wgsl_sim_follows_the_python_sim_tick_by_tick(device):
                     f"run of the Python rules comes that close")
                 threshold_cases.add(i)
 
-        # rl/selfplay.py's terms: d(s) - d(s') from obs[10], g(s) - g(s') from obs[13], obs[14]
+        # rl/soccer/selfplay.py's terms: d(s) - d(s') from obs[10], g(s) - g(s') from obs[13], obs[14]
         kept = np.repeat(running, 2) & ~np.isin(np.arange(2 * NUM_STATES) // 2, list(threshold_cases))
         approach = previous[:, 10] - obs[:, 10]
         progress = np.array([goal_distance(previous[r], 0) - goal_distance(obs[r], 0) for r in range(2 * NUM_STATES)])

@@ -12,7 +12,7 @@ place after each `step`/`reset`; auto-reset is EnvBatch's SAME_STEP rule.
 Added:
     ball_approach  array('f'), 2E: d(s) - d(s'), d = |ball - own position| / 2L
     ball_progress  array('f'), 2E: g(s) - g(s'), g = |opponent goal centre - ball| / 2L
-                   (rl/selfplay.py's closing-speed and ball-progress terms before their
+                   (rl/soccer/selfplay.py's closing-speed and ball-progress terms before their
                    coefficients; s' is the final state when the episode ended)
     actions_played array('i'), 2E: the action each row played (scripted/random rows included)
 
