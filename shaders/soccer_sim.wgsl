@@ -22,8 +22,6 @@
 // 64-bit key is env i's seed (sim/batch.py's env_seeds): a stream per env that
 // does not depend on how invocations are grouped.
 
-const WORKGROUP = 64u;
-
 struct Params {
     num_envs: u32,
     decisions: u32,
@@ -302,7 +300,7 @@ fn ball_walls(ball: Ball) -> BallHit {
     var u = b.x * side;
     var vu = b.vx * side;
     let colliders = END_COLLIDERS;
-    for (var k = 0u; k < 7u; k++) {
+    for (var k = 0u; k < NUM_END_COLLIDERS; k++) {
         let x0 = colliders[k][0];
         let x1 = colliders[k][1];
         let y0 = colliders[k][2];
@@ -680,7 +678,7 @@ fn tally(env: u32, e: Episode) {
     tallies[t + TALLY_RED_GOALS] += e.red_goals;
 }
 
-@compute @workgroup_size(WORKGROUP)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let env = id.x;
     if (env >= params.num_envs) { return; }
