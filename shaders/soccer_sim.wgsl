@@ -22,8 +22,6 @@
 // 64-bit key is env i's seed (sim/batch.py's env_seeds): a stream per env that
 // does not depend on how invocations are grouped.
 
-const WORKGROUP = 64u;
-
 struct Params {
     num_envs: u32,
     decisions: u32,
@@ -228,12 +226,11 @@ fn closest_on_box(ball: Ball, p: Player) -> Contact {
 
 struct BallPlayer { hit: bool, ball: Ball, player: Player }
 
-// _ball_player: move the ball out of the box, then the normal impulse at the contact point with
-// the box's inertia (r_n = r x n):
+// _ball_player with the contact already found: move the ball out of the box, then the normal
+// impulse at the contact point with the box's inertia (r_n = r x n):
 //     j = -(1 + e) v_n / (1/m_ball + 1/m_player + r_n^2 / I_player),  v_n = (v_ball - v_surface).n < 0
 // and cap the ball's speed.
-fn ball_player(ball_in: Ball, player: Player) -> BallPlayer {
-    let contact = closest_on_box(ball_in, player);
+fn resolve_ball_player(ball_in: Ball, player: Player, contact: Contact) -> BallPlayer {
     if (!contact.hit) { return BallPlayer(false, ball_in, player); }
     var b = ball_in;
     var p = player;
@@ -280,22 +277,6 @@ fn player_off_ball(ball: Ball, player: Player) -> Player {
     return p;
 }
 
-struct Squeeze { ball: Ball, first: Player, second: Player }
-
-// _ball_squeeze: the ball against `first`, then `second`, then `first` pushed off the ball.
-fn ball_squeeze(ball: Ball, first: Player, second: Player) -> Squeeze {
-    var result = Squeeze(ball, first, second);
-    let one = ball_player(result.ball, result.first);
-    if (one.hit) { result.ball = one.ball; result.first = one.player; }
-    let two = ball_player(result.ball, result.second);
-    if (two.hit) {
-        result.ball = two.ball;
-        result.second = two.player;
-        result.first = player_off_ball(result.ball, result.first);
-    }
-    return result;
-}
-
 struct BallHit { ball: Ball, hit: bool }
 
 // _ball_walls: side walls, then (near an end) the END_COLLIDERS of the +x end, the -x end mirrored
@@ -319,7 +300,7 @@ fn ball_walls(ball: Ball) -> BallHit {
     var u = b.x * side;
     var vu = b.vx * side;
     let colliders = END_COLLIDERS;
-    for (var k = 0u; k < 7u; k++) {
+    for (var k = 0u; k < NUM_END_COLLIDERS; k++) {
         let x0 = colliders[k][0];
         let x1 = colliders[k][1];
         let y0 = colliders[k][2];
@@ -380,30 +361,37 @@ fn advance(start: World, action_blue: u32, action_red: u32, ticks: u32) -> Advan
             p1 = pair.a;
             p2 = pair.b;
         }
-        // 3b. ball vs players; both close: the deeper contact first (_ball_two_players)
+        // 3b. ball vs players (_ball_player, _ball_two_players, _ball_squeeze in one path): the
+        // deeper contact resolves first; with both players close, the ball then meets the other
+        // one, and if it does, the first is pushed off the squeezed ball
         dx = b.x - p1.x;
         dy = b.y - p1.y;
         let near_blue = dx * dx + dy * dy < BALL_PLAYER_REACH2;
         dx = b.x - p2.x;
         dy = b.y - p2.y;
-        if (dx * dx + dy * dy < BALL_PLAYER_REACH2) {
-            if (near_blue) {
-                let contact_blue = closest_on_box(b, p1);
-                let contact_red = closest_on_box(b, p2);
-                if (contact_red.hit && (!contact_blue.hit || contact_red.depth > contact_blue.depth)) {
-                    let squeeze = ball_squeeze(b, p2, p1);
-                    b = squeeze.ball; p2 = squeeze.first; p1 = squeeze.second;
-                } else {
-                    let squeeze = ball_squeeze(b, p1, p2);
-                    b = squeeze.ball; p1 = squeeze.first; p2 = squeeze.second;
+        let near_red = dx * dx + dy * dy < BALL_PLAYER_REACH2;
+        if (near_blue || near_red) {
+            var contact_blue = Contact(false, 0.0, vec2<f32>(0.0), vec2<f32>(0.0));
+            var contact_red = contact_blue;
+            if (near_blue) { contact_blue = closest_on_box(b, p1); }
+            if (near_red) { contact_red = closest_on_box(b, p2); }
+            let red_first = contact_red.hit && (!contact_blue.hit || contact_red.depth > contact_blue.depth);
+            var first = p1;
+            var second = p2;
+            var first_contact = contact_blue;
+            if (red_first) { first = p2; second = p1; first_contact = contact_red; }
+            let one = resolve_ball_player(b, first, first_contact);
+            b = one.ball;
+            first = one.player;
+            if (near_blue && near_red) {
+                let two = resolve_ball_player(b, second, closest_on_box(b, second));
+                if (two.hit) {
+                    b = two.ball;
+                    second = two.player;
+                    first = player_off_ball(b, first);
                 }
-            } else {
-                let touch = ball_player(b, p2);
-                b = touch.ball; p2 = touch.player;
             }
-        } else if (near_blue) {
-            let touch = ball_player(b, p1);
-            b = touch.ball; p1 = touch.player;
+            if (red_first) { p2 = first; p1 = second; } else { p1 = first; p2 = second; }
         }
         // 3c. ball vs walls and posts; a pinned ball pushes the players back
         if (!(-BALL_SAFE_X < b.x && b.x < BALL_SAFE_X && -BALL_SAFE_Y < b.y && b.y < BALL_SAFE_Y)) {
@@ -690,7 +678,7 @@ fn tally(env: u32, e: Episode) {
     tallies[t + TALLY_RED_GOALS] += e.red_goals;
 }
 
-@compute @workgroup_size(WORKGROUP)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let env = id.x;
     if (env >= params.num_envs) { return; }

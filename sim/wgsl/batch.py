@@ -44,10 +44,9 @@ from ..observation import OBSERVATION_SIZE
 from ..physics import BALL, COS, STATE_SIZE
 from ..rewards import potential
 from .layout import (CONTROLLERS, COUNTERS, ENV_FLOATS, OUTPUT_FLOATS_PER_ENV, OUTPUT_SECTIONS, POTENTIAL_SLOT,
-                     TALLIES)
+                     TALLIES, WORKGROUP_SIZE)
 from .source import soccer_source
 
-WORKGROUP = 64                   # shaders/soccer_sim.wgsl's @workgroup_size
 DECISIONS_PER_DISPATCH = 60      # play(): 2 s of match per dispatch keeps each dispatch short on a real GPU
 STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST
 PLACED_PLAYER_FLOATS = 7         # x, y, vx, vy, cos, sin, omega: what place_player writes (cooldown kept)
@@ -268,7 +267,7 @@ class WgslEnvBatch:
         compute_pass.set_pipeline(self.pipeline)
         for decisions, restart in dispatches:
             compute_pass.set_bind_group(0, self._dispatch(decisions, restart))
-            compute_pass.dispatch_workgroups(ceil(self.num_envs / WORKGROUP))
+            compute_pass.dispatch_workgroups(ceil(self.num_envs / WORKGROUP_SIZE))
         compute_pass.end()
         self.device.queue.submit([encoder.finish()])
 

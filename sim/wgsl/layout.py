@@ -18,6 +18,8 @@ as a constant, and sim/wgsl/batch.py reads the buffers with the same names.
 from ..observation import OBSERVATION_SIZE
 from ..physics import STATE_SIZE
 
+WORKGROUP_SIZE = 64             # envs per workgroup (one invocation per env)
+
 POTENTIAL_SLOT = STATE_SIZE
 RETURN_SLOT = STATE_SIZE + 1
 ENV_FLOATS = STATE_SIZE + 2
@@ -60,10 +62,10 @@ def section_starts() -> dict:
 
 
 def layout_constants() -> dict:
-    """The layout as WGSL constants: ENV_FLOATS, POTENTIAL_SLOT, RETURN_SLOT, COUNTER_<NAME>,
+    """The layout as WGSL constants: WORKGROUP_SIZE, ENV_FLOATS, POTENTIAL_SLOT, RETURN_SLOT, COUNTER_<NAME>,
     ENV_COUNTERS, CONTROLLER_<NAME>, TALLY_<NAME>, TALLY_COUNT, OUTPUT_<NAME> (section start / E)."""
-    values = {"ENV_FLOATS": ENV_FLOATS, "POTENTIAL_SLOT": POTENTIAL_SLOT, "RETURN_SLOT": RETURN_SLOT,
-              "ENV_COUNTERS": len(COUNTERS), "TALLY_COUNT": len(TALLIES)}
+    values = {"WORKGROUP_SIZE": WORKGROUP_SIZE, "ENV_FLOATS": ENV_FLOATS, "POTENTIAL_SLOT": POTENTIAL_SLOT,
+              "RETURN_SLOT": RETURN_SLOT, "ENV_COUNTERS": len(COUNTERS), "TALLY_COUNT": len(TALLIES)}
     values.update({f"COUNTER_{name.upper()}": i for i, name in enumerate(COUNTERS)})
     values.update({f"CONTROLLER_{name.upper()}": i for i, name in enumerate(CONTROLLERS)})
     values.update({f"TALLY_{name.upper()}": i for i, name in enumerate(TALLIES)})

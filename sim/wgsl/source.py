@@ -16,7 +16,8 @@ prepends one `const` per number, read from the modules that define it:
 
 so a constant is typed once, in Python, and changing it changes both engines.
 Module constants are every upper-case int, float, list of numbers or table (tuple
-of tuples) of those modules, and NUM_<NAME> for each upper-case tuple of names;
+of tuples) of those modules, and NUM_<NAME>, the length of each upper-case tuple
+of names or table;
 a name defined twice must have the same value everywhere.
 
 Floats are written as the exact decimal value of their float32 rounding (an
@@ -82,7 +83,8 @@ def _is_names(value) -> bool:
 
 def module_constants() -> dict:
     """{name: value} of every upper-case number, list of numbers or table in CONSTANT_MODULES,
-    and NUM_<NAME> = len(NAME) of every upper-case tuple of names (NUM_MOVES, NUM_TURNS)."""
+    and NUM_<NAME> = len(NAME) of every tuple of names (NUM_MOVES, NUM_TURNS) and every table
+    (NUM_END_COLLIDERS)."""
     found = {}
     for module in CONSTANT_MODULES:
         for name, value in vars(module).items():
@@ -90,6 +92,8 @@ def module_constants() -> dict:
                 name, value = f"NUM_{name}", len(value)
             if not name.isupper() or not (isinstance(value, (int, float)) or _is_numbers(value) or _is_table(value)):
                 continue
+            if _is_table(value):
+                found[f"NUM_{name}"] = len(value)
             if name in found and found[name] != value:
                 raise ValueError(f"constant {name} is {found[name]!r} in one sim module and {value!r} in "
                                  f"{module.__name__}")
