@@ -1,6 +1,7 @@
 """Autosave and restore in real headless Chromium (Origin Private File System): a save on a
 timer while training and on Stop, the offer to restore after a reload, training that
-continues from the restored run, a damaged save reported and the one before it offered;
+continues from the restored run, a damaged save reported and the one before it offered,
+a save cut off by closing the page ignored and the one before it offered;
 and the snapshot pool playing itself in the show match. Tiny model and batches, an
 autosave every few seconds (URL parameters). One page at a time: a second page drawing
 on the same software GPU starves the workers' WebGPU calls (app/page.py)."""
@@ -138,7 +139,7 @@ def test_an_autosave_cut_off_by_closing_the_page_leaves_the_one_before(trained):
     trained.page.evaluate(STALL_AUTOSAVE_WRITES)
     trained.page.click("#train")
     trained.page.wait_for_function(f"window.dshq.status().policy_version > {before['policy_version']} || "
-                                   "window.dshq.status().error", timeout=240_000)
+                                   "window.dshq.status().error", timeout=240_000)    # the trainer is up
     trained.page.click("#train")                                           # Stop: an autosave, which stalls
     trained.page.wait_for_function("window.autosaveStalled === true", timeout=60_000)
     stalled_version = trained.status()["policy_version"]
