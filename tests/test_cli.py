@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -179,3 +180,102 @@ def test_ctrl_c_saves_a_valid_checkpoint(tmp_path):
         checkpoint.metadata["train_step"] == logged[-1]["global_step"] + 512)  # interrupted while logging
     assert checkpoint.optimizer is not None
     assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+
+
+def interrupt(args, wait_for):
+    """Start `python -m rl.train args`, send Ctrl-C once `wait_for(process)` returns (with the stderr it
+    read); returns (returncode, the whole stderr)."""
+    process = subprocess.Popen([sys.executable, "-m", "rl.train", *map(str, args)], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    seen = wait_for(process)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    return process.returncode, seen + stderr
+
+
+def test_ctrl_c_never_replaces_a_file_with_more_training(tmp_path, trained):
+    """--out holds a 2048-step agent: Ctrl-C before the first update ends, or after one 512-step update,
+    leaves it byte for byte and says so."""
+    out = tmp_path / "model.dshq"
+    before = trained[2].read_bytes()
+    args = ["--steps", 1_000_000, "--out", out, *TINY, "--eval-episodes", 0]
+
+    def training_announced(process):
+        seen = ""
+        while "training" not in seen.rpartition("\n")[0]:
+            seen += process.stderr.readline()
+        return seen
+
+    def first_update_logged(process):
+        process.stdout.readline()
+        return ""
+
+    for wait_for in (training_announced, first_update_logged):
+        out.write_bytes(before)
+        returncode, stderr = interrupt(args, wait_for)
+        assert returncode == 130, stderr
+        assert "holds an agent trained for 2,048 steps" in stderr  # the warning at the start
+        assert "interrupted: nothing saved" in stderr and "Traceback" not in stderr, stderr
+        assert out.read_bytes() == before
+
+
+def test_ctrl_c_during_start_up_says_so_without_a_traceback(tmp_path):
+    """A Ctrl-C that lands while the command imports numpy (made certain by an import hook)."""
+    script = textwrap.dedent(f"""
+        import runpy, sys
+
+        class CtrlCOnNumpy:
+            def find_spec(self, name, path=None, target=None):
+                if name == "numpy":
+                    raise KeyboardInterrupt
+
+        sys.meta_path.insert(0, CtrlCOnNumpy())
+        sys.argv = ["rl.train", "--steps", "1000", "--out", {str(tmp_path / "m.dshq")!r}]
+        runpy.run_module("rl.train", run_name="__main__")
+    """)
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 130, result.stderr
+    assert "interrupted during start-up: nothing trained, nothing saved" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "m.dshq").exists()
+
+
+@pytest.mark.parametrize("out, message", [
+    ("{tmp}", "is a folder; give a file name"),
+    ("", "the path is empty"),
+    ("/dev/null", "exists and is not a regular file"),
+    ("{tmp}/missing/m.dshq", "does not exist"),
+    ("/proc/m.dshq", "cannot write in folder '/proc'"),
+])
+def test_train_checks_the_out_target_before_training(tmp_path, out, message):
+    result = run("rl.train", "--steps", 512, "--out", out.format(tmp=tmp_path), *TINY)
+    assert result.returncode == 2 and f"--out: " in result.stderr and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "training" not in result.stderr
+
+
+def test_train_refuses_an_out_with_more_training_than_the_run_will_reach(tmp_path, trained):
+    out = tmp_path / "model.dshq"
+    out.write_bytes(trained[2].read_bytes())
+    result = run("rl.train", "--steps", 1024, "--out", out, *TINY)
+    assert result.returncode == 2, result.stderr
+    assert "holds an agent trained for 2,048 steps, more than this run's 1,024" in result.stderr
+    assert out.read_bytes() == trained[2].read_bytes()
+
+
+def test_train_sweeps_temporaries_that_a_killed_save_left(tmp_path):
+    out = tmp_path / "model.dshq"
+    stale = tmp_path / ".model.dshq.999999999.tmp"   # no such process
+    stale.write_bytes(b"half a checkpoint")
+    result = run("rl.train", "--steps", 512, "--out", out, *TINY, "--eval-episodes", 0)
+    assert result.returncode == 0, result.stderr
+    assert not stale.exists() and f"removed {stale}" in result.stderr
+    assert sorted(os.listdir(tmp_path)) == ["model.dshq"]
+
+
+def test_evaluate_bounds_the_episodes(trained):
+    result = run("rl.evaluate", trained[2], "--episodes", 1_000_000_000)
+    assert result.returncode == 2 and "--episodes: must be a whole number from 1 to 10,000" in result.stderr
+    assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr
+    from rl.soccer.evaluation import evaluate
+    with pytest.raises(ValueError, match="from 1 to 10,000"):
+        evaluate("scripted", "random", 10_001, seed=0)

@@ -193,11 +193,16 @@ def save(path, tensors: dict | list, metadata: dict, *, optimizer: OptimizerStat
     write_atomically(path, write_dshq(tensors, metadata, optimizer=optimizer, snapshots=snapshots))
 
 
+def temporary_path(path, pid: int) -> str:
+    """Where process `pid` writes `path` before renaming it: `.<name>.<pid>.tmp` beside it."""
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(folder, f".{name}.{pid}.tmp")
+
+
 def write_atomically(path, data: bytes) -> None:
     """Write `data` to `path` so a crash leaves the old file or the new one, never a mix: a temporary
     file in the same folder, fsync, then os.replace."""
-    folder, name = os.path.split(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    temporary = temporary_path(path, os.getpid())
     try:
         with open(temporary, "wb") as file:
             file.write(data)
@@ -207,6 +212,31 @@ def write_atomically(path, data: bytes) -> None:
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+def sweep_stale_temporaries(path) -> list[str]:
+    """Remove the temporaries of `path` that a killed writer left (CPython): `.<name>.<pid>.tmp` files
+    whose process no longer runs. Returns the paths removed."""
+    folder, name = os.path.split(os.path.abspath(path))
+    pattern = re.compile(rf"\.{re.escape(name)}\.(\d+)\.tmp")
+    removed = []
+    for entry in os.listdir(folder):
+        match = pattern.fullmatch(entry)
+        if match is None or int(match.group(1)) == os.getpid() or _process_runs(int(match.group(1))):
+            continue
+        os.remove(os.path.join(folder, entry))
+        removed.append(os.path.join(folder, entry))
+    return removed
+
+
+def _process_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    return True
 
 
 def _tensor_entries(tensors):

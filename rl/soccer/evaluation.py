@@ -44,6 +44,7 @@ from rl.policy import Policy
 from sim import NUM_ACTIONS, OBSERVATION_SIZE, EnvBatch, SoccerConfig, SplitMix64, scripted_action
 
 EVAL_MATCH = SoccerConfig(end_on_goal=False)
+MAX_EPISODES = 10_000  # played as one EnvBatch: about 5 minutes and 100 MB here; more is refused, not swapped
 RANDOM_STREAM = 0x4556414C52414E44  # "EVALRAND": the random opponent's stream, apart from EnvBatch's
 
 
@@ -55,8 +56,8 @@ def evaluate(policy_act, opponent, episodes: int, seed: int, match: SoccerConfig
     opponent: "scripted", "random", or a callable like policy_act.
     Returns {"wins", "draws", "losses", "episodes", "win_rate", "goals_for", "goals_against"}.
     """
-    if not (isinstance(episodes, int) and not isinstance(episodes, bool) and episodes >= 1):
-        raise ValueError(f"episodes must be an int >= 1, got {episodes!r}")
+    if not (isinstance(episodes, int) and not isinstance(episodes, bool) and 1 <= episodes <= MAX_EPISODES):
+        raise ValueError(f"episodes must be an int from 1 to {MAX_EPISODES:,}, got {episodes!r}")
     for name, player in (("policy_act", policy_act), ("opponent", opponent)):
         if not (player in ("scripted", "random") or callable(player)):
             raise ValueError(f"{name} must be 'scripted', 'random' or a callable, got {player!r}")
@@ -118,13 +119,13 @@ def load_or_exit(path: str):
         sys.exit(2)
 
 
-def positive_int(text: str) -> int:
+def episode_count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an int >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an int >= 1, got {text!r}")
+        value = None
+    if value is None or not 1 <= value <= MAX_EPISODES:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_EPISODES:,}, got {text!r}")
     return value
 
 
@@ -132,7 +133,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rl.evaluate", description=__doc__.split("\n\n")[0])
     parser.add_argument("model", help="the .dshq model to evaluate")
     parser.add_argument("--vs", default="scripted", help="opponent: scripted, random or another .dshq file")
-    parser.add_argument("--episodes", type=positive_int, default=200, help="matches to play (default 200)")
+    parser.add_argument("--episodes", type=episode_count, default=200,
+                        help=f"matches to play (default 200, at most {MAX_EPISODES:,})")
     parser.add_argument("--seed", type=int, default=0, help="seeds the matches and the random opponent")
     args = parser.parse_args(argv)
     if args.vs not in ("scripted", "random") and not os.path.exists(args.vs):

@@ -64,17 +64,19 @@ import inspect
 import json
 import re
 import sys
+import tempfile
 import textwrap
 from dataclasses import asdict, dataclass, fields, replace
 
 from rl.backend import create_backend
 from rl.config import SOCCER_PPO, PPOConfig
 from rl.files.agent_file import save_agent
+from rl.files.container import CheckpointError, sweep_stale_temporaries
 from rl.loop import LearnerLoop
 from rl.model import ModelConfig, init_params
 from rl.numpy_backend import NumpyMLP
 from rl.policy import Policy
-from rl.soccer.evaluation import evaluate
+from rl.soccer.evaluation import evaluate, load_model
 from rl.soccer.rollout_sources import SelfPlaySource, WorkerProcessSource
 from rl.soccer.selfplay import SelfPlayConfig
 from rl.soccer.spec import NUM_ACTIONS, OBS_SIZE
@@ -86,7 +88,7 @@ class TrainConfig:
     steps: int
     """Env steps (learner decisions) to train for; rounded down to whole updates of num_envs * num_steps."""
     out: str
-    """Path of the .dshq checkpoint."""
+    """Path of the .dshq checkpoint. A file there with more training is never replaced by one with less."""
     backend: str = "numpy"
     """Learner backend: "numpy" (rl/numpy_backend.py) or "gpu" (WGSL through wgpu-py)."""
     workers: int = 1
@@ -108,8 +110,9 @@ class TrainingRun:
     """The sink that evaluates and checkpoints. `params`, `optimizer` and `global_step` always describe
     the last completed update, so the checkpoint can be written at any moment (Ctrl-C)."""
 
-    def __init__(self, run: TrainConfig, ppo: PPOConfig, selfplay: SelfPlayConfig):
+    def __init__(self, run: TrainConfig, ppo: PPOConfig, selfplay: SelfPlayConfig, held_steps: int = 0):
         self.run, self.ppo, self.selfplay = run, ppo, selfplay
+        self.held_steps = held_steps  # train_step of the agent that `out` held when the run started
         self.model_config = ModelConfig(OBS_SIZE, NUM_ACTIONS)
         self.params = init_params(self.model_config, ppo.seed)
         self.optimizer = None
@@ -117,13 +120,21 @@ class TrainingRun:
         self.updates = 0
         self.win_rate_vs_scripted = None
 
-    def save(self) -> None:
+    def save(self) -> str | None:
+        """Write the checkpoint, unless that would lose training: never at step 0, never over a file that
+        holds more steps. Returns why it did not write (None if it wrote)."""
+        if self.global_step == 0:
+            return "the first update had not finished"
+        if self.held_steps > self.global_step:
+            return f"{self.run.out} holds an agent trained for {self.held_steps:,} steps, more than this run's"
         metadata = {"train_step": self.global_step, "policy_version": self.updates,
                     "ppo_config": asdict(self.ppo), "selfplay_config": asdict(self.selfplay),
                     "match_seconds": self.run.match_seconds, "backend": self.run.backend}
         if self.win_rate_vs_scripted is not None:
             metadata["win_rate_vs_scripted"] = self.win_rate_vs_scripted
         save_agent(self.run.out, self.params, self.model_config, metadata, optimizer=self.optimizer)
+        self.held_steps = 0
+        return None
 
     def evaluate(self) -> dict:
         """Greedy play vs the scripted baseline in eval_episodes 1-minute matches (the same seed each time)."""
@@ -142,8 +153,8 @@ class TrainingRun:
             > (self.global_step - self.ppo.batch_size) // self.run.eval_every)
         if due and self.run.eval_episodes:
             entry.update(self.evaluate())
-        if due:
-            self.save()
+        if due and (refused := self.save()) is not None:
+            print(f"\nnot saved at step {self.global_step:,}: {refused}", file=sys.stderr, flush=True)
 
     def rollout_source(self):
         """In this process (--workers 1) or in worker processes."""
@@ -182,7 +193,8 @@ def flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def parse_args(argv) -> tuple[TrainConfig, PPOConfig, SelfPlayConfig]:
+def parse_args(argv) -> tuple[TrainConfig, PPOConfig, SelfPlayConfig, int]:
+    """The run's settings, checked, and the train_step of the agent --out holds (0 if none)."""
     parser = argparse.ArgumentParser(prog="python -m rl.train", description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, required=True, help=field_doc(TrainConfig, "steps"))
     parser.add_argument("--seed", type=int, default=SOCCER_PPO.seed, help=field_doc(PPOConfig, "seed"))
@@ -228,10 +240,49 @@ def parse_args(argv) -> tuple[TrainConfig, PPOConfig, SelfPlayConfig]:
         SoccerConfig(match_seconds=run.match_seconds)
     except ValueError as error:
         parser.error(f"--match-seconds: {error}")
-    folder = os.path.dirname(os.path.abspath(run.out))
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        parser.error(f"--out: folder {folder!r} does not exist or is not writable")
-    return run, ppo, selfplay
+    problem = out_problem(run.out)
+    if problem:
+        parser.error(f"--out: {problem}")
+    held_steps = held_train_step(run.out)
+    planned = run.steps // ppo.batch_size * ppo.batch_size
+    if held_steps > planned:
+        parser.error(f"--out: {run.out!r} holds an agent trained for {held_steps:,} steps, more than this run's"
+                     f" {planned:,}; it would never be replaced: choose another --out, or remove that file")
+    return run, ppo, selfplay, held_steps
+
+
+def out_problem(out: str) -> str | None:
+    """Why the checkpoint cannot be written at `out` (None if it can): checked before training starts."""
+    if not out:
+        return "the path is empty"
+    if os.path.isdir(out):
+        return f"{out!r} is a folder; give a file name, e.g. {os.path.join(out, 'model.dshq')!r}"
+    if os.path.lexists(out) and not os.path.isfile(out):
+        return f"{out!r} exists and is not a regular file"
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):
+        return f"folder {folder!r} does not exist"
+    try:  # what the atomic write will do: create a file beside `out` (and then replace `out` with it)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".dshq-write-check."):
+            pass
+    except OSError as error:
+        return f"cannot write in folder {folder!r}: {error.strerror or error}"
+    if os.path.exists(out) and not os.access(out, os.W_OK) and not os.access(folder, os.W_OK):
+        return f"{out!r} cannot be replaced"
+    return None
+
+
+def held_train_step(out: str) -> int:
+    """train_step of the agent file at `out`; 0 if there is none, or it is not a valid agent file (then
+    it is said, and the run replaces it)."""
+    if not os.path.exists(out):
+        return 0
+    try:
+        _, _, metadata = load_model(out)
+    except (CheckpointError, OSError) as error:
+        print(f"warning: {out} is not a valid agent file ({error}); this run replaces it", file=sys.stderr)
+        return 0
+    return metadata.get("train_step", 0)
 
 
 def field_doc(cls, name: str) -> str:
@@ -256,8 +307,15 @@ async def learn(trainer: TrainingRun, backend, log: Log) -> None:
 
 
 def main(argv=None) -> int:
-    run, ppo, selfplay = parse_args(argv)
-    trainer = TrainingRun(run, ppo, selfplay)
+    """Exit codes: 0 trained and saved; 2 bad flags or backend; 130 interrupted (Ctrl-C), with the last
+    completed update saved where that loses no training."""
+    run, ppo, selfplay, held_steps = parse_args(argv)
+    for path in sweep_stale_temporaries(run.out):
+        print(f"removed {path}, left by an interrupted save", file=sys.stderr)
+    if held_steps:
+        print(f"warning: {run.out} holds an agent trained for {held_steps:,} steps; this run replaces it once it"
+              f" has trained at least as long", file=sys.stderr)
+    trainer = TrainingRun(run, ppo, selfplay, held_steps)
     loop = asyncio.new_event_loop()  # not asyncio.run: its SIGINT handler would only cancel at an await
     try:
         try:
@@ -270,8 +328,10 @@ def main(argv=None) -> int:
               f" {run.workers} rollout process(es) -> {run.out}", file=sys.stderr, flush=True)
         loop.run_until_complete(learn(trainer, backend, log))
     except KeyboardInterrupt:
-        trainer.save()
-        print(f"\ninterrupted: saved step {trainer.global_step} to {run.out}", file=sys.stderr, flush=True)
+        refused = trainer.save()
+        said = (f"saved step {trainer.global_step:,} to {run.out}" if refused is None
+                else f"nothing saved ({refused}); {run.out} is as it was")
+        print(f"\ninterrupted: {said}", file=sys.stderr, flush=True)
         return 130
     finally:
         loop.close()
