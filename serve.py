@@ -147,7 +147,7 @@ def resolve(url_path: str) -> Path | None:
 
 
 class Handler(BaseHTTPRequestHandler):
-    server_version = "dshq-serve"
+    server_version = "dshq-serve"   # the Server header: no Python version beside it (version_string)
     # An error about a malformed request line is answered as HTTP/1.0, with a status line and
     # headers; the standard library's default, HTTP/0.9, sends the error page bare.
     default_request_version = "HTTP/1.0"
@@ -159,6 +159,9 @@ class Handler(BaseHTTPRequestHandler):
             super().handle()
         except ConnectionError as error:   # the tab was closed, or a download cancelled
             self.log_message("the client closed the connection (%s)", type(error).__name__)
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def do_GET(self):
         self.respond(send_body=True)
@@ -178,7 +181,11 @@ class Handler(BaseHTTPRequestHandler):
             path = resolve(url_path)
             if path is None:
                 return self.send_plain(HTTPStatus.NOT_FOUND, f"not found: {url_path}\n", send_body)
-            body = path.read_bytes()
+            try:
+                body = path.read_bytes()
+            except OSError as error:   # unreadable, or gone since resolve(): say which file, not how
+                self.log_message("cannot read %s (%s)", url_path, type(error).__name__)
+                return self.send_plain(HTTPStatus.NOT_FOUND, f"not found: {url_path}\n", send_body)
             mime = MIME_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         etag = '"' + hashlib.sha1(body).hexdigest() + '"'
         if self.headers.get("If-None-Match") == etag:

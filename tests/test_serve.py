@@ -282,3 +282,29 @@ def test_a_client_that_hangs_up_mid_download_is_one_log_line():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def in_process_server(monkeypatch):
+    monkeypatch.setattr(serve.Handler, "quiet", True)
+    server = serve.Server("127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_an_unreadable_file_is_a_404_and_the_server_names_no_python_version(monkeypatch):
+    def unreadable(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    server = in_process_server(monkeypatch)
+    try:
+        url = f"http://localhost:{server.server_port}"
+        with urllib.request.urlopen(f"{url}/index.html", timeout=10) as response:
+            assert response.headers["Server"] == "dshq-serve"
+        monkeypatch.setattr(serve.Path, "read_bytes", unreadable)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{url}/index.html", timeout=10)
+        assert refused.value.code == 404 and refused.value.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert "Python" not in refused.value.headers["Server"]
+    finally:
+        server.shutdown()
+        server.server_close()
