@@ -260,11 +260,12 @@ class Session:
 
     # --- reports from the run --------------------------------------------------------------
     def on_telemetry(self, report: dict) -> None:
+        """A trainer report (rl/loop.py's entry: global_step, update, charts/*, losses/*) or a worker's."""
         if any(key in report for key in WORKER_REPORTS):
             self.emit("worker", report)
             return
         for metric, points in self.history.items():
-            add_point(points, report.get("train_steps", 0), report.get(metric))
+            add_point(points, report.get("global_step", 0), report.get(metric))
         self.emit("telemetry", report)
 
     def on_evaluation(self, report: dict) -> None:

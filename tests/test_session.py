@@ -197,7 +197,7 @@ def test_telemetry_extends_the_history_and_worker_reports_do_not():
     session, fired = make_session()
     session.toggle_training()
     for step in range(MAX_CHART_POINTS + 5):
-        session.on_telemetry({"train_steps": step, "losses/value_loss": 0.5, "losses/entropy": float("nan")})
+        session.on_telemetry({"global_step": step, "losses/value_loss": 0.5, "losses/entropy": float("nan")})
     session.on_telemetry({"stage": "compiling kernels"})
     session.on_telemetry({"worker_restarts": 1})
     assert session.history["losses/value_loss"][-1] == (MAX_CHART_POINTS + 4, 0.5)
