@@ -121,6 +121,10 @@ def test_trainer_and_rollout_workers_train_through_shared_memory():
             thread.join(timeout=30)
     assert [r["policy_version"] for r in reports] == [2, 3, 4]
     assert [r["update"] for r in reports] == [1, 2, 3]
+    page_reads = {"global_step", "update", "policy_version", "charts/SPS", "charts/learning_rate", "rollbacks",
+                  "ring", "skipped_updates", "charts/episodic_return", "charts/win_rate", "losses/policy_loss",
+                  "losses/value_loss", "losses/entropy", "losses/approx_kl", "losses/clipfrac"}
+    assert page_reads <= set(reports[-1])           # what app/learner_panel.py and app/session.py read
     assert reports[-1]["global_step"] == 3 * WORKERS * ENVS_PER_WORKER * NUM_STEPS
     assert all(r["losses/value_loss"] is not None for r in reports)
     assert reports[-1]["ring"]["read"] == 3 * WORKERS
