@@ -69,6 +69,9 @@ def test_checkpoint_opens_with_safetensors_and_rl_checkpoint(trained):
     assert set(meta["selfplay_config"]) >= {"snapshot_prob", "scripted_prob", "random_prob"}
     assert meta["win_rate_vs_scripted"] == lines[-1]["eval/win_rate_vs_scripted"] or (
         "win_rate_vs_scripted" not in meta and lines[-1]["eval/win_rate_vs_scripted"] is None)
+    rating, last = meta["league_rating"], lines[-1]     # the final evaluation, rated against the scripted anchor
+    assert rating["anchor"] == "scripted" and rating["anchor_rating"] == 1000.0 and rating["games"] == 2
+    assert (rating["rating"] < 1000) == (last["eval/wins"] + last["eval/draws"] / 2 < 1) and rating["sd"] > 0
     params, model_config, _ = load_model(out)
     assert len(params) == num_params(model_config) == len(checkpoint.optimizer.m)
     assert checkpoint.optimizer.step > 0

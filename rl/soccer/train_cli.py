@@ -77,6 +77,7 @@ from rl.model import ModelConfig, init_params
 from rl.numpy_backend import NumpyMLP
 from rl.policy import Policy
 from rl.soccer.evaluation import evaluate, load_model
+from rl.soccer.league import ANCHOR, League
 from rl.soccer.rollout_sources import SelfPlaySource, WorkerProcessSource
 from rl.soccer.selfplay import SelfPlayConfig
 from rl.soccer.spec import NUM_ACTIONS, OBS_SIZE
@@ -106,6 +107,17 @@ class TrainConfig:
 # ----------------------------------------------------------------------------- the run's file
 
 
+def rating_against_anchor(result: dict) -> dict:
+    """What a .dshq carries of its league rating: the fit of an evaluation's wins, draws and losses
+    against the scripted anchor (rl/soccer/league.py)."""
+    league = League()
+    league.add("agent")
+    league.record("agent", ANCHOR, result["wins"], result["draws"], result["losses"])
+    rating = league.ratings()["agent"]
+    return {"rating": rating.rating, "sd": rating.sd, "games": rating.games, "anchor": ANCHOR,
+            "anchor_rating": league.config.anchor_rating}
+
+
 class TrainingRun:
     """The sink that evaluates and checkpoints. `params`, `optimizer` and `global_step` always describe
     the last completed update, so the checkpoint can be written at any moment (Ctrl-C)."""
@@ -119,6 +131,7 @@ class TrainingRun:
         self.global_step = 0
         self.updates = 0
         self.win_rate_vs_scripted = None
+        self.league_rating = None     # rated against the scripted anchor by the last evaluation
 
     def save(self) -> str | None:
         """Write the checkpoint, unless that would lose training: never at step 0, never over a file that
@@ -132,6 +145,8 @@ class TrainingRun:
                     "match_seconds": self.run.match_seconds, "backend": self.run.backend}
         if self.win_rate_vs_scripted is not None:
             metadata["win_rate_vs_scripted"] = self.win_rate_vs_scripted
+        if self.league_rating is not None:
+            metadata["league_rating"] = self.league_rating
         save_agent(self.run.out, self.params, self.model_config, metadata, optimizer=self.optimizer)
         self.held_steps = 0
         return None
@@ -141,6 +156,7 @@ class TrainingRun:
         policy = Policy(self.params, self.model_config, mlp=NumpyMLP)
         result = evaluate(policy.act, "scripted", self.run.eval_episodes, self.ppo.seed)
         self.win_rate_vs_scripted = result["win_rate"]
+        self.league_rating = rating_against_anchor(result)
         return {"eval/win_rate_vs_scripted": result["win_rate"],
                 **{f"eval/{key}": result[key] for key in ("wins", "draws", "losses", "goals_for", "goals_against")}}
 
