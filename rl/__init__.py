@@ -22,7 +22,7 @@ import math
 from rl.backend import create_backend
 from rl.config import PPOConfig
 from rl.loop import LearnerLoop
-from rl.model import ModelConfig, init_params
+from rl.model import ModelConfig, cleanrl_agent, init_params
 from rl.policy import Policy
 from rl.sources import VectorEnvSource
 
@@ -43,7 +43,8 @@ async def train_async(envs, config: PPOConfig, total_steps: int, backend="numpy"
                       model_config: ModelConfig | None = None, log=None) -> tuple[Policy, list[dict]]:
     """total_steps // batch_size updates of rl.loop's learner loop over `envs`; returns (Policy, history).
 
-    `backend` is a name in rl.backend.BACKENDS or a backend object. Each history
+    `backend` is a name in rl.backend.BACKENDS or a backend object; `model_config` defaults to
+    rl.model.cleanrl_agent (separate actor and critic, 64x64 tanh). Each history
     entry (also passed to `log`) has global_step, update, charts/* and losses/*.
     """
     if envs.num_envs != config.num_envs:
@@ -51,7 +52,7 @@ async def train_async(envs, config: PPOConfig, total_steps: int, backend="numpy"
     num_updates = total_steps // config.batch_size
     if num_updates < 1:
         raise ValueError(f"total_steps={total_steps} is less than one batch (batch_size={config.batch_size})")
-    env_model = ModelConfig(math.prod(envs.single_observation_space.shape), int(envs.single_action_space.n))
+    env_model = cleanrl_agent(math.prod(envs.single_observation_space.shape), int(envs.single_action_space.n))
     model_config = model_config or env_model
     if (model_config.obs_size, model_config.num_actions) != (env_model.obs_size, env_model.num_actions):
         raise ValueError(f"model_config has obs_size={model_config.obs_size}, num_actions={model_config.num_actions}"
