@@ -12,7 +12,7 @@ One-time setup of the peer's own venv (its runtime is never a project dependency
 ../shared/peers/cleanrl_ppo.py, or --cleanrl-script / $DSHQ_CLEANRL_SCRIPT.)
 
 For each task and seed it runs CleanRL's ppo.py (with --no-cuda and
-OMP_NUM_THREADS=1) and then ours (rl.train's network, rl.model.cleanrl_agent,
+OMP_NUM_THREADS=1) and then ours (rl.train's network, rl.default_model_config,
 on the numpy backend), both with PPOConfig()'s values, which are CleanRL's
 defaults, passed explicitly to both, and both annealing the learning rate over
 --total-steps. Both sides are measured the same way (bench/race.py): the
@@ -35,12 +35,11 @@ from dataclasses import fields
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from race import make_envs, steps_to_threshold, train_ours  # noqa: E402
+from rl import default_model_config  # noqa: E402
 from rl.config import PPOConfig  # noqa: E402
-from rl.model import cleanrl_agent  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 THRESHOLDS = {"CartPole-v1": 475.0, "Acrobot-v1": -100.0}  # rolling 20-episode mean return
-TASK_SIZES = {"CartPole-v1": (4, 2), "Acrobot-v1": (6, 3)}  # (obs_size, num_actions)
 EPISODE_LINE = re.compile(r"global_step=(\d+), episodic_return=\[?([-+0-9.eE]+)")
 SHARED_FIELDS = ("learning_rate", "num_envs", "num_steps", "gamma", "gae_lambda", "num_minibatches",
                  "update_epochs", "norm_adv", "clip_coef", "clip_vloss", "ent_coef", "vf_coef", "max_grad_norm",
@@ -104,8 +103,8 @@ def main() -> None:
         for seed in args.seeds:
             config = PPOConfig(seed=seed)
             theirs = run_cleanrl(args.cleanrl_python, args.cleanrl_script, config, env_id, args.total_steps)
-            ours = train_ours(make_envs(env_id, config.num_envs), config, cleanrl_agent(*TASK_SIZES[env_id]),
-                              args.total_steps, THRESHOLDS[env_id])
+            envs = make_envs(env_id, config.num_envs)
+            ours = train_ours(envs, config, default_model_config(envs), args.total_steps, THRESHOLDS[env_id])
             at = [figures["steps_to_threshold"] or float("inf") for figures in (ours, theirs)]
             wins += at[0] <= at[1] and at[0] != float("inf")
             print(f"| {seed} | {cell(theirs['steps_to_threshold'], args.total_steps)} | "

@@ -69,11 +69,6 @@ class ModelConfig:
             raise ValueError(f"ModelConfig.layout must be 'shared' or 'separate', got {self.layout!r}")
 
 
-def cleanrl_agent(obs_size: int, num_actions: int) -> ModelConfig:
-    """CleanRL ppo.py's agent: separate actor and critic MLPs, 64x64 tanh (rl.train's default network)."""
-    return ModelConfig(obs_size, num_actions, hidden_sizes=(64, 64), activation="tanh", layout="separate")
-
-
 class ParamSpec(NamedTuple):
     name: str
     shape: tuple[int, ...]

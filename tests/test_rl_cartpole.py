@@ -5,10 +5,11 @@ tiny, and on a loaded 2-core machine BLAS threads made each matmul ~30x slower,
 and the summation order, hence the trajectory, thread-dependent):
 
 - CleanRL's defaults: `train(envs, PPOConfig(seed=1), total_steps=500_000)` with
-  4 envs and train()'s default network (CleanRL's agent, rl.model.cleanrl_agent),
-  exactly what CleanRL's ppo.py runs. CleanRL itself reaches a 20-episode rolling
-  mean of 475 at step 181,024 on this seed (docs/learner.md); the test holds ours to
-  that step on the project's yardstick (tests/cartpole_check.py).
+  4 envs and train()'s default network (rl.default_model_config: separate actor and
+  critic, as CleanRL's agent, 128 wide), what CleanRL's ppo.py runs. CleanRL itself
+  reaches a 20-episode rolling mean of 475 at step 181,024 on this seed
+  (docs/learner.md); the test holds ours to that step on the project's yardstick
+  (tests/cartpole_check.py).
 - Tuned: RL Zoo's CartPole PPO (8 envs x 32 steps, 20 epochs over one 256-sample
   minibatch, gamma 0.98, lambda 0.8, lr 1e-3 annealed, no entropy bonus) plus
   target_kl = 0.02, on a shared-trunk 64x64 network: far fewer env steps.
