@@ -1,18 +1,24 @@
 """The actor-critic MLP: its configuration, flat parameter layout and init.
 
-Architecture (shared trunk, fused head):
+The network maps observations x [B, obs_size] to out = [logits | value]
+[B, num_actions + 1]. It is one or two *chains* of "linear + activation"
+layers (the activation after every layer but a chain's last), each chain
+writing its own columns of out. Two layouts:
 
-    x      [B, obs_size]
+  layout="shared" (one trunk, a fused head):
     h_1    = act(x       W_1^T + b_1)    [B, hidden_sizes[0]]     "trunk.0"
     h_k    = act(h_{k-1} W_k^T + b_k)    [B, hidden_sizes[k-1]]   "trunk.{k-1}"
     out    =     h_K     W_h^T + b_h     [B, num_actions + 1]     "head"
-    logits = out[:, :num_actions]        value = out[:, num_actions]
 
-The policy and the value function share the trunk, and one fused head emits
-A + 1 numbers per row (A logits, then the value). The whole network is a chain
-of identical "linear + activation" layers, so the GPU needs one linear kernel
-(the activation fused into it) and its backwards, and one forward pass serves both
-acting and the value estimate.
+  layout="separate" (CleanRL's agent: an actor and a critic MLP, no shared parameters):
+    logits = actor(x)   [B, num_actions]   "actor.0" .. "actor.K"  -> out[:, :num_actions]
+    value  = critic(x)  [B, 1]             "critic.0" .. "critic.K" -> out[:, num_actions]
+    each with the hidden widths hidden_sizes, the last layer linear.
+
+With "shared" the value loss and the policy loss pull on the same trunk; with
+"separate" they only meet in the global gradient-norm clip and Adam. Either
+way the GPU needs one linear kernel (the activation fused into it) and its
+backwards, and one forward pass serves both acting and the value estimate.
 
 Every weight follows PyTorch's `nn.Linear` convention: W has shape
 [out_features, in_features], stored row-major (W[o, i] at offset o * in + i),
@@ -42,7 +48,10 @@ class ModelConfig:
     hidden_sizes: tuple[int, ...] = (128, 128)
     """Widths of the trunk's hidden layers."""
     activation: str = "tanh"
-    """Trunk activation: "tanh" or "relu"."""
+    """Hidden-layer activation: "tanh" or "relu"."""
+    layout: str = "shared"
+    """"shared" (one trunk, a fused head of A logits and the value; every file written before this field
+    existed has it) or "separate" (an actor and a critic MLP, each with hidden_sizes: CleanRL's agent)."""
 
     def __post_init__(self):
         object.__setattr__(self, "hidden_sizes", tuple(self.hidden_sizes))
@@ -56,6 +65,8 @@ class ModelConfig:
             raise ValueError(f"ModelConfig.hidden_sizes must be a non-empty tuple of ints >= 1, got {self.hidden_sizes!r}")
         if self.activation not in ("tanh", "relu"):
             raise ValueError(f"ModelConfig.activation must be 'tanh' or 'relu', got {self.activation!r}")
+        if self.layout not in ("shared", "separate"):
+            raise ValueError(f"ModelConfig.layout must be 'shared' or 'separate', got {self.layout!r}")
 
 
 class ParamSpec(NamedTuple):
@@ -69,22 +80,34 @@ class ParamSpec(NamedTuple):
 
 
 @functools.cache
-def linear_layers(config: ModelConfig) -> tuple[tuple[str, int, int], ...]:
-    """The chain of linear layers as (name, in_features, out_features)."""
+def chains(config: ModelConfig) -> tuple[tuple[tuple[str, int, int], ...], ...]:
+    """The network's chains of linear layers (name, in_features, out_features), in the column order of out.
+
+    Each chain starts from the observation; its last layer (no activation) writes the next
+    out_features columns of out [B, A + 1]: shared -> (trunk.0 .. trunk.{K-1}, head) [A + 1];
+    separate -> (actor.0 .. actor.K) [A], then (critic.0 .. critic.K) [1].
+    """
     sizes = (config.obs_size, *config.hidden_sizes)
-    trunk = tuple((f"trunk.{k}", sizes[k], sizes[k + 1]) for k in range(len(config.hidden_sizes)))
-    return trunk + (("head", sizes[-1], config.num_actions + 1),)
+
+    def chain(prefix: str, last: str, n_out: int) -> tuple[tuple[str, int, int], ...]:
+        hidden = tuple((f"{prefix}.{k}", sizes[k], sizes[k + 1]) for k in range(len(config.hidden_sizes)))
+        return hidden + ((last, sizes[-1], n_out),)
+
+    if config.layout == "shared":
+        return (chain("trunk", "head", config.num_actions + 1),)
+    depth = len(config.hidden_sizes)
+    return chain("actor", f"actor.{depth}", config.num_actions), chain("critic", f"critic.{depth}", 1)
 
 
 @functools.cache
 def param_layout(config: ModelConfig) -> tuple[ParamSpec, ...]:
     """Ordered (name, shape, offset) of every tensor in the flat parameter vector.
 
-    For each linear layer in order: "<layer>.weight" [out, in], then
-    "<layer>.bias" [out]. Offsets are contiguous, no padding.
+    For each linear layer in order, chain after chain: "<layer>.weight" [out, in],
+    then "<layer>.bias" [out]. Offsets are contiguous, no padding.
     """
     layout, offset = [], 0
-    for name, n_in, n_out in linear_layers(config):
+    for name, n_in, n_out in (layer for chain in chains(config) for layer in chain):
         for suffix, shape in (("weight", (n_out, n_in)), ("bias", (n_out,))):
             layout.append(ParamSpec(f"{name}.{suffix}", shape, offset))
             offset += math.prod(shape)
@@ -97,7 +120,11 @@ def num_params(config: ModelConfig) -> int:
 
 
 def layout_string(config: ModelConfig) -> str:
-    """Canonical text of everything needed to interpret the flat vector."""
+    """Canonical text of everything needed to interpret the flat vector.
+
+    The tensor names tell the layouts apart ("trunk"/"head" or "actor"/"critic"), so the
+    shared layout's text, hence its shape_hash, is what it was before layouts existed.
+    """
     tensors = ";".join(f"{s.name}:{'x'.join(map(str, s.shape))}@{s.offset}" for s in param_layout(config))
     return f"actor-critic-mlp/v1;activation={config.activation};{tensors}"
 
@@ -136,11 +163,14 @@ def orthogonal(rows: int, cols: int, gain: float, rng: random.Random) -> list[li
 def init_params(config: ModelConfig, seed: int) -> array:
     """Fresh flat float32 parameters, CleanRL-style orthogonal init.
 
-    Gains: sqrt(2) for trunk layers, 0.01 for the policy rows of the head,
-    1.0 for the value row of the head; all biases 0. Deterministic in `seed`.
+    Gains: sqrt(2) for hidden layers, 0.01 for the policy rows (the head's first A
+    rows, or the actor's last layer), 1.0 for the value row (the head's last row, or
+    the critic's last layer); all biases 0. Deterministic in `seed`.
     """
     rng = random.Random(seed)
     params = array("f", bytes(4 * num_params(config)))
+    depth = len(config.hidden_sizes)
+    output_gains = {f"actor.{depth}.weight": 0.01, f"critic.{depth}.weight": 1.0}  # the separate layout's
     for spec in param_layout(config):
         if not spec.name.endswith(".weight"):
             continue  # biases stay 0
@@ -148,6 +178,6 @@ def init_params(config: ModelConfig, seed: int) -> array:
         if spec.name == "head.weight":
             rows = orthogonal(config.num_actions, n_in, 0.01, rng) + orthogonal(1, n_in, 1.0, rng)
         else:
-            rows = orthogonal(n_out, n_in, math.sqrt(2.0), rng)
+            rows = orthogonal(n_out, n_in, output_gains.get(spec.name, math.sqrt(2.0)), rng)
         params[spec.offset : spec.offset + spec.size] = array("f", (x for row in rows for x in row))
     return params

@@ -11,7 +11,7 @@ import numpy as np
 
 from rl import reference as ref
 from rl.optimizer_state import OptimizerState
-from rl.model import ModelConfig, linear_layers, num_params, param_layout
+from rl.model import ModelConfig, chains, num_params, param_layout
 
 
 def unflatten(params, config: ModelConfig) -> dict:
@@ -19,14 +19,22 @@ def unflatten(params, config: ModelConfig) -> dict:
     return {s.name: params[s.offset : s.offset + s.size].reshape(s.shape) for s in param_layout(config)}
 
 
-def forward(params, config: ModelConfig, obs) -> list:
-    """Activations of every layer: [x, h_1, ..., h_K, out].    obs [B, obs_size], out [B, A+1]"""
+def forward(params, config: ModelConfig, obs) -> tuple[list, np.ndarray]:
+    """Every chain's activations [x, h_1, ..., h_K, y] and out = [y of each chain]  [B, A+1].
+
+    obs [B, obs_size]; y is the chain's last layer (no activation): [B, A+1] for the shared
+    head, [B, A] for the actor and [B, 1] for the critic (rl/model.py).
+    """
     tensors = unflatten(params, config)
-    activations = [obs]
-    for name, _, _ in linear_layers(config):
-        z = ref.linear_forward(activations[-1], tensors[f"{name}.weight"], tensors[f"{name}.bias"])
-        activations.append(z if name == "head" else ref.activation_forward(z, config.activation))
-    return activations
+    activations = []
+    for chain in chains(config):
+        acts = [obs]
+        for k, (name, _, _) in enumerate(chain):
+            z = ref.linear_forward(acts[-1], tensors[f"{name}.weight"], tensors[f"{name}.bias"])
+            acts.append(z if k == len(chain) - 1 else ref.activation_forward(z, config.activation))
+        activations.append(acts)
+    outs = [acts[-1] for acts in activations]
+    return activations, outs[0] if len(outs) == 1 else np.concatenate(outs, axis=1)
 
 
 def loss_and_grad(params, config: ModelConfig, ppo, obs, actions, old_logprobs, old_values, advantages, returns):
@@ -37,21 +45,24 @@ def loss_and_grad(params, config: ModelConfig, ppo, obs, actions, old_logprobs, 
     """
     if ppo.norm_adv:
         advantages = ref.normalize_advantages(advantages)
-    activations = forward(params, config, obs)
-    logits, values = ref.split_head(activations[-1], config.num_actions)
+    activations, out = forward(params, config, obs)
+    logits, values = ref.split_head(out, config.num_actions)
     stats, dlogits, dvalues = ref.ppo_loss(logits, values, actions, old_logprobs, old_values, advantages, returns,
                                            ppo.clip_coef, ppo.clip_vloss, ppo.ent_coef, ppo.vf_coef)
     grad = np.zeros_like(params)
     grads, tensors = unflatten(grad, config), unflatten(params, config)
-    dy = ref.fuse_head_grad(dlogits, dvalues)
-    layers = linear_layers(config)
-    for k in reversed(range(len(layers))):
-        name = layers[k][0]
-        if name != "head":
-            dy = ref.activation_backward(dy, activations[k + 1], config.activation)
-        dx, grads[f"{name}.weight"][...], grads[f"{name}.bias"][...] = ref.linear_backward(
-            dy, activations[k], tensors[f"{name}.weight"])
-        dy = dx
+    dout = ref.fuse_head_grad(dlogits, dvalues)  # [B, A+1]
+    column = 0
+    for chain, acts in zip(chains(config), activations):
+        dy = dout[:, column : column + chain[-1][2]]  # this chain's columns of out
+        column += chain[-1][2]
+        for k in reversed(range(len(chain))):
+            name = chain[k][0]
+            if k < len(chain) - 1:
+                dy = ref.activation_backward(dy, acts[k + 1], config.activation)
+            dx, grads[f"{name}.weight"][...], grads[f"{name}.bias"][...] = ref.linear_backward(
+                dy, acts[k], tensors[f"{name}.weight"])
+            dy = dx
     return stats, grad
 
 
@@ -68,7 +79,7 @@ class NumpyMLP:
         """x [n*obs_size] (rows past n ignored) -> logits [n*A], values [n]."""
         config = self.model_config
         obs = np.frombuffer(x, np.float32, count=n * config.obs_size).reshape(n, config.obs_size)
-        logits, values = ref.split_head(forward(self.weights, config, obs)[-1], config.num_actions)
+        logits, values = ref.split_head(forward(self.weights, config, obs)[1], config.num_actions)
         return array("f", logits.tobytes()), array("f", values.tobytes())
 
 

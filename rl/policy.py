@@ -25,7 +25,7 @@ import random
 from array import array
 from operator import mul
 
-from rl.model import ModelConfig, linear_layers, param_layout
+from rl.model import ModelConfig, chains, param_layout
 from rl.rollout import as_float32, sample_actions
 
 
@@ -35,23 +35,31 @@ class PythonMLP:
     def __init__(self, params: array, model_config: ModelConfig):
         self.model_config = model_config
         specs = {s.name: s for s in param_layout(model_config)}
-        self.layers = []  # per linear layer: (weight rows [out][in], bias [out])
-        for name, n_in, _ in linear_layers(model_config):
+
+        def layer(name: str, n_in: int) -> tuple[list, list]:  # (weight rows [out][in], bias [out])
             w, b = specs[f"{name}.weight"], specs[f"{name}.bias"]
             rows = [params[r : r + n_in].tolist() for r in range(w.offset, w.offset + w.size, n_in)]
-            self.layers.append((rows, params[b.offset : b.offset + b.size].tolist()))
+            return rows, params[b.offset : b.offset + b.size].tolist()
+
+        self.chains = [[layer(name, n_in) for name, n_in, _ in chain] for chain in chains(model_config)]
         self.activation = math.tanh if model_config.activation == "tanh" else (lambda z: z if z > 0.0 else 0.0)
 
     def __call__(self, x: array, n: int) -> tuple[array, array]:
-        """x [n*obs_size] -> logits [n*A], values [n]:  h_k = act(W_k h_{k-1} + b_k), out = W_head h + b_head."""
+        """x [n*obs_size] -> logits [n*A], values [n].
+
+        Per chain: h_k = act(W_k h_{k-1} + b_k), h_0 = x, then its columns of out = W_last h + b_last;
+        out = [logits | value] [A + 1] per row.
+        """
         size, num_actions = self.model_config.obs_size, self.model_config.num_actions
         logits, values = array("f"), array("f")
         for start in range(0, n * size, size):
-            h = x[start : start + size].tolist()
-            for rows, bias in self.layers[:-1]:
-                h = [self.activation(sum(map(mul, w, h)) + b) for w, b in zip(rows, bias)]
-            rows, bias = self.layers[-1]
-            out = [sum(map(mul, w, h)) + b for w, b in zip(rows, bias)]
+            x_row, out = x[start : start + size].tolist(), []
+            for layers in self.chains:
+                h = x_row
+                for rows, bias in layers[:-1]:
+                    h = [self.activation(sum(map(mul, w, h)) + b) for w, b in zip(rows, bias)]
+                rows, bias = layers[-1]
+                out += [sum(map(mul, w, h)) + b for w, b in zip(rows, bias)]
             logits.extend(out[:num_actions])
             values.append(out[num_actions])
         return logits, values

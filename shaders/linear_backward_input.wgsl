@@ -3,7 +3,8 @@
 //   dX[r, i]  = sum_o dY[r, o] W[o, i]          dX = dY W      [rows, n_in]
 //   dZ[r, i]  = dX[r, i] act'(H[r, i])
 //
-//   dY [rows, n_out]  gradient of this layer's output (pre-activation)
+//   dY [rows, n_out]  gradient of this layer's output (pre-activation): columns
+//                     [out_col, out_col + n_out) of a row-major [rows, out_stride] buffer
 //   W  [n_out, n_in]  params[weight_offset ..], row-major
 //   H  [rows, n_in]   this layer's input = the previous layer's activation output
 //   dZ [rows, n_in]   gradient of the previous layer's pre-activation
@@ -16,6 +17,7 @@
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
     weight_offset: u32, bias_offset: u32, activation: u32,
+    out_stride: u32, out_col: u32,
 }
 
 @group(0) @binding(0) var<uniform> layer: Layer;
@@ -50,7 +52,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
             let along = e % TILE;   // o (of dY) or tile i (of W), contiguous in memory
             var dyv = 0.0;
             if (r0 + across < layer.rows && o0 + along < layer.n_out) {
-                dyv = dy[(r0 + across) * layer.n_out + o0 + along];
+                dyv = dy[(r0 + across) * layer.out_stride + layer.out_col + o0 + along];
             }
             var wv = 0.0;
             if (o0 + across < layer.n_out && i0 + along < layer.n_in) {

@@ -3,7 +3,8 @@
 //   dW[o, i] = sum_r dY[r, o] X[r, i]     dW = dY^T X   [n_out, n_in]
 //   db[o]    = sum_r dY[r, o]                            [n_out]
 //
-//   dY [rows, n_out]  gradient of the layer output (pre-activation), row-major
+//   dY [rows, n_out]  gradient of the layer output (pre-activation): columns
+//                     [out_col, out_col + n_out) of a row-major [rows, out_stride] buffer
 //   X  [rows, n_in]   layer input
 //   dW -> grads[weight_offset ..] row-major, db -> grads[bias_offset ..]
 //
@@ -16,6 +17,7 @@
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
     weight_offset: u32, bias_offset: u32, activation: u32,
+    out_stride: u32, out_col: u32,
 }
 
 @group(0) @binding(0) var<uniform> layer: Layer;
@@ -41,7 +43,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
             var xv = 0.0;
             if (r < layer.rows) {
                 if (o0 + column < layer.n_out) {
-                    dyv = dy[r * layer.n_out + o0 + column];
+                    dyv = dy[r * layer.out_stride + layer.out_col + o0 + column];
                 }
                 if (i0 + column < layer.n_in) {
                     xv = x[r * layer.n_in + i0 + column];

@@ -5,7 +5,9 @@
 //   X [rows, n_in]    layer input, row-major
 //   W [n_out, n_in]   params[weight_offset ..], row-major (PyTorch nn.Linear)
 //   b [n_out]         params[bias_offset ..]
-//   Y [rows, n_out]   layer output; act: 0 identity, 1 tanh, 2 relu
+//   Y [rows, n_out]   layer output; act: 0 identity, 1 tanh, 2 relu. Y is columns
+//                     [out_col, out_col + n_out) of a row-major [rows, out_stride] buffer
+//                     (an actor's logits and a critic's value share out [rows, A + 1])
 //
 // A workgroup of 8x8 threads computes one 32x32 tile of Y, each thread a 4x4
 // block of it. The sum over k walks 32-wide slabs: the workgroup stages
@@ -16,6 +18,7 @@
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
     weight_offset: u32, bias_offset: u32, activation: u32,
+    out_stride: u32, out_col: u32,
 }
 
 @group(0) @binding(0) var<uniform> layer: Layer;
@@ -73,7 +76,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
         for (var j = 0u; j < 4u; j++) {
             let col = col0 + 4u * local.x + j;
             if (row < layer.rows && col < layer.n_out) {
-                y[row * layer.n_out + col] = activate(acc[i][j] + params[layer.bias_offset + col]);
+                y[row * layer.out_stride + layer.out_col + col] = activate(acc[i][j] + params[layer.bias_offset + col]);
             }
         }
     }

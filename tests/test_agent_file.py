@@ -82,9 +82,25 @@ def test_round_trip_params_metadata_optimizer_and_snapshots():
     metadata = agent.metadata
     assert {key: metadata[key] for key in METADATA} == METADATA
     assert metadata["model_config"] == {"obs_size": OBS_SIZE, "num_actions": NUM_ACTIONS, "hidden_sizes": [16],
-                                        "activation": "tanh"}
+                                        "activation": "tanh", "layout": "shared"}
     assert (metadata["obs_spec_version"], metadata["action_spec_version"]) == (OBS_SPEC_VERSION, ACTION_SPEC_VERSION)
     assert metadata["created"].endswith("+00:00") and len(metadata["created"]) == 25
+
+
+def test_a_file_from_before_layouts_reads_as_the_shared_layout():
+    config = {key: value for key, value in asdict(MODEL).items() if key != "layout"}
+    agent = read_agent(with_raw_metadata(agent_bytes(), model_config=json.dumps(config)))
+    assert agent.model_config == MODEL and agent.model_config.layout == "shared"
+    assert agent.params == init_params(MODEL, 0)
+
+
+def test_separate_layout_round_trips_and_a_layout_mismatch_is_refused():
+    separate = replace(MODEL, layout="separate")
+    data = write_agent(init_params(separate, 0), separate, METADATA)
+    agent = read_agent(data)
+    assert agent.model_config == separate and agent.params == init_params(separate, 0)
+    with pytest.raises(CheckpointError, match="trunk.0.weight|actor.0.weight"):  # the tensors are the actor's
+        read_agent(with_raw_metadata(data, model_config=json.dumps(asdict(MODEL))))
 
 
 def test_plain_agent_and_given_created_time_are_kept():
@@ -241,7 +257,8 @@ def test_fuzz_byte_flips_give_an_agent_or_checkpoint_error(flips):
 
 
 @FUZZ
-@given(key=st.sampled_from(["obs_size", "num_actions", "hidden_sizes", "activation", "extra"]), value=JSON_VALUES,
+@given(key=st.sampled_from(["obs_size", "num_actions", "hidden_sizes", "activation", "layout", "extra"]),
+       value=JSON_VALUES,
        drop=st.booleans())
 def test_fuzz_model_config_values(key, value, drop):
     config = asdict(MODEL)

@@ -60,8 +60,9 @@ def params_of(backend) -> np.ndarray:
     return np.array(asyncio.run(backend.get_params()), np.float32)
 
 
-def test_act_matches_numpy_backend_and_ignores_rows_past_n(device):
-    model_config = ModelConfig(obs_size=9, num_actions=5, hidden_sizes=(20, 17))
+@pytest.mark.parametrize("layout", ["shared", "separate"])
+def test_act_matches_numpy_backend_and_ignores_rows_past_n(device, layout):
+    model_config = ModelConfig(obs_size=9, num_actions=5, hidden_sizes=(20, 17), layout=layout)
     numpy_backend, gpu_backend = backends(device, model_config)
     obs = f32(np.random.default_rng(0).normal(size=(12, 9)))
     for n in (3, 12, 7):  # the acting buffers grow once, then are reused for fewer rows
@@ -78,10 +79,17 @@ CONFIGS = [
     (ModelConfig(obs_size=6, num_actions=30, hidden_sizes=(40,), activation="relu"),
      PPOConfig(num_envs=3, num_steps=40, num_minibatches=2, update_epochs=3, clip_vloss=False, norm_adv=False,
                ent_coef=0.05)),
+    (ModelConfig(obs_size=11, num_actions=7, hidden_sizes=(32, 24), activation="tanh", layout="separate"),
+     PPOConfig(num_envs=4, num_steps=32, num_minibatches=4, update_epochs=4)),
+    (ModelConfig(obs_size=6, num_actions=30, hidden_sizes=(40,), activation="relu", layout="separate"),
+     PPOConfig(num_envs=3, num_steps=40, num_minibatches=2, update_epochs=3, clip_vloss=False, norm_adv=False,
+               ent_coef=0.05)),
 ]
 
 
-@pytest.mark.parametrize("model_config, ppo_config", CONFIGS, ids=["tanh-clip_vloss-norm_adv", "relu-plain"])
+@pytest.mark.parametrize("model_config, ppo_config", CONFIGS,
+                         ids=["tanh-clip_vloss-norm_adv", "relu-plain", "separate-tanh-clip_vloss-norm_adv",
+                              "separate-relu-plain"])
 def test_full_update_matches_numpy_backend(device, model_config, ppo_config):
     results = []
     for backend in backends(device, model_config):

@@ -16,17 +16,19 @@ pytestmark = pytest.mark.gpu
 STAT = {name: i for i, name in enumerate(k.STATS)}
 
 
-def test_linear_backward_weights_matches_twin(device_kernels):
+@pytest.mark.parametrize("out_stride, out_col", [(36, 0), (39, 2)], ids=["own-buffer", "columns-of-wider"])
+def test_linear_backward_weights_matches_twin(device_kernels, out_stride, out_col):
     device, kernels = device_kernels
     rng = np.random.default_rng(10)
     rows, n_in, n_out = 75, 45, 36  # 3 slabs of rows; the bias column falls inside the second tile
-    dy = rng.normal(size=(rows, n_out)).astype(np.float32)
+    wide = rng.normal(size=(rows, out_stride)).astype(np.float32)  # dY is columns out_col.. of it
+    dy = wide[:, out_col : out_col + n_out]
     x = rng.normal(size=(rows, n_in)).astype(np.float32)
     sentinel = -7.0
     grads = np.full(3 + n_out * n_in + n_out + 2, sentinel, np.float32)
-    layer = k.Linear(n_in, n_out, 3, 3 + n_out * n_in, k.ACTIVATION_CODES["tanh"])
+    layer = k.Linear(n_in, n_out, 3, 3 + n_out * n_in, k.ACTIVATION_CODES["tanh"], out_stride, out_col)
     grads_buffer = upload(device, grads)
-    dispatch = k.linear_backward_weights(device, kernels, layer, upload(device, dy), upload(device, x), grads_buffer)
+    dispatch = k.linear_backward_weights(device, kernels, layer, upload(device, wide), upload(device, x), grads_buffer)
     k.submit(device, [(dispatch, (rows,))])
     got = read(device, grads_buffer, grads.size)
     _, dW, db = ref.linear_backward(dy.astype(np.float64), x.astype(np.float64), np.zeros((n_out, n_in)))
@@ -36,17 +38,19 @@ def test_linear_backward_weights_matches_twin(device_kernels):
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_linear_backward_input_matches_twins(device_kernels, activation):
+@pytest.mark.parametrize("out_stride, out_col", [(70, 0), (71, 1)], ids=["own-buffer", "columns-of-wider"])
+def test_linear_backward_input_matches_twins(device_kernels, activation, out_stride, out_col):
     device, kernels = device_kernels
     rng = np.random.default_rng(11)
     rows, n_in, n_out = 35, 37, 70
-    dy = rng.normal(size=(rows, n_out)).astype(np.float32)
+    wide = rng.normal(size=(rows, out_stride)).astype(np.float32)  # dY is columns out_col.. of it
+    dy = wide[:, out_col : out_col + n_out]
     W = rng.normal(size=(n_out, n_in)).astype(np.float32)
     h = ref.activation_forward(rng.normal(size=(rows, n_in)), activation).astype(np.float32)
-    layer = k.Linear(n_in, n_out, 2, 0, k.ACTIVATION_CODES[activation])
+    layer = k.Linear(n_in, n_out, 2, 0, k.ACTIVATION_CODES[activation], out_stride, out_col)
     dz = k.storage_buffer(device, rows * n_in, "dz")
     params = np.concatenate([np.zeros(2, np.float32), W.ravel()])
-    dispatch = k.linear_backward_input(device, kernels, layer, upload(device, dy), upload(device, params),
+    dispatch = k.linear_backward_input(device, kernels, layer, upload(device, wide), upload(device, params),
                                        upload(device, h), dz)
     k.submit(device, [(dispatch, (rows,))])
     dx, _, _ = ref.linear_backward(dy.astype(np.float64), np.zeros((rows, n_in)), W.astype(np.float64))

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.gpu
 
 
 @pytest.mark.parametrize("activation", ["identity", "tanh", "relu"])
-def test_linear_forward_matches_twin(device_kernels, activation):
+@pytest.mark.parametrize("out_stride, out_col", [(35, 0), (41, 4)], ids=["own-buffer", "columns-of-wider"])
+def test_linear_forward_matches_twin(device_kernels, activation, out_stride, out_col):
     device, kernels = device_kernels
     rng = np.random.default_rng(0)
     rows, n_in, n_out = 37, 71, 35  # not multiples of the 32-wide tile; 3 slabs over n_in
@@ -23,20 +24,22 @@ def test_linear_forward_matches_twin(device_kernels, activation):
     W = (rng.normal(size=(n_out, n_in)) / np.sqrt(n_in)).astype(np.float32)
     b = rng.normal(size=n_out).astype(np.float32)
     params = np.concatenate([np.full(5, 9.0, np.float32), W.ravel(), b])  # offsets != 0
-    layer = k.Linear(n_in, n_out, 5, 5 + W.size, k.ACTIVATION_CODES[activation])
-    y_buffer = k.storage_buffer(device, rows * n_out, "y")
+    layer = k.Linear(n_in, n_out, 5, 5 + W.size, k.ACTIVATION_CODES[activation], out_stride, out_col)
+    sentinel = np.full((rows, out_stride), -7.0, np.float32)
+    y_buffer = upload(device, sentinel)
     dispatch = k.linear_forward(device, kernels, layer, upload(device, x), upload(device, params), y_buffer)
     k.submit(device, [(dispatch, (rows,))])
     z = ref.linear_forward(x.astype(np.float64), W.astype(np.float64), b.astype(np.float64))
-    expected = z if activation == "identity" else ref.activation_forward(z, activation)
-    np.testing.assert_allclose(read(device, y_buffer, rows * n_out).reshape(rows, n_out), expected,
-                               rtol=1e-5, atol=1e-6 * n_in)
+    expected = sentinel.astype(np.float64)
+    expected[:, out_col : out_col + n_out] = z if activation == "identity" else ref.activation_forward(z, activation)
+    np.testing.assert_allclose(read(device, y_buffer, rows * out_stride).reshape(rows, out_stride), expected,
+                               rtol=1e-5, atol=1e-6 * n_in)  # and the other columns untouched
 
 
 def test_linear_forward_tanh_saturates_without_nan(device_kernels):
     device, kernels = device_kernels
     x = np.array([[1e3], [-1e3], [50.0], [0.5]], np.float32)
-    layer = k.Linear(1, 1, 0, 1, k.ACTIVATION_CODES["tanh"])
+    layer = k.Linear(1, 1, 0, 1, k.ACTIVATION_CODES["tanh"], 1, 0)
     y_buffer = k.storage_buffer(device, 4, "y")
     dispatch = k.linear_forward(device, kernels, layer, upload(device, x), upload(device, [1.0, 0.0]), y_buffer)
     k.submit(device, [(dispatch, (4,))])

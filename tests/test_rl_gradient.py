@@ -8,11 +8,12 @@ from rl.config import PPOConfig
 from rl.model import ModelConfig, init_params, num_params
 
 
+@pytest.mark.parametrize("layout", ["shared", "separate"])
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 @pytest.mark.parametrize("clip_vloss, norm_adv", [(True, True), (False, False)])
-def test_full_ppo_loss_gradient(activation, clip_vloss, norm_adv):
+def test_full_ppo_loss_gradient(activation, clip_vloss, norm_adv, layout):
     rng = np.random.default_rng(7)
-    model = ModelConfig(obs_size=3, num_actions=4, hidden_sizes=(5, 6), activation=activation)
+    model = ModelConfig(obs_size=3, num_actions=4, hidden_sizes=(5, 6), activation=activation, layout=layout)
     ppo = PPOConfig(clip_vloss=clip_vloss, norm_adv=norm_adv, ent_coef=0.05, clip_coef=0.2)
     # init scaled up and perturbed so the head is not ~0 and ratios fall on both sides of the clip
     params = np.frombuffer(init_params(model, 0), np.float32).astype(np.float64)

@@ -8,6 +8,7 @@ import pytest
 from rl.model import ModelConfig, init_params, layout_string, num_params, param_layout, shape_hash
 
 CARTPOLE = ModelConfig(obs_size=4, num_actions=2, hidden_sizes=(64, 64))
+SEPARATE_HASH = 1978298925  # separate 64x64 on CartPole, pinned like the shared layout's
 
 
 def test_layout_names_shapes_and_contiguous_offsets():
@@ -24,6 +25,20 @@ def test_layout_names_shapes_and_contiguous_offsets():
     assert num_params(ModelConfig(5, 3, (7, 6))) == offset == 7 * 5 + 7 + 6 * 7 + 6 + 4 * 6 + 4
 
 
+def test_separate_layout_is_an_actor_then_a_critic():
+    config = ModelConfig(obs_size=5, num_actions=3, hidden_sizes=(7, 6), layout="separate")
+    assert [(s.name, s.shape) for s in param_layout(config)] == [
+        ("actor.0.weight", (7, 5)), ("actor.0.bias", (7,)), ("actor.1.weight", (6, 7)), ("actor.1.bias", (6,)),
+        ("actor.2.weight", (3, 6)), ("actor.2.bias", (3,)),  # 3 logits
+        ("critic.0.weight", (7, 5)), ("critic.0.bias", (7,)), ("critic.1.weight", (6, 7)), ("critic.1.bias", (6,)),
+        ("critic.2.weight", (1, 6)), ("critic.2.bias", (1,)),  # the value
+    ]
+    assert num_params(config) == 2 * (7 * 5 + 7 + 6 * 7 + 6) + 3 * 6 + 3 + 6 + 1
+    assert num_params(ModelConfig(4, 2, (64, 64), layout="separate")) == 9155  # CleanRL's Agent on CartPole-v1
+    with pytest.raises(ValueError, match="layout must be 'shared' or 'separate'"):
+        ModelConfig(4, 2, layout="split")
+
+
 def test_any_number_of_hidden_layers():
     names = [s.name for s in param_layout(ModelConfig(3, 2, (4, 4, 4)))]
     assert names[-2:] == ["head.weight", "head.bias"] and "trunk.2.weight" in names
@@ -36,12 +51,14 @@ def test_shape_hash_is_pinned_and_fits_int32():
         "trunk.1.weight:64x64@320;trunk.1.bias:64@4416;head.weight:3x64@4480;head.bias:3@4672")
     assert shape_hash(CARTPOLE) == 1304981122
     assert shape_hash(ModelConfig(40, 30)) == 290382946
+    assert shape_hash(ModelConfig(40, 30, layout="shared")) == 290382946  # files without a layout are shared
+    assert shape_hash(ModelConfig(4, 2, (64, 64), layout="separate")) == SEPARATE_HASH
     assert 0 <= shape_hash(CARTPOLE) < 2**31
 
 
 @pytest.mark.parametrize("other", [
     ModelConfig(5, 2, (64, 64)), ModelConfig(4, 3, (64, 64)), ModelConfig(4, 2, (64, 32)),
-    ModelConfig(4, 2, (64, 64, 64)), ModelConfig(4, 2, (64, 64), "relu"),
+    ModelConfig(4, 2, (64, 64, 64)), ModelConfig(4, 2, (64, 64), "relu"), ModelConfig(4, 2, (64, 64), layout="separate"),
 ])
 def test_shape_hash_changes_with_layout_or_activation(other):
     assert shape_hash(other) != shape_hash(CARTPOLE)
@@ -72,3 +89,18 @@ def test_init_is_orthogonal_with_cleanrl_gains_and_zero_biases(hidden):
     assert_orthogonal(tensors["head.weight"][:6], 0.01)  # policy rows
     assert np.linalg.norm(tensors["head.weight"][6]) == pytest.approx(1.0, abs=1e-5)  # value row
     assert not tensors["head.bias"].any()
+
+
+def test_separate_init_has_cleanrl_gains_per_network():
+    config = ModelConfig(4, 6, (16, 8), layout="separate")
+    flat = np.frombuffer(init_params(config, 3), np.float32).astype(np.float64)
+    tensors = {s.name: flat[s.offset : s.offset + s.size].reshape(s.shape) for s in param_layout(config)}
+    for net in ("actor", "critic"):
+        for k, gain in enumerate((np.sqrt(2), np.sqrt(2))):
+            W = tensors[f"{net}.{k}.weight"]
+            np.testing.assert_allclose(W.T @ W if W.shape[0] > W.shape[1] else W @ W.T,
+                                       gain**2 * np.eye(min(W.shape)), atol=1e-5)
+    np.testing.assert_allclose(tensors["actor.2.weight"] @ tensors["actor.2.weight"].T, 1e-4 * np.eye(6), atol=1e-9)
+    assert np.linalg.norm(tensors["critic.2.weight"]) == pytest.approx(1.0, abs=1e-5)
+    assert not any(tensors[s.name].any() for s in param_layout(config) if s.name.endswith(".bias"))
+    assert not np.array_equal(tensors["actor.0.weight"], tensors["critic.0.weight"])  # independent draws

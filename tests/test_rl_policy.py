@@ -9,18 +9,19 @@ import pytest
 import asyncio
 
 from rl.numpy_backend import NumpyBackend, NumpyMLP, forward
-from rl.model import ModelConfig, init_params, num_params
+from rl.model import ModelConfig, init_params, num_params, param_layout
 from rl.policy import Policy
 
 
+@pytest.mark.parametrize("layout", ["shared", "separate"])
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_forward_matches_numpy(activation):
-    model = ModelConfig(obs_size=6, num_actions=5, hidden_sizes=(16, 12), activation=activation)
+def test_forward_matches_numpy(activation, layout):
+    model = ModelConfig(obs_size=6, num_actions=5, hidden_sizes=(16, 12), activation=activation, layout=layout)
     rng = np.random.default_rng(0)
     params = np.frombuffer(init_params(model, 1), np.float32) + rng.normal(0, 0.2, num_params(model)).astype(np.float32)
     obs = rng.normal(size=(3, 6)).astype(np.float32)
     logits, values = Policy(array("f", params.tobytes()), model).forward(obs)
-    out = forward(params.astype(np.float64), model, obs.astype(np.float64))[-1]
+    out = forward(params.astype(np.float64), model, obs.astype(np.float64))[1]
     np.testing.assert_allclose(np.reshape(logits, (3, 5)), out[:, :5], rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(values, out[:, 5], rtol=1e-6, atol=1e-6)
 
@@ -58,3 +59,17 @@ def test_every_forward_engine_answers_the_same_call():
     assert Policy(params, model).act(obs, 4) == Policy(params, model, mlp=NumpyMLP).act(obs, 4)
     with pytest.raises(ValueError, match="fewer than n=6"):
         Policy(params, model).forward(obs, 6)
+
+
+def test_separate_layout_keeps_actor_and_critic_apart():
+    """Logits depend on the actor's parameters only, the value on the critic's only."""
+    model = ModelConfig(obs_size=4, num_actions=3, hidden_sizes=(8, 8), layout="separate")
+    params = np.frombuffer(init_params(model, 2), np.float32).copy()
+    obs = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    logits, values = Policy(array("f", params.tobytes()), model).forward(obs)
+    split = next(s.offset for s in param_layout(model) if s.name.startswith("critic"))
+    for part, same in ((slice(split, None), 0), (slice(None, split), 1)):
+        changed = params.copy()
+        changed[part] += 0.5
+        other = Policy(array("f", changed.tobytes()), model).forward(obs)
+        assert other[same] == (logits, values)[same] and other[1 - same] != (logits, values)[1 - same]

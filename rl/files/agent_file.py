@@ -9,7 +9,8 @@ module fixes what an agent file holds:
     snapshots  optional, {version: flat params} (the self-play pool of an autosave),
                each laid out like the model
     optimizer  optional, Adam's (m, v, t) in flat parameter order, to resume training
-    metadata   model_config       {"obs_size", "num_actions", "hidden_sizes", "activation"}
+    metadata   model_config       {"obs_size", "num_actions", "hidden_sizes", "activation", "layout"}
+                                  (no "layout": a file from before layouts, read as "shared")
                obs_spec_version,  rl/soccer/spec.py's; a file with other versions is refused
                action_spec_version
                created            UTC ISO 8601 time, filled in when absent

@@ -28,7 +28,7 @@ from typing import NamedTuple
 import gpu
 from gpu import BufferUsage
 
-from rl.model import ModelConfig, linear_layers, param_layout
+from rl.model import ModelConfig, chains, param_layout
 
 KERNEL_NAMES = ("gather_minibatch", "normalize_advantages", "linear_forward", "policy_head", "ppo_loss",
                 "reduce_sum", "linear_backward_weights", "linear_backward_input", "grad_norm", "adam", "gae",
@@ -121,24 +121,41 @@ def submit(device, steps) -> None:
 
 
 class Linear(NamedTuple):
-    """One linear layer of rl/model.py as the matmul kernels see it (offsets in floats)."""
+    """One linear layer of rl/model.py as the matmul kernels see it (offsets in floats).
+
+    Its output Y [rows, n_out] (and the gradient dY) is columns [out_col, out_col + n_out)
+    of a row-major [rows, out_stride] buffer: its own buffer (out_stride = n_out, out_col = 0)
+    for a hidden layer, its chain's columns of out [rows, A + 1] for a chain's last layer.
+    """
 
     n_in: int
     n_out: int
     weight_offset: int
     bias_offset: int
     activation: int  # ACTIVATION_CODES of the activation after this layer
+    out_stride: int
+    out_col: int
 
     def uniform(self, rows: int) -> bytes:
-        return struct.pack("<6I", rows, self.n_in, self.n_out, self.weight_offset, self.bias_offset, self.activation)
+        return struct.pack("<8I", rows, self.n_in, self.n_out, self.weight_offset, self.bias_offset, self.activation,
+                           self.out_stride, self.out_col)
 
 
-def network_layers(config: ModelConfig) -> list[Linear]:
-    """The chain of linear layers: trunk layers with the model's activation, the head with none."""
+def network_chains(config: ModelConfig) -> list[list[Linear]]:
+    """rl.model.chains as kernel layers: hidden layers with the model's activation into their own buffers,
+    each chain's last layer with none into its columns of out [rows, A + 1]."""
     offsets = {spec.name: spec.offset for spec in param_layout(config)}
-    return [Linear(n_in, n_out, offsets[f"{name}.weight"], offsets[f"{name}.bias"],
-                   ACTIVATION_CODES["identity" if name == "head" else config.activation])
-            for name, n_in, n_out in linear_layers(config)]
+    result, column = [], 0
+    for chain in chains(config):
+        layers = []
+        for k, (name, n_in, n_out) in enumerate(chain):
+            last = k == len(chain) - 1
+            layers.append(Linear(n_in, n_out, offsets[f"{name}.weight"], offsets[f"{name}.bias"],
+                                 ACTIVATION_CODES["identity" if last else config.activation],
+                                 config.num_actions + 1 if last else n_out, column if last else 0))
+        result.append(layers)
+        column += chain[-1][2]
+    return result
 
 
 def linear_forward(device, kernels, layer: Linear, x, params, y) -> Dispatch:

@@ -1,18 +1,24 @@
 """The actor-critic MLP's forward and backward passes on the GPU, for up to `capacity` rows.
 
-With L linear layers (rl/model.py: the trunk, then the fused head):
+The network is one or two chains of linear layers (rl/model.py: the shared trunk
+and its fused head, or the actor and the critic), all reading X and each writing
+its columns of out = [logits | value]. For a chain of L layers W_0 .. W_{L-1}:
 
     forward   acts[0] = X,  acts[k+1] = act_k(acts[k] W_k^T + b_k)          linear_forward.wgsl
-    backward  dz[L-1] = d loss / d out (written by ppo_loss.wgsl), then for k = L-1 .. 0:
+              acts[L] is the chain's columns of out [rows, A + 1]
+    backward  dz[L-1] = the chain's columns of d loss / d out (written by ppo_loss.wgsl), then
+              for k = L-1 .. 0:
               grads[W_k, b_k] = dz[k]^T [acts[k] | 1]                         linear_backward_weights.wgsl
               dz[k-1] = (dz[k] W_k) * act_{k-1}'(acts[k])      (k > 0)        linear_backward_input.wgsl
 
-Buffers (float32, row-major, sized for `capacity` rows): acts[k] [rows, width_k]
-with acts[L] = out [rows, A + 1]; dz[k] [rows, n_out_k]. The gradient w.r.t.
-the observations is never formed. Standard library only.
+Buffers (float32, row-major, sized for `capacity` rows): x [rows, obs_size]
+and out, dout [rows, A + 1] are shared by the chains; each chain has its hidden
+acts[1..L-1] [rows, width] and dz[0..L-2]. The chains never share a parameter,
+so each writes its own gradients. The gradient w.r.t. the observations is never
+formed. Standard library only.
 """
 
-from rl.wgsl.kernels import (linear_backward_input, linear_backward_weights, linear_forward, network_layers,
+from rl.wgsl.kernels import (linear_backward_input, linear_backward_weights, linear_forward, network_chains,
                             storage_buffer)
 from rl.model import ModelConfig
 
@@ -21,24 +27,30 @@ class GPUNetwork:
     def __init__(self, device, kernels, model_config: ModelConfig, params, grads, capacity: int,
                  with_backward: bool = True):
         self.capacity = capacity
-        self.layers = network_layers(model_config)
-        widths = [self.layers[0].n_in] + [layer.n_out for layer in self.layers]
-        self.acts = [storage_buffer(device, capacity * w, f"acts[{k}]") for k, w in enumerate(widths)]
-        self.x, self.out = self.acts[0], self.acts[-1]
-        self.forward = [linear_forward(device, kernels, layer, self.acts[k], params, self.acts[k + 1])
-                        for k, layer in enumerate(self.layers)]
-        self.dz, self.backward = [], []
-        if with_backward:
-            self.dz = [storage_buffer(device, capacity * layer.n_out, f"dz[{k}]")
-                       for k, layer in enumerate(self.layers)]
-            for k in reversed(range(len(self.layers))):
-                layer = self.layers[k]
-                self.backward.append(linear_backward_weights(device, kernels, layer, self.dz[k], self.acts[k], grads))
+        self.chains = network_chains(model_config)
+        width = model_config.num_actions + 1
+        self.x = storage_buffer(device, capacity * model_config.obs_size, "x")
+        self.out = storage_buffer(device, capacity * width, "out")
+        self.dout = storage_buffer(device, capacity * width, "dout") if with_backward else None
+        self.hidden, self.forward, self.backward = [], [], []
+        for c, layers in enumerate(self.chains):
+            acts = [self.x] + [storage_buffer(device, capacity * layer.n_out, f"chain {c} acts[{k + 1}]")
+                               for k, layer in enumerate(layers[:-1])] + [self.out]
+            self.forward += [linear_forward(device, kernels, layer, acts[k], params, acts[k + 1])
+                             for k, layer in enumerate(layers)]
+            self.hidden += acts[1:-1]
+            if not with_backward:
+                continue
+            dz = [storage_buffer(device, capacity * layer.n_out, f"chain {c} dz[{k}]")
+                  for k, layer in enumerate(layers[:-1])] + [self.dout]
+            self.hidden += dz[:-1]
+            for k in reversed(range(len(layers))):
+                layer = layers[k]
+                self.backward.append(linear_backward_weights(device, kernels, layer, dz[k], acts[k], grads))
                 if k > 0:
-                    into_previous = layer._replace(activation=self.layers[k - 1].activation)
-                    self.backward.append(linear_backward_input(device, kernels, into_previous, self.dz[k], params,
-                                                               self.acts[k], self.dz[k - 1]))
-        self.dout = self.dz[-1] if self.dz else None
+                    into_previous = layer._replace(activation=layers[k - 1].activation)
+                    self.backward.append(linear_backward_input(device, kernels, into_previous, dz[k], params,
+                                                               acts[k], dz[k - 1]))
 
     def forward_steps(self, rows: int) -> list:
         """(dispatch, args) steps of the forward pass over `rows` rows of self.x."""
@@ -49,7 +61,7 @@ class GPUNetwork:
         return [(dispatch, (rows,)) for dispatch in self.backward]
 
     def destroy(self) -> None:
-        for buffer in self.acts + self.dz:
+        for buffer in [self.x, self.out] + ([self.dout] if self.dout else []) + self.hidden:
             buffer.destroy()
         for dispatch in self.forward + self.backward:
             dispatch.destroy()
