@@ -32,7 +32,8 @@ from rl.model import ModelConfig, linear_layers, param_layout
 
 KERNEL_NAMES = ("gather_minibatch", "normalize_advantages", "linear_forward", "policy_head", "ppo_loss",
                 "reduce_sum", "linear_backward_weights", "linear_backward_input", "grad_norm", "adam", "gae",
-                "explained_variance")
+                "explained_variance", "sample_actions")
+KERNEL_INCLUDES = {"sample_actions": ("pcg4d",)}  # shaders prepended to a kernel's own source
 ROLLOUT_COLUMNS = ("actions", "logprobs", "values", "advantages", "returns", "rewards", "next_values", "dones",
                    "valid")
 MINIBATCH_COLUMNS = ROLLOUT_COLUMNS[:5]
@@ -67,7 +68,8 @@ async def build_kernels(device) -> dict:
     pipelines = {}
     for name in KERNEL_NAMES:
         async with device.error_scope(f"building the {name} kernel"):
-            module = device.create_shader_module(code=gpu.shader_source(name), label=name)
+            code = "".join(gpu.shader_source(part) for part in KERNEL_INCLUDES.get(name, ()) + (name,))
+            module = device.create_shader_module(code=code, label=name)
             pipelines[name] = device.create_compute_pipeline(
                 layout="auto", compute={"module": module, "entry_point": "main"}, label=name)
     return pipelines
@@ -91,13 +93,21 @@ class Dispatch:
         self.args, self.workgroups = None, None
 
     def record(self, compute_pass, *args) -> None:
+        self._bind(compute_pass, args)
+        compute_pass.dispatch_workgroups(*self.workgroups)
+
+    def record_indirect(self, compute_pass, grid, grid_offset: int, *args) -> None:
+        """As `record`, with the workgroup counts read on the GPU: 3 u32 at byte `grid_offset` of `grid`."""
+        self._bind(compute_pass, args)
+        compute_pass.dispatch_workgroups_indirect(grid, grid_offset)
+
+    def _bind(self, compute_pass, args: tuple) -> None:
         if args != self.args:
             uniform, self.workgroups = self.plan(*args)
             self.device.queue.write_buffer(self.uniform, 0, uniform.ljust(UNIFORM_BYTES, b"\0"))
             self.args = args
         compute_pass.set_pipeline(self.pipeline)
         compute_pass.set_bind_group(0, self.bind_group)
-        compute_pass.dispatch_workgroups(*self.workgroups)
 
     def destroy(self) -> None:
         self.uniform.destroy()
@@ -242,3 +252,14 @@ def explained_variance(device, kernels, rollout_rows: int, rollout, out) -> Disp
     """out = [Var(R), Var(R - v)] over the valid rollout rows.    record(pass)"""
     return Dispatch(device, kernels["explained_variance"], [rollout, out],
                     lambda: (struct.pack("<I", rollout_rows), (1,)), "explained_variance")
+
+
+def sample_actions(device, kernels, num_actions: int, seed: int, stream: int, column_rows: int, offset: int,
+                   t_stride: int, out, clock, ids, table) -> Dispatch:
+    """table[:3, offset + t * t_stride + r] = (a_r ~ softmax(logits_r), log pi(a_r), value_r), Gumbel-max
+    with the hash of (seed, step, ids[r], stream); [t, step] = clock.    record(pass, rows)"""
+    def plan(rows):
+        uniform = struct.pack("<7I", rows, num_actions, seed & 0xFFFFFFFF, stream, column_rows, offset, t_stride)
+        return uniform, (groups(rows, 64),)
+
+    return Dispatch(device, kernels["sample_actions"], [out, clock, ids, table], plan, "sample_actions")
