@@ -42,7 +42,7 @@ STATS = LOSS_TERMS + ("grad_norm", "clip_scale", "finite")
 ACTIVATION_CODES = {"identity": 0, "tanh": 1, "relu": 2}
 TILE = 32  # the matmul kernels' output tile: 32 x 32 per workgroup of 8 x 8 threads
 ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-5
-UNIFORM_BYTES = 32  # every kernel's uniform block fits in 32 bytes
+UNIFORM_BYTES = 32  # the learner kernels' uniform blocks fit in 32 bytes (Dispatch takes a larger size)
 STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST
 
 
@@ -63,12 +63,13 @@ async def read_floats(device, buffer, count: int, offset: int = 0) -> array:
     return out
 
 
-async def build_kernels(device) -> dict:
-    """Compile every learner kernel once: {name: compute pipeline}. Raises gpu.GPUError naming the kernel."""
+async def build_kernels(device, names=KERNEL_NAMES, prelude: str = "", includes=KERNEL_INCLUDES) -> dict:
+    """Compile kernels once: {name: compute pipeline}, each from `prelude` (generated constants), the
+    shaders `includes` names for it, and its own shader. Raises gpu.GPUError naming the kernel."""
     pipelines = {}
-    for name in KERNEL_NAMES:
+    for name in names:
         async with device.error_scope(f"building the {name} kernel"):
-            code = "".join(gpu.shader_source(part) for part in KERNEL_INCLUDES.get(name, ()) + (name,))
+            code = prelude + "".join(gpu.shader_source(part) for part in includes.get(name, ()) + (name,))
             module = device.create_shader_module(code=code, label=name)
             pipelines[name] = device.create_compute_pipeline(
                 layout="auto", compute={"module": module, "entry_point": "main"}, label=name)
@@ -82,9 +83,10 @@ class Dispatch:
     arguments (row count, hyperparameters) into the uniform and the grid.
     """
 
-    def __init__(self, device, pipeline, buffers: list, plan, label: str):
+    def __init__(self, device, pipeline, buffers: list, plan, label: str, uniform_bytes: int = UNIFORM_BYTES):
         self.device, self.pipeline, self.plan = device, pipeline, plan
-        self.uniform = device.create_buffer(size=UNIFORM_BYTES, usage=BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+        self.uniform_bytes = uniform_bytes
+        self.uniform = device.create_buffer(size=uniform_bytes, usage=BufferUsage.UNIFORM | BufferUsage.COPY_DST,
                                             label=f"{label} uniform")
         entries = [{"binding": 0, "resource": {"buffer": self.uniform}}]
         entries += [{"binding": i + 1, "resource": {"buffer": b}} for i, b in enumerate(buffers)]
@@ -104,7 +106,7 @@ class Dispatch:
     def _bind(self, compute_pass, args: tuple) -> None:
         if args != self.args:
             uniform, self.workgroups = self.plan(*args)
-            self.device.queue.write_buffer(self.uniform, 0, uniform.ljust(UNIFORM_BYTES, b"\0"))
+            self.device.queue.write_buffer(self.uniform, 0, uniform.ljust(self.uniform_bytes, b"\0"))
             self.args = args
         compute_pass.set_pipeline(self.pipeline)
         compute_pass.set_bind_group(0, self.bind_group)
