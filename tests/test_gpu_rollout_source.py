@@ -182,3 +182,33 @@ def test_snapshots_join_the_pool_and_updates_equal_numpy(device):
         np.testing.assert_array_equal(weights, np.array(history[version]))
     np.testing.assert_allclose(gpu_params, numpy_params, atol=1e-5)
     assert np.abs(gpu_params - np.array(history[-1])).max() > 1e-4  # the update did move the params
+
+
+def test_train_engine_gpu_writes_an_agent_that_evaluate_reads(tmp_path):
+    """`python -m rl.train --engine gpu`: 2 updates of 16 x 32 on the GPU backend, then rl.evaluate."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from rl.files.container import load
+
+    root, out = Path(__file__).resolve().parents[1], tmp_path / "gpu.dshq"
+
+    def run(module, *args):
+        return subprocess.run([sys.executable, "-m", module, *map(str, args)], cwd=root, capture_output=True,
+                              text=True, timeout=300)
+
+    result = run("rl.train", "--engine", "gpu", "--steps", 1024, "--seed", 2, "--out", out, "--num-envs", 16,
+                 "--num-steps", 32, "--num-minibatches", 2, "--update-epochs", 1, "--match-seconds", 4,
+                 "--eval-episodes", 0)
+    assert result.returncode == 0, result.stderr
+    entries = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [entry["global_step"] for entry in entries] == [512, 1024]
+    assert "selfplay/win_rate_vs_scripted" in entries[-1] and entries[-1]["charts/episodic_return"] is not None
+    metadata = load(out).metadata
+    assert (metadata["engine"], metadata["backend"], metadata["train_step"]) == ("gpu", "gpu", 1024)
+    evaluated = run("rl.evaluate", out, "--vs", "random", "--episodes", 1, "--seed", 1)
+    assert evaluated.returncode == 0 and json.loads(evaluated.stdout)["episodes"] == 1
+    refused = run("rl.train", "--engine", "gpu", "--backend", "numpy", "--steps", 1024, "--out", out)
+    assert refused.returncode == 2 and "--engine gpu" in refused.stderr
