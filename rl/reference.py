@@ -220,3 +220,37 @@ def adam(params, grads, m, v, step, lr, beta1=0.9, beta2=0.999, eps=1e-5):
     denom = np.sqrt(v) / np.sqrt(1 - beta2**step) + eps
     params = params - lr / (1 - beta1**step) * m / denom
     return params.astype(grads.dtype, copy=False), m, v
+
+
+# ---------------------------------------------------------------- action sampling
+
+
+def pcg4d(v):
+    """Jarzynski & Olano's 4D hash (shaders/pcg4d.wgsl), on uint32 with wrap-around.    [..., 4] -> [..., 4]"""
+    v = (np.asarray(v, np.uint32) * np.uint32(1664525) + np.uint32(1013904223)).astype(np.uint32)
+    x, y, z, w = (v[..., i].copy() for i in range(4))
+    with np.errstate(over="ignore"):
+        x += y * w; y += z * x; z += x * y; w += y * z
+        x ^= x >> np.uint32(16); y ^= y >> np.uint32(16); z ^= z >> np.uint32(16); w ^= w >> np.uint32(16)
+        x += y * w; y += z * x; z += x * y; w += y * z
+    return np.stack([x, y, z, w], axis=-1)
+
+
+def sample_actions_gumbel(out, seed, step, ids, stream):
+    """Gumbel-max sampling from the fused head's output (shaders/sample_actions.wgsl).    out [B, A+1], ids [B]
+
+        u_{r,a} = ((pcg4d(seed, step, ids_r, stream * 65536 + a).x >> 8) + 0.5) / 2^24     in (0, 1)
+        a_r     = argmax_a l_{r,a} - log(-log u_{r,a})       P(a_r = a) = softmax(l_r)_a
+        logp_r  = log_softmax(l_r)[a_r],   value_r = out[r, A]
+
+    Returns (actions [B] int, logprobs [B], values [B]) in out's dtype.
+    """
+    B, A = out.shape[0], out.shape[1] - 1
+    logits = out[:, :A]
+    keys = np.empty((B, A, 4), np.uint32)
+    keys[..., 0], keys[..., 1] = np.uint32(seed & 0xFFFFFFFF), np.uint32(step)
+    keys[..., 2] = np.asarray(ids, np.uint32)[:, None]
+    keys[..., 3] = np.uint32(stream) * np.uint32(65536) + np.arange(A, dtype=np.uint32)
+    u = ((pcg4d(keys)[..., 0] >> np.uint32(8)).astype(np.float32) + np.float32(0.5)) * np.float32(2.0**-24)
+    actions = np.argmax(logits - np.log(-np.log(u)), axis=1)
+    return actions, categorical_logprob(log_softmax(logits), actions), out[:, A]

@@ -15,26 +15,11 @@ from rl.loop import Collected
 from rl.model import ModelConfig
 from rl.numpy_backend import NumpyBackend, NumpyMLP
 from rl.rollout import RolloutCollector, merge_rollouts
-from rl.soccer.selfplay import OPPONENT_KINDS, SelfPlayConfig, SelfPlayEnv
+from rl.soccer.selfplay import SelfPlayConfig, SelfPlayEnv, selfplay_win_rates, snapshot_due
 from rl.config import PPOConfig
 from sim import SoccerConfig
 
 WORKER_SEED_STRIDE = 1_000_003  # worker k's envs and action sampling are seeded with seed + k * stride
-
-
-def selfplay_win_rates(episodes: list[dict]) -> dict:
-    """selfplay/win_rate_vs_<kind>: wins / decided training episodes per opponent kind (None if none)."""
-    rates = {}
-    for kind in OPPONENT_KINDS:
-        outcomes = [episode["outcome"] for episode in episodes if episode["opponent"] == kind]
-        decided = sum(outcome != "draw" for outcome in outcomes)
-        rates[f"selfplay/win_rate_vs_{kind}"] = outcomes.count("win") / decided if decided else None
-    return rates
-
-
-def snapshot_due(loop, selfplay: SelfPlayConfig) -> bool:
-    """Whether the update that just ended adds the learner's params to the pool."""
-    return loop.updates > 0 and loop.updates % selfplay.snapshot_every == 0
 
 
 class SelfPlaySource:

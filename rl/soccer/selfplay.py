@@ -133,6 +133,21 @@ def goal_distance(obs, offset: int) -> float:
     return math.sqrt(dx * dx + dy * dy) / (2.0 * HALF_LENGTH)
 
 
+def selfplay_win_rates(episodes: list[dict]) -> dict:
+    """selfplay/win_rate_vs_<kind>: wins / decided training episodes per opponent kind (None if none)."""
+    rates = {}
+    for kind in OPPONENT_KINDS:
+        outcomes = [episode["outcome"] for episode in episodes if episode["opponent"] == kind]
+        decided = sum(outcome != "draw" for outcome in outcomes)
+        rates[f"selfplay/win_rate_vs_{kind}"] = outcomes.count("win") / decided if decided else None
+    return rates
+
+
+def snapshot_due(loop, selfplay: SelfPlayConfig) -> bool:
+    """Whether the update that just ended adds the learner's params to the pool."""
+    return loop.updates > 0 and loop.updates % selfplay.snapshot_every == 0
+
+
 class Box:
     """The observation space, duck-typed like gymnasium.spaces.Box (shape only)."""
 

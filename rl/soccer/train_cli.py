@@ -1,6 +1,7 @@
 """Headless self-play PPO for soccer (CPython): `python -m rl.train`.
 
     python -m rl.train --steps 3000000 --seed 1 --out model.dshq [--backend numpy|gpu] [--workers K]
+        [--engine numpy|gpu]
         [PPO flags with CleanRL's names: --learning-rate --num-envs --num-steps --gamma --gae-lambda
          --num-minibatches --update-epochs --[no-]norm-adv --clip-coef --[no-]clip-vloss --ent-coef
          --vf-coef --max-grad-norm --target-kl --[no-]anneal-lr]
@@ -91,7 +92,11 @@ class TrainConfig:
     out: str
     """Path of the .dshq checkpoint. A file there with more training is never replaced by one with less."""
     backend: str = "numpy"
-    """Learner backend: "numpy" (rl/numpy_backend.py) or "gpu" (WGSL through wgpu-py)."""
+    """Learner backend: "numpy" (rl/numpy_backend.py) or "gpu" (WGSL through wgpu-py); --engine gpu implies gpu."""
+    engine: str = "numpy"
+    """Rollout engine: "numpy" (the Python sim in this process or in --workers processes, numpy snapshot
+    opponents) or "gpu" (rl/soccer/gpu_rollout_source.py: the WGSL sim, sampling and opponents on the learner
+    backend's device, rollouts never leave the GPU)."""
     workers: int = 1
     """Rollout processes; 1 collects in this process. Must divide num_envs."""
     eval_every: int = 100_000
@@ -142,7 +147,8 @@ class TrainingRun:
             return f"{self.run.out} holds an agent trained for {self.held_steps:,} steps, more than this run's"
         metadata = {"train_step": self.global_step, "policy_version": self.updates,
                     "ppo_config": asdict(self.ppo), "selfplay_config": asdict(self.selfplay),
-                    "match_seconds": self.run.match_seconds, "backend": self.run.backend}
+                    "match_seconds": self.run.match_seconds, "backend": self.run.backend,
+                    "engine": self.run.engine}
         if self.win_rate_vs_scripted is not None:
             metadata["win_rate_vs_scripted"] = self.win_rate_vs_scripted
         if self.league_rating is not None:
@@ -172,10 +178,13 @@ class TrainingRun:
         if due and (refused := self.save()) is not None:
             print(f"\nnot saved at step {self.global_step:,}: {refused}", file=sys.stderr, flush=True)
 
-    def rollout_source(self):
-        """In this process (--workers 1) or in worker processes."""
+    async def rollout_source(self, backend):
+        """On the GPU (--engine gpu, on `backend`'s device), in this process (--workers 1) or in worker processes."""
         run, ppo, selfplay = self.run, self.ppo, self.selfplay
         match = SoccerConfig(match_seconds=run.match_seconds)
+        if run.engine == "gpu":
+            from rl.soccer.gpu_rollout_source import GpuSelfPlaySource  # imports the GPU layer
+            return await GpuSelfPlaySource.create(backend, ppo, selfplay, match, self.params)
         if run.workers == 1:
             return SelfPlaySource(ppo, selfplay, match, self.model_config, self.params)
         return WorkerProcessSource(run.workers, ppo, selfplay, match, self.model_config, self.params)
@@ -215,7 +224,8 @@ def parse_args(argv) -> tuple[TrainConfig, PPOConfig, SelfPlayConfig, int]:
     parser.add_argument("--steps", type=int, required=True, help=field_doc(TrainConfig, "steps"))
     parser.add_argument("--seed", type=int, default=SOCCER_PPO.seed, help=field_doc(PPOConfig, "seed"))
     parser.add_argument("--out", required=True, help=field_doc(TrainConfig, "out"))
-    parser.add_argument("--backend", choices=("numpy", "gpu"), default="numpy", help=field_doc(TrainConfig, "backend"))
+    parser.add_argument("--backend", choices=("numpy", "gpu"), default=None, help=field_doc(TrainConfig, "backend"))
+    parser.add_argument("--engine", choices=("numpy", "gpu"), default="numpy", help=field_doc(TrainConfig, "engine"))
     for name in ("workers", "eval_every", "eval_episodes", "match_seconds"):
         parser.add_argument(flag(name), type=float if name == "match_seconds" else int,
                             default=getattr(TrainConfig, name), help=field_doc(TrainConfig, name))
@@ -242,6 +252,11 @@ def parse_args(argv) -> tuple[TrainConfig, PPOConfig, SelfPlayConfig, int]:
     except ValueError as error:
         field = re.search(r"(?:PPOConfig|SelfPlayConfig)\.(\w+)", str(error))
         parser.error(f"{flag(field.group(1)) if field else 'hyperparameters'}: {error}")
+    if args["backend"] is None:
+        args["backend"] = "gpu" if args["engine"] == "gpu" else TrainConfig.backend
+    if args["engine"] == "gpu" and (args["backend"] != "gpu" or args["workers"] != 1):
+        parser.error("--engine gpu runs the learner on the GPU backend in this process: drop --backend numpy and"
+                     " --workers")
     run = TrainConfig(**{f.name: args[f.name] for f in fields(TrainConfig)})
     if run.workers < 1 or ppo.num_envs % run.workers:
         parser.error(f"--workers must be >= 1 and divide --num-envs={ppo.num_envs}, got {run.workers}")
@@ -318,7 +333,7 @@ async def learn(trainer: TrainingRun, backend, log: Log) -> None:
     """rl.loop's learner loop over the self-play source, with the run's file and the log as sinks."""
     await backend.load_params(trainer.params)
     num_updates = trainer.run.steps // trainer.ppo.batch_size
-    await LearnerLoop(backend, trainer.ppo, trainer.rollout_source(), [trainer, log], trainer.params,
+    await LearnerLoop(backend, trainer.ppo, await trainer.rollout_source(backend), [trainer, log], trainer.params,
                       num_updates=num_updates).run()
 
 
@@ -340,8 +355,9 @@ def main(argv=None) -> int:
             print(f"error: --backend {run.backend}: {error}", file=sys.stderr)
             return 2
         log = Log(run.steps // ppo.batch_size * ppo.batch_size)
+        collection = "rollouts on the GPU" if run.engine == "gpu" else f"{run.workers} rollout process(es)"
         print(f"training {run.steps // ppo.batch_size} updates of {ppo.batch_size} steps on {run.backend},"
-              f" {run.workers} rollout process(es) -> {run.out}", file=sys.stderr, flush=True)
+              f" {collection} -> {run.out}", file=sys.stderr, flush=True)
         loop.run_until_complete(learn(trainer, backend, log))
     except KeyboardInterrupt:
         refused = trainer.save()

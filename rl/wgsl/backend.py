@@ -19,6 +19,7 @@ to count the step (Adam's t), as the numpy backend does.
 """
 
 from array import array
+from dataclasses import dataclass, field
 
 import gpu
 
@@ -26,6 +27,7 @@ from rl.wgsl import kernels as k
 from rl.optimizer_state import OptimizerState
 from rl.wgsl.network import GPUNetwork
 from rl.model import ModelConfig, num_params
+from rl.rollout import Rollout
 
 
 class RolloutBuffers:
@@ -61,6 +63,22 @@ class RolloutBuffers:
                          self.explained_variance):
             dispatch.destroy()
         self.network.destroy()
+
+
+@dataclass
+class DeviceRollout:
+    """A rollout already in the backend's RolloutBuffers, written there by a GPU-resident source
+    (rl/soccer/gpu_rollout_source.py): `set_rollout` of it uploads nothing. Every row is valid
+    (SAME_STEP auto-reset)."""
+
+    num_steps: int
+    num_envs: int
+    buffers: RolloutBuffers
+    episode_returns: list[float] = field(default_factory=list)  # of episodes that ended in this rollout
+    episode_lengths: list[int] = field(default_factory=list)
+
+    def valid_indices(self) -> array:
+        return array("i", range(self.num_steps * self.num_envs))
 
 
 class GPUBackend:
@@ -120,19 +138,39 @@ class GPUBackend:
         del out[config.num_actions :: width]
         return out, values
 
-    async def set_rollout(self, rollout) -> None:
-        """Upload obs and the rollout table's input columns (advantages/returns come from compute_advantages)."""
-        shape = (rollout.num_steps, rollout.num_envs)
-        if self.rollout is None or (self.rollout.num_steps, self.rollout.num_envs) != shape:
+    def rollout_buffers(self, num_steps: int, num_envs: int) -> RolloutBuffers:
+        """The rollout buffers for T x E rows (reallocated when the shape changes): what `set_rollout`
+        uploads into, or what a GPU-resident source writes into before handing over a DeviceRollout."""
+        if self.rollout is None or (self.rollout.num_steps, self.rollout.num_envs) != (num_steps, num_envs):
             if self.rollout is not None:
                 self.rollout.destroy()
             self.rollout = RolloutBuffers(self.device, self.kernels, self.model_config, self.params, self.grads,
-                                          self.stats, *shape)
+                                          self.stats, num_steps, num_envs)
+        return self.rollout
+
+    async def set_rollout(self, rollout) -> None:
+        """Upload obs and the rollout table's input columns (advantages/returns come from compute_advantages);
+        a DeviceRollout is already there."""
+        if isinstance(rollout, DeviceRollout):
+            if rollout.buffers is not self.rollout:
+                raise ValueError("this DeviceRollout is not in this backend's current rollout buffers")
+            return
+        self.rollout_buffers(rollout.num_steps, rollout.num_envs)
         n, queue = self.rollout.rows, self.device.queue
         queue.write_buffer(self.rollout.obs, 0, rollout.obs)
         for name in ("actions", "logprobs", "values", "rewards", "next_values", "dones", "valid"):
             column = array("f", rollout.actions) if name == "actions" else getattr(rollout, name)  # exact below 2^24
             queue.write_buffer(self.rollout.table, 4 * n * k.ROLLOUT_COLUMNS.index(name), column)
+
+    async def read_rollout(self) -> Rollout:
+        """The current rollout buffers' input columns read back as a host Rollout (obs, actions,
+        logprobs, values, rewards, next_values, dones, valid; no episode lists)."""
+        r, n = self.rollout, self.rollout.rows
+        obs = await k.read_floats(self.device, r.obs, n * self.model_config.obs_size)
+        table = await k.read_floats(self.device, r.table, len(k.ROLLOUT_COLUMNS) * n)
+        column = {name: table[i * n:(i + 1) * n] for i, name in enumerate(k.ROLLOUT_COLUMNS)}
+        return Rollout(r.num_steps, r.num_envs, obs, array("i", map(int, column["actions"])),
+                       *(column[name] for name in ("logprobs", "values", "rewards", "next_values", "dones", "valid")))
 
     async def compute_advantages(self, gamma: float, gae_lambda: float) -> None:
         """GAE and returns into the rollout table, on the GPU (no readback)."""

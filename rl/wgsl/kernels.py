@@ -32,7 +32,8 @@ from rl.model import ModelConfig, chains, param_layout
 
 KERNEL_NAMES = ("gather_minibatch", "normalize_advantages", "linear_forward", "policy_head", "ppo_loss",
                 "reduce_sum", "linear_backward_weights", "linear_backward_input", "grad_norm", "adam", "gae",
-                "explained_variance")
+                "explained_variance", "sample_actions")
+KERNEL_INCLUDES = {"sample_actions": ("pcg4d",)}  # shaders prepended to a kernel's own source
 ROLLOUT_COLUMNS = ("actions", "logprobs", "values", "advantages", "returns", "rewards", "next_values", "dones",
                    "valid")
 MINIBATCH_COLUMNS = ROLLOUT_COLUMNS[:5]
@@ -41,7 +42,7 @@ STATS = LOSS_TERMS + ("grad_norm", "clip_scale", "finite")
 ACTIVATION_CODES = {"identity": 0, "tanh": 1, "relu": 2}
 TILE = 32  # the matmul kernels' output tile: 32 x 32 per workgroup of 8 x 8 threads
 ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-5
-UNIFORM_BYTES = 32  # every kernel's uniform block fits in 32 bytes
+UNIFORM_BYTES = 32  # the learner kernels' uniform blocks fit in 32 bytes (Dispatch takes a larger size)
 STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST
 
 
@@ -62,12 +63,14 @@ async def read_floats(device, buffer, count: int, offset: int = 0) -> array:
     return out
 
 
-async def build_kernels(device) -> dict:
-    """Compile every learner kernel once: {name: compute pipeline}. Raises gpu.GPUError naming the kernel."""
+async def build_kernels(device, names=KERNEL_NAMES, prelude: str = "", includes=KERNEL_INCLUDES) -> dict:
+    """Compile kernels once: {name: compute pipeline}, each from `prelude` (generated constants), the
+    shaders `includes` names for it, and its own shader. Raises gpu.GPUError naming the kernel."""
     pipelines = {}
-    for name in KERNEL_NAMES:
+    for name in names:
         async with device.error_scope(f"building the {name} kernel"):
-            module = device.create_shader_module(code=gpu.shader_source(name), label=name)
+            code = prelude + "".join(gpu.shader_source(part) for part in includes.get(name, ()) + (name,))
+            module = device.create_shader_module(code=code, label=name)
             pipelines[name] = device.create_compute_pipeline(
                 layout="auto", compute={"module": module, "entry_point": "main"}, label=name)
     return pipelines
@@ -80,9 +83,10 @@ class Dispatch:
     arguments (row count, hyperparameters) into the uniform and the grid.
     """
 
-    def __init__(self, device, pipeline, buffers: list, plan, label: str):
+    def __init__(self, device, pipeline, buffers: list, plan, label: str, uniform_bytes: int = UNIFORM_BYTES):
         self.device, self.pipeline, self.plan = device, pipeline, plan
-        self.uniform = device.create_buffer(size=UNIFORM_BYTES, usage=BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+        self.uniform_bytes = uniform_bytes
+        self.uniform = device.create_buffer(size=uniform_bytes, usage=BufferUsage.UNIFORM | BufferUsage.COPY_DST,
                                             label=f"{label} uniform")
         entries = [{"binding": 0, "resource": {"buffer": self.uniform}}]
         entries += [{"binding": i + 1, "resource": {"buffer": b}} for i, b in enumerate(buffers)]
@@ -91,13 +95,21 @@ class Dispatch:
         self.args, self.workgroups = None, None
 
     def record(self, compute_pass, *args) -> None:
+        self._bind(compute_pass, args)
+        compute_pass.dispatch_workgroups(*self.workgroups)
+
+    def record_indirect(self, compute_pass, grid, grid_offset: int, *args) -> None:
+        """As `record`, with the workgroup counts read on the GPU: 3 u32 at byte `grid_offset` of `grid`."""
+        self._bind(compute_pass, args)
+        compute_pass.dispatch_workgroups_indirect(grid, grid_offset)
+
+    def _bind(self, compute_pass, args: tuple) -> None:
         if args != self.args:
             uniform, self.workgroups = self.plan(*args)
-            self.device.queue.write_buffer(self.uniform, 0, uniform.ljust(UNIFORM_BYTES, b"\0"))
+            self.device.queue.write_buffer(self.uniform, 0, uniform.ljust(self.uniform_bytes, b"\0"))
             self.args = args
         compute_pass.set_pipeline(self.pipeline)
         compute_pass.set_bind_group(0, self.bind_group)
-        compute_pass.dispatch_workgroups(*self.workgroups)
 
     def destroy(self) -> None:
         self.uniform.destroy()
@@ -259,3 +271,14 @@ def explained_variance(device, kernels, rollout_rows: int, rollout, out) -> Disp
     """out = [Var(R), Var(R - v)] over the valid rollout rows.    record(pass)"""
     return Dispatch(device, kernels["explained_variance"], [rollout, out],
                     lambda: (struct.pack("<I", rollout_rows), (1,)), "explained_variance")
+
+
+def sample_actions(device, kernels, num_actions: int, seed: int, stream: int, column_rows: int, offset: int,
+                   t_stride: int, out, clock, ids, table) -> Dispatch:
+    """table[:3, offset + t * t_stride + r] = (a_r ~ softmax(logits_r), log pi(a_r), value_r), Gumbel-max
+    with the hash of (seed, step, ids[r], stream); [t, step] = clock.    record(pass, rows)"""
+    def plan(rows):
+        uniform = struct.pack("<7I", rows, num_actions, seed & 0xFFFFFFFF, stream, column_rows, offset, t_stride)
+        return uniform, (groups(rows, 64),)
+
+    return Dispatch(device, kernels["sample_actions"], [out, clock, ids, table], plan, "sample_actions")

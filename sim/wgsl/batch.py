@@ -141,6 +141,13 @@ class WgslEnvBatch:
         counts = array("I", await self.device.read_buffer(self.tallies_buffer))
         return {name: counts[k::len(TALLIES)] for k, name in enumerate(TALLIES)}
 
+    def record_step(self, compute_pass) -> None:
+        """Record one decision in every env into the caller's compute pass (no readback): for a GPU
+        pipeline that writes `actions_buffer` before and reads `outputs_buffer` after, in one submission."""
+        compute_pass.set_pipeline(self.pipeline)
+        compute_pass.set_bind_group(0, self._dispatch(1, 0))
+        compute_pass.dispatch_workgroups(ceil(self.num_envs / WORKGROUP_SIZE))
+
     def set_controllers(self, controllers) -> None:
         """Who plays each of the 2E rows: a name in CONTROLLERS ("actions", "scripted", "random")."""
         if len(controllers) != 2 * self.num_envs:
