@@ -5,7 +5,7 @@
 // decisions with the state in registers (each decision holds both actions for
 // up to ACTION_REPEAT ticks and stops early on a goal), and stores it back.
 // Every rule below follows the Python function named in its comment, in the
-// same order of operations; the constants (HALF_LENGTH, ACTION_TARGETS,
+// same order of operations; the constants (HALF_LENGTH, MOVE_TARGETS,
 // OBS_BALL_F, MATCH_TICKS, ...) are generated from sim/ by sim/wgsl/source.py.
 //
 // Bindings (E = params.num_envs, rows 2i = env i's blue player, 2i + 1 its red; layouts in
