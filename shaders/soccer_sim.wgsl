@@ -5,7 +5,7 @@
 // decisions with the state in registers (each decision holds both actions for
 // up to ACTION_REPEAT ticks and stops early on a goal), and stores it back.
 // Every rule below follows the Python function named in its comment, in the
-// same order of operations; the constants (HALF_LENGTH, ACTION_TARGETS,
+// same order of operations; the constants (HALF_LENGTH, MOVE_TARGETS,
 // OBS_BALL_F, MATCH_TICKS, ...) are generated from sim/ by sim/wgsl/source.py.
 //
 // Bindings (E = params.num_envs, rows 2i = env i's blue player, 2i + 1 its red; layouts in
@@ -497,9 +497,11 @@ fn observation(world: World, side: u32, time_left: f32) -> array<f32, OBSERVATIO
     let ball_distance = sqrt(dx * dx + dy * dy);
     var bearing = vec2<f32>(1.0, 0.0);
     if (ball_distance > 0.0) { bearing = vec2<f32>(ball_f / ball_distance, ball_l / ball_distance); }
-    var aim = vec2<f32>(goal_f - ball_f, goal_l - ball_l);
-    let aim_length = sqrt(aim.x * aim.x + aim.y * aim.y);
-    if (aim_length > 0.0) { aim = vec2<f32>(aim.x / aim_length, aim.y / aim_length); } else { aim = vec2<f32>(1.0, 0.0); }
+    var aim = vec2<f32>(1.0, 0.0);
+    let aim_f = goal_f - ball_f;
+    let aim_l = goal_l - ball_l;
+    let aim_length = sqrt(aim_f * aim_f + aim_l * aim_l);
+    if (aim_length > 0.0) { aim = vec2<f32>(aim_f / aim_length, aim_l / aim_length); }
     let along = -(ball_f * aim.x + ball_l * aim.y);
     let across = ball_f * aim.y - ball_l * aim.x;
     let bvx = world.ball.vx;

@@ -147,10 +147,6 @@ def is_threshold_case(start: list, actions: np.ndarray, decisions: int, gpu_stat
     return False
 
 
-def rows(values, ended) -> np.ndarray:
-    return np.asarray(values, dtype=np.float64).reshape(-1, 34)[np.repeat(~ended, 2)]
-
-
 @pytest.fixture(scope="module")
 def device():
     return asyncio.run(gpu.request_device(label="sim conformance"))
