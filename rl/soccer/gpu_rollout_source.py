@@ -147,7 +147,7 @@ class GpuSelfPlaySource:
                                   with_backward=False)
         self.bootstrap = GPUNetwork(device, learner_kernels, self.model_config, backend.params, None,
                                     self.boot_slots * E, with_backward=False)
-        layers = self.learner.layers
+        layers = [layer for chain in self.learner.chains for layer in chain]   # self.learner.forward's order
         self.grid = u32_buffer(device, [0] * (3 * self.slots * len(layers)), "pool forward grids", INDIRECT)
         self.layer_groups = u32_buffer(device, [k.groups(layer.n_out, k.TILE) for layer in layers], "layer groups")
         outputs, table = sim.outputs_buffer, self.rollout.table
