@@ -23,9 +23,12 @@ SETUP = LiveSetup(rollout_workers=1, envs_per_worker=4, num_steps=16, hidden_siz
 class StandInRun:
     """What the session needs of a live run, without workers: weights are published by `publish`."""
 
-    def __init__(self, setup, on_telemetry, on_notice, on_evaluation, start=None, start_file=None):
+    def __init__(self, setup, on_telemetry, on_notice, on_evaluation, on_league_result, start=None,
+                 start_file=None):
         self.setup, self.model = setup, setup.model_config()
         self.on_telemetry, self.on_notice, self.on_evaluation = on_telemetry, on_notice, on_evaluation
+        self.on_league_result = on_league_result
+        self.league_requests = []       # what the session posted to the evaluator
         self.start_agent, self.start_file = start, start_file
         self.version = start.version if start else 0
         self.train_step = start.train_steps if start else 0
@@ -55,6 +58,10 @@ class StandInRun:
 
     def set_hyperparameters(self, values):
         self.hyperparameters.append(values)
+
+    def play_league_match(self, request):
+        self.league_requests.append(request)
+        return True
 
     async def checkpoint(self):
         size = num_params(self.model)
