@@ -69,8 +69,8 @@ class StandInRun:
                 "m": array("f", [0.0] * size), "v": array("f", [0.0] * size), "step": 3}
 
 
-def make_session(setup=SETUP, blend_decisions=0):
-    session = Session(ShowMatch(), StandInRun, lambda: setup, blend_decisions)
+def make_session(setup=SETUP, blend_decisions=0, league_matches=True):
+    session = Session(ShowMatch(), StandInRun, lambda: setup, blend_decisions, league_matches)
     fired = []
     for event in EVENTS:
         session.subscribe(event, lambda *args, event=event: fired.append((event, *args)))
