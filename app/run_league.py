@@ -51,6 +51,7 @@ class RunLeague:
         self.milestones = dict(milestones or {})    # kind -> {"version", "train_steps"[, "rating"]}
         self.pending = None               # the request in flight: {"id", "players": [a, b]}
         self.request_ids = itertools.count(1)
+        self.matches_recorded = 0         # league replies counted in this page (not saved: for the bench)
 
     # --- members ------------------------------------------------------------------------------
     def keep_snapshots(self, snapshots: list) -> None:
@@ -129,6 +130,7 @@ class RunLeague:
         if report.get("players") != pending["players"]:
             raise ValueError(f"league result for {report.get('players')!r}, asked for {pending['players']!r}")
         self.league.record(*pending["players"], report["wins"], report["draws"], report["losses"])
+        self.matches_recorded += 1
         self.rated()
 
     def cancel(self) -> None:

@@ -85,7 +85,8 @@ class TimelinePanel:
             f"({entry['train_steps']:,} env steps)</li>" for entry in timeline)
         self.draw_strip(snapshots, timeline, last)
         set_status(league=league.table(), timeline=timeline, league_games=league.games(),
-                   league_pending=league.pending is not None, timeline_choice=self.chosen)
+                   league_matches=league.matches_recorded, league_pending=league.pending is not None,
+                   timeline_choice=self.chosen)
 
     def render_opponents(self, listed: dict) -> None:
         select = element("timeline-opponent")

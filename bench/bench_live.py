@@ -51,7 +51,7 @@ def browser_run(seconds: float, query: str) -> dict:
     return {"sps": (last["train_steps"] - first["train_steps"]) / elapsed,
             "updates_per_s": (last["updates"] - first["updates"]) / elapsed,
             "fps": sum(fps) / len(fps), "ring": occupancy[-1], "steps": last["train_steps"] - first["train_steps"],
-            "league_games": last["league_games"] - first["league_games"],
+            "league_matches": last["league_matches"] - first["league_matches"],
             "evaluated": (first.get("evaluated_version"), last.get("evaluated_version"))}
 
 
@@ -77,7 +77,7 @@ def main() -> None:
             live = browser_run(args.seconds, f"{args.query}&league={league}")
             print(f"browser ({args.query}&league={league}), {args.seconds:.0f} s of training:")
             print(f"  env steps/s {live['sps']:10.1f}   updates/s {live['updates_per_s']:.3f}   "
-                  f"show-match fps {live['fps']:.1f}   league games {live['league_games']}   "
+                  f"show-match fps {live['fps']:.1f}   league requests played {live['league_matches']}   "
                   f"versions evaluated {live['evaluated'][0]} -> {live['evaluated'][1]}")
         return
     live = browser_run(args.seconds, args.query)

@@ -1,7 +1,8 @@
 """The league and the learning timeline in real headless Chromium: after training a few versions
 the league rates the snapshots (evaluations and league matches in the evaluator worker), milestones
 appear, a snapshot replayed from the timeline gives the same digest twice, and after a reload the
-restored autosave brings back the same ratings, results and milestones. One page, tiny model and
+restored autosave brings back the same ratings, results and milestones; an export carries its
+rating and its import joins the league with it as prior. One page, tiny model and
 batches (URL parameters); the autosave timer is long, so the saves are Stop's and the ones that follow
 a league result landing after Stop."""
 
@@ -10,6 +11,7 @@ import math
 import pytest
 
 from harness import PageSession
+from rl.files.agent_file import read_agent
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -89,6 +91,26 @@ def test_a_replayed_snapshot_plays_the_same_match_twice(trained):
     assert trained.status()["replay"]["red"] == f"v{trained.status()['policy_version']} (now)"
     assert replay_digest(trained, "#then-vs-now") == then_vs_now
     assert trained.status()["tick"] > 0
+
+
+def test_an_export_carries_its_rating_and_its_import_joins_with_it_as_prior(trained, tmp_path):
+    status = trained.status()
+    newest = snapshot_members(status)[-1]
+    with trained.page.expect_download() as download:
+        trained.page.click(f"#agent-rows button[data-key=s{newest[1:]}][data-action=export]")
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    rating = read_agent(path.read_bytes()).metadata["league_rating"]
+    assert rating["anchor"] == "scripted" and rating["anchor_rating"] == 1000
+    assert rating["rating"] == pytest.approx(status["league"][newest]["rating"], abs=0.06)
+    assert rating["games"] == status["league"][newest]["games"]
+    saved = status["saved_name"]
+    trained.page.set_input_files("#import-file", str(path))
+    trained.page.wait_for_function("Object.keys(window.dshq.status().league).some((n) => n.includes(' #'))")
+    imported = next(name for name in trained.status()["league"] if " #" in name)
+    assert trained.status()["league"][imported]["games"] == 0
+    assert trained.status()["league"][imported]["rating"] == pytest.approx(rating["rating"], abs=0.1)
+    trained.page.wait_for_function(f"window.dshq.status().saved_name !== {saved!r}", timeout=60_000)   # kept
 
 
 def test_a_reload_restores_the_same_ratings_results_and_milestones(trained):

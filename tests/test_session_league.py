@@ -67,7 +67,7 @@ def test_while_training_one_league_match_is_in_flight_and_each_reply_asks_for_th
     assert len(requests) == 1
     games = session.league.games()
     answer(session, wins=2, losses=0)
-    assert session.league.games() == games + 2 and len(requests) == 2
+    assert session.league.games() == games + 2 and len(requests) == 2 and session.league.matches_recorded == 1
     assert requests[1]["seed"] != requests[0]["seed"]
 
 
