@@ -6,8 +6,9 @@ evaluations it plays the league matches the page asks for.
 It only reads the weights board, so it never slows the trainer; while a
 previous evaluation runs, intermediate versions are skipped. Matches are
 rl.evaluate's: full one-minute games, the policy greedy, alternating sides.
-A new version goes first; league requests (workers/league_matches.py, a few
-matches each) wait in order until no version is waiting.
+League requests (workers/league_matches.py, a few matches each) are played
+in order, one after each evaluation (a request that arrived meanwhile) or
+whenever no new version waits, so neither starves the other.
 """
 
 import asyncio
@@ -45,9 +46,10 @@ async def main(shared, args, post):
             evaluations += 1
             post({"type": "evaluation", "policy_version": version, "train_steps": train_step, "params": params,
                   **result})
-        elif league_requests:
+            await asyncio.sleep(0)          # let requests that arrived meanwhile in
+        if league_requests:
             post(league_matches.play(league_requests.pop(0)))
-        else:
+        elif newer is None:
             await asyncio.sleep(POLL_SECONDS)
             continue
         await asyncio.sleep(0)
