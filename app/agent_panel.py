@@ -4,16 +4,18 @@ safe, take it elsewhere, and pit agents against each other.
     snapshots   every version the evaluator played becomes a snapshot (with its
                 win rate vs scripted); the session keeps POOL_CAPACITY of them,
                 spread over the run (app/run_state.add_snapshot)
-    export      name-vN.dshq of the learner (or of any listed agent), downloaded
+    export      name-vN.dshq of the learner (or of any listed agent), downloaded,
+                with its league rating when it is a member (metadata league_rating)
     import      file picker or a file dropped anywhere on the page; checked
                 strictly (rl.files.agent_file); a bad file is refused with the failed
-                check named and nothing else changes
+                check named and nothing else changes; the agent joins the league
     matchups    any listed agent can play Blue or Red in the show match
                 (`session.play_agent`) or be the learner's starting point
                 (`session.train_from`)
     autosave    every `autosave_seconds` while training and on Stop, into the
-                Origin Private File System (app/autosave.py, app/opfs.py); on
-                load the newest good save is offered for restore
+                Origin Private File System (app/autosave.py, app/opfs.py), and
+                again when a league result lands after Stop (so none is lost);
+                on load the newest good save is offered for restore
                 (`session.restore`)
 """
 
@@ -28,6 +30,7 @@ from app.autosave import Autosave
 from app.dom import element, listen
 from app.dshq import set_status
 from app.opfs import OPFSStorage
+from app.run_league import RunLeague
 from app.run_state import (Agent, autosave_bytes, check_name, export_bytes, export_filename, import_agent,
                            read_autosave)
 from rl.files.agent_file import MAX_AGENT_BYTES
@@ -72,6 +75,7 @@ class AgentPanel:
         listen(element("restore-export"), "click", lambda *_: self.export_offer())
         listen(element("restore-fresh"), "click", lambda *_: self.decline())
         self.session.subscribe("agents", self.render)
+        self.session.subscribe("league", self.on_league)
         self.session.subscribe("training", self.on_training)
         for element_id in ("export", "import-file", "agent-name"):
             element(element_id).disabled = False
@@ -81,14 +85,18 @@ class AgentPanel:
     def render(self) -> None:
         rows = []
         listed = self.session.listed()
+        league = self.session.league
+        table = league.table()
         for key, agent in listed.items():
             win_rate = "—" if agent.win_rate is None else f"{agent.win_rate:.0%}"
+            rating = table.get(league.name_of(agent))
+            rating = "—" if rating is None else f"{rating['rating']:.0f} ± {rating['plus_minus']:.0f}"
             buttons = "".join(f'<button type="button" data-key="{key}" data-action="{action}">{text}</button>'
                               for action, text in (("blue", "Blue"), ("red", "Red"), ("train", "Train from this"),
                                                    ("export", "Export")))
             rows.append(f"<tr><td>{agent.label}</td><td>{agent.train_steps:,}</td><td>{win_rate}</td>"
-                        f"<td>{buttons}</td></tr>")
-        element("agent-rows").innerHTML = "".join(rows) or '<tr><td colspan="4" class="muted">No snapshots or ' \
+                        f"<td>{rating}</td><td>{buttons}</td></tr>")
+        element("agent-rows").innerHTML = "".join(rows) or '<tr><td colspan="5" class="muted">No snapshots or ' \
                                                            'imported agents yet.</td></tr>'
         set_status(agents=[agent.label for agent in listed.values()])
 
@@ -132,10 +140,11 @@ class AgentPanel:
         except ValueError as err:
             self.session.notify(f"Export refused: {err}.")
             return
+        rating = self.session.league_rating(agent)
         agent = Agent(agent.label, agent.version, agent.train_steps, agent.params, agent.model_config,
                       agent.win_rate, name)
         filename = export_filename(name, agent.version)
-        download(filename, export_bytes(agent, self.session.current_setup()))
+        download(filename, export_bytes(agent, self.session.current_setup(), rating))
         set_status(exported=filename)
         self.session.notify(f"Exported {filename}.")
 
@@ -220,6 +229,13 @@ class AgentPanel:
         element("restore").hidden = True
         set_status(restore_offer=None)
 
+    def on_league(self) -> None:
+        """New ratings in the list; a result that lands while the run is stopped is saved at once."""
+        self.render()
+        run = self.session.run
+        if run is not None and run.started and not run.running:
+            asyncio.ensure_future(self.save())
+
     def on_training(self, running: bool) -> None:
         """Train restarts the autosave clock; Stop saves."""
         if running:
@@ -251,7 +267,8 @@ class AgentPanel:
             set_status(autosave_error=str(err))
         else:
             element("save-state").textContent = f"autosaved v{saved.version} at {clock()}"
-            set_status(saved_version=saved.version, saved_name=name, autosave_error=None)
+            set_status(saved_version=saved.version, saved_name=name, autosave_error=None,
+                       saved_league_games=RunLeague.from_json(saved.league).games())
         finally:
             self.saving = False
             self.last_save = time.perf_counter()

@@ -1,5 +1,6 @@
 """The learner panel, a view of the session (app/session.py): Train/Stop,
-New agent, the telemetry readouts and charts, and the hyperparameter panel.
+New agent, the telemetry readouts and charts (with the league's Elo chart),
+and the hyperparameter panel.
 
     Train / Stop   session.toggle_training(): the first Train begins a learner
                    with the URL's setup and the panel's hyperparameters; Blue
@@ -9,7 +10,7 @@ New agent, the telemetry readouts and charts, and the hyperparameter panel.
     Apply          session.apply_hyperparameters(the form's values)
 
 It redraws on the session's events: a new or dropped learner, Train/Stop,
-telemetry, worker reports and evaluations.
+telemetry, worker reports, evaluations and league results.
 """
 
 import js
@@ -27,6 +28,7 @@ class LearnerPanel:
     def __init__(self, session):
         self.session = session
         self.charts = []
+        self.rating_chart = None
         self.rollbacks_shown = 0
 
     def wire(self) -> None:
@@ -38,6 +40,7 @@ class LearnerPanel:
         for event, view in (("run", self.show_run), ("discarded", self.show_discarded),
                             ("training", self.show_training), ("telemetry", self.show_telemetry),
                             ("worker", self.show_worker_report), ("evaluation", self.show_evaluation),
+                            ("league", self.draw_ratings),
                             ("restored", lambda run: self.show_hyperparameters(run.setup))):
             session.subscribe(event, view)
         element("train").disabled = False
@@ -61,8 +64,9 @@ class LearnerPanel:
     def show_run(self, start) -> None:
         """A new learner: fresh charts (with its history, if restored) and, if it starts from an agent, its numbers."""
         element("charts").innerHTML = ""
-        self.charts = make_charts("charts", HISTORY)
+        self.charts, self.rating_chart = make_charts("charts", HISTORY)
         self.draw_charts()
+        self.draw_ratings()
         if start is not None:
             element("t-version").textContent = f"v{start.version}"
             element("t-steps").textContent = f"{start.train_steps:,}"
@@ -71,6 +75,7 @@ class LearnerPanel:
     def show_discarded(self) -> None:
         self.rollbacks_shown = 0
         element("charts").innerHTML = ""
+        self.charts, self.rating_chart = [], None
         element("train").textContent = "Train"
         set_status(training=False, policy_version=None, train_steps=None, sps=None, updates=None, losses=None)
 
@@ -89,6 +94,11 @@ class LearnerPanel:
         for chart in self.charts:
             if metric in (None, chart.metric):
                 chart.draw(self.session.history[chart.metric])
+
+    def draw_ratings(self) -> None:
+        if self.rating_chart is not None:
+            league = self.session.league
+            self.rating_chart.draw(league.snapshot_ratings(), league.league.config.anchor_rating)
 
     def show_worker_report(self, report: dict) -> None:
         if "error" in report:

@@ -16,8 +16,9 @@ Adam state, version, train steps) between two updates, for autosaves.
 
 Every animation frame the session asks `newer_policy()`: one Atomics load of
 the board's version, and a copy of the weights when it changed (the hot-swap).
-Worker messages reach the session through three callbacks: telemetry,
-notices and evaluations.
+Worker messages reach the session through four callbacks: telemetry,
+notices, evaluations and league results; `play_league_match` posts the
+session's league requests to the evaluator (workers/league_matches.py).
 """
 
 import asyncio
@@ -39,10 +40,10 @@ from rl.policy import Policy
 
 
 class LiveRun:
-    def __init__(self, setup: LiveSetup, on_telemetry, on_notice, on_evaluation,
+    def __init__(self, setup: LiveSetup, on_telemetry, on_notice, on_evaluation, on_league_result,
                  start: Agent | None = None, start_file: bytes | None = None):
         self.setup = setup
-        self.on_evaluation = on_evaluation
+        self.on_evaluation, self.on_league_result = on_evaluation, on_league_result
         self.start_file = start_file
         self.checkpoints = {}          # request id -> future, answered by the trainer
         self.requests = itertools.count(1)
@@ -150,6 +151,8 @@ class LiveRun:
         elif message.get("type") == "evaluation":
             message["params"] = float32s(message.pop("params"))
             self.on_evaluation(message)
+        elif message.get("type") == "league_result":
+            self.on_league_result(message)
         elif message.get("type") == "checkpoint":
             future = self.checkpoints.pop(message.pop("id"), None)
             if future is not None and not future.done():
@@ -193,6 +196,13 @@ class LiveRun:
         """Diagnostics: make the trainer lose its GPU device (it recovers by itself)."""
         if self.trainer is not None:
             self.trainer.post({"type": "simulate_device_loss"})
+
+    def play_league_match(self, request: dict) -> bool:
+        """Post a league request to the evaluator; False when there is none (?eval=0, or before Train)."""
+        if self.evaluator is None:
+            return False
+        self.evaluator.post(request)
+        return True
 
     def set_hyperparameters(self, values: dict) -> None:
         if self.trainer is not None:

@@ -1,10 +1,11 @@
 """The page: boots the GPU and the session, runs the show match in the frame
 loop, and re-acquires the GPU when the device is lost.
 
-The session (app/session.py, pure Python) owns the match's sides, the live run
-and the listed agents; the controls (app/controls.py), the learner panel
-(app/learner_panel.py) and the Agents panel (app/agent_panel.py) are its
-views, and app/dshq.py is `window.dshq`. This file turns animation frames
+The session (app/session.py, pure Python) owns the match's sides, the live run,
+the listed agents and the league; the controls (app/controls.py), the learner
+panel (app/learner_panel.py), the Agents panel (app/agent_panel.py) and the
+timeline (app/timeline_panel.py) are its views, and app/dshq.py is
+`window.dshq`. This file turns animation frames
 into ticks and draws, and shows the session's notices.
 """
 
@@ -24,7 +25,8 @@ from app.learner_panel import LearnerPanel
 from app.live_run import LiveRun
 from app.session import Session
 from app.show_match import ShowMatch
-from app.url_query import positive_number, setup_from_query
+from app.timeline_panel import TimelinePanel
+from app.url_query import positive_number, setup_from_query, switch
 from sim.constants import TICKS_PER_SECOND
 
 NOT_ISOLATED = ("This page is not cross-origin isolated, so SharedArrayBuffer (which training needs) is "
@@ -49,11 +51,12 @@ class Page:
         blend_seconds = positive_number("blend", 0.0)
         blend_decisions = max(1, round(blend_seconds * TICKS_PER_SECOND / match.config.decision_ticks)) \
             if blend_seconds else 0
-        self.session = Session(match, LiveRun, setup_from_query, blend_decisions)
+        self.session = Session(match, LiveRun, setup_from_query, blend_decisions, league_matches=switch("league"))
         self.match = match
         self.controls = Controls(self.session, self)
         self.learner = LearnerPanel(self.session)
         self.agents = AgentPanel(self.session, autosave_seconds=positive_number("autosave", AUTOSAVE_SECONDS))
+        self.timeline = TimelinePanel(self.session)
         self.frame_count = 0
         self.fps_frames, self.fps_start = 0, None   # frames drawn since fps_start (the first frame's time)
         self.frame_ms = 0.0
@@ -155,6 +158,7 @@ class Page:
         self.controls.wire()
         self.learner.wire()
         self.agents.wire()
+        self.timeline.wire()
         self.on_frame = create_proxy(self.frame)
 
 

@@ -5,10 +5,17 @@ reads either):
 
     export    name-vN.dshq: the agent's weights + metadata (model config, spec
               versions, hyperparameters, train step, policy version, created
-              time, win rate vs scripted at export)
+              time, win rate vs scripted at export, and its league rating with
+              the anchor, `league_rating`, the keys rl.train writes)
     autosave  the same, plus Adam's state, the snapshot pool (weights of
-              each snapshot), the charts' history and the page's LiveSetup,
-              so a reload resumes the run where it was
+              each snapshot), the charts' history, the page's LiveSetup and
+              the league (app/run_league.py: members, priors, results,
+              milestones), so a reload resumes the run where it was
+
+An imported file's `league_rating` becomes its prior in the league: N(rating,
+sd^2), moved by the difference of the two anchors' ratings; a league_rating
+that is not {rating, sd > 0, games, anchor: "scripted", anchor_rating} refuses
+the import.
 
 An `Agent` is one set of weights the show match can play: the learner's
 snapshots, imported files, a restored run.
@@ -24,6 +31,7 @@ from rl.files.container import CheckpointError
 from rl.optimizer_state import OptimizerState
 from rl.model import ModelConfig
 from rl.live.setup import LiveSetup
+from rl.soccer.league import ANCHOR, LeagueConfig
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
 MAX_CHART_POINTS = 300          # per metric, as the session keeps (app/session.py)
@@ -40,6 +48,7 @@ class Agent:
     model_config: ModelConfig
     win_rate: float | None = None
     name: str = "agent"
+    league_prior: tuple | None = None    # (rating, sd) on this page's scale, from an imported file
 
 
 @dataclass
@@ -55,6 +64,7 @@ class RunState:
     win_rate: float | None = None                    # latest evaluation vs scripted
     name: str = "agent"
     created: str | None = None                       # when it was saved (ISO 8601, UTC)
+    league: dict | None = None                       # app/run_league.RunLeague.to_json(); None in older saves
 
 
 def check_name(text: str) -> str:
@@ -77,10 +87,13 @@ def common_metadata(name: str, version: int, train_steps: int, setup: LiveSetup,
     return metadata
 
 
-def export_bytes(agent: Agent, setup: LiveSetup) -> bytes:
-    """An export: the agent's weights and metadata (no optimizer state, no pool)."""
-    return write_agent(agent.params, agent.model_config,
-                       common_metadata(agent.name, agent.version, agent.train_steps, setup, agent.win_rate))
+def export_bytes(agent: Agent, setup: LiveSetup, league_rating: dict | None = None) -> bytes:
+    """An export: the agent's weights and metadata (no optimizer state, no pool), with its league rating
+    (rl.soccer.league.League.file_rating) when it has one."""
+    metadata = common_metadata(agent.name, agent.version, agent.train_steps, setup, agent.win_rate)
+    if league_rating is not None:
+        metadata["league_rating"] = league_rating
+    return write_agent(agent.params, agent.model_config, metadata)
 
 
 def agent_from_file(agent_file: AgentFile) -> Agent:
@@ -90,7 +103,22 @@ def agent_from_file(agent_file: AgentFile) -> Agent:
     name = metadata.get("name")
     name = name if isinstance(name, str) and NAME_PATTERN.fullmatch(name) else "agent"
     return Agent(f"v{version} ({name})", version, metadata.get("train_step", 0), agent_file.params,
-                 agent_file.model_config, metadata.get("win_rate_vs_scripted"), name)
+                 agent_file.model_config, metadata.get("win_rate_vs_scripted"), name,
+                 league_prior(metadata.get("league_rating")))
+
+
+def league_prior(rating, anchor_rating: float = LeagueConfig().anchor_rating) -> tuple | None:
+    """A file's metadata["league_rating"] -> (rating, sd) against this page's anchor; None if absent."""
+    if rating is None:
+        return None
+    numbers = ("rating", "sd", "anchor_rating")
+    if not (isinstance(rating, dict) and rating.get("anchor") == ANCHOR
+            and all(isinstance(rating.get(key), (int, float)) and not isinstance(rating.get(key), bool)
+                    and math.isfinite(rating[key]) for key in numbers) and rating["sd"] > 0
+            and _is_count(rating.get("games"))):
+        raise CheckpointError("metadata 'league_rating' is not {rating, sd > 0, games, anchor: 'scripted', "
+                              "anchor_rating}")
+    return rating["rating"] - rating["anchor_rating"] + anchor_rating, rating["sd"]
 
 
 def import_agent(data: bytes) -> Agent:
@@ -104,6 +132,8 @@ def autosave_bytes(run: RunState) -> bytes:
                     telemetry={metric: points[-MAX_CHART_POINTS:] for metric, points in run.telemetry.items()},
                     pool=[{"version": s.version, "train_step": s.train_steps, "win_rate": s.win_rate}
                           for s in run.snapshots])
+    if run.league is not None:
+        metadata["league"] = run.league
     return write_agent(run.params, run.setup.model_config(), metadata, optimizer=run.optimizer,
                        snapshots={s.version: s.params for s in run.snapshots})
 
@@ -129,7 +159,8 @@ def run_from_file(agent_file: AgentFile) -> RunState:
     return RunState(agent_file.params, agent_file.optimizer, metadata.get("policy_version", 0),
                     metadata.get("train_step", 0), setup, telemetry, snapshots,
                     metadata.get("win_rate_vs_scripted"), agent_from_file(agent_file).name,
-                    metadata.get("created") if isinstance(metadata.get("created"), str) else None)
+                    metadata.get("created") if isinstance(metadata.get("created"), str) else None,
+                    metadata.get("league"))
 
 
 def read_autosave(data: bytes) -> RunState:

@@ -1,5 +1,6 @@
 """The page's session: the live run, who plays each side of the show match,
-the listed agents and what the evaluator found. Pure Python, tested in CPython.
+the listed agents, what the evaluator found and the league that rates them
+(app/run_league.py). Pure Python, tested in CPython.
 
 The browser parts come in as arguments: `new_run` builds the live run
 (app/live_run.py's `LiveRun` on the page, a stand-in in the tests) and
@@ -16,7 +17,18 @@ are views: they command the session and redraw on its events.
     worker       report            a worker reported {stage | error | worker_restarts | restored_opponents}
     evaluation   report            the evaluator played a version against scripted
     agents       -                 the listed agents (snapshots, imports) changed
+    league       -                 the league's members, results or milestones changed
     restored     run: RunState     an autosave came back
+
+The league: each evaluation is a result, and while training (with
+`league_matches`) the session keeps one league match in flight in the
+evaluator worker (`run.play_league_match`), the pairing the league finds
+most informative; its reply (`on_league_result`) is a result, and the next
+request goes out.
+
+Replays (the learning timeline): `replay(key, opponent)` puts a listed agent
+on Blue and the opponent on Red, and restarts the match from the current
+seed, so the same agent, opponent and seed replay the same match.
 
 Sides: each side plays "scripted", "random", "learner" (the learner's
 newest weights; untrained ones of the setup's shape before the first update)
@@ -31,6 +43,7 @@ from typing import Protocol
 
 from app.hyperparameters import apply_panel
 from app.network_player import BlendingPlayer, NetworkPlayer
+from app.run_league import RunLeague
 from app.run_state import MAX_CHART_POINTS, Agent, RunState, add_snapshot, export_bytes
 from rl.optimizer_state import OptimizerState
 from rl.live.setup import LiveSetup
@@ -38,8 +51,9 @@ from rl.model import ModelConfig, init_params
 from rl.policy import Policy
 
 EVENTS = ("notice", "sides", "run", "discarded", "training", "telemetry", "worker", "evaluation", "agents",
-          "restored")
+          "league", "restored")
 CHOICES = ("scripted", "random", "learner", "agent")
+OPPONENTS = ("learner", "scripted", "random")     # a replay's opponent: one of these or a listed agent's key
 WORKER_REPORTS = ("stage", "error", "worker_restarts", "restored_opponents")
 EVALUATION_METRIC = "eval/win_rate_vs_scripted"
 # The metrics whose history a run keeps (charted, autosaved): CleanRL name -> chart title
@@ -64,6 +78,7 @@ class Run(Protocol):
     def shutdown(self) -> None: ...
     def newer_policy(self) -> tuple[int, Policy] | None: ...
     def set_hyperparameters(self, values: dict) -> None: ...
+    def play_league_match(self, request: dict) -> bool: ...    # False: no evaluator to play it
     async def checkpoint(self) -> dict: ...
 
 
@@ -76,9 +91,10 @@ def add_point(points: list, x: float, y) -> None:
 
 
 class Session:
-    def __init__(self, match, new_run, default_setup, blend_decisions: int = 0):
+    def __init__(self, match, new_run, default_setup, blend_decisions: int = 0, league_matches: bool = True):
         self.match = match                    # app/show_match.py's ShowMatch
-        self.new_run = new_run                # (setup, on_telemetry, on_notice, on_evaluation, start, start_file) -> Run
+        self.new_run = new_run                # (setup, on_telemetry, on_notice, on_evaluation, on_league_result,
+                                              #  start, start_file) -> Run
         self.default_setup = default_setup    # () -> LiveSetup; may raise ValueError
         self.blend_decisions = blend_decisions    # hot-swaps blend over this many decisions (0: switch at once)
         self.listeners = {event: [] for event in EVENTS}
@@ -91,6 +107,9 @@ class Session:
         self.snapshots = []                   # Agents the evaluator played, oldest first
         self.imports = {}                     # "i3" -> the third imported Agent
         self.import_count = itertools.count(1)
+        self.league_matches = league_matches  # play league matches while training (URL ?league=0: no)
+        self.league_seeds = itertools.count(1)
+        self.league = self.fresh_league()
 
     # --- events ------------------------------------------------------------------------
     def subscribe(self, event: str, callback) -> None:
@@ -177,7 +196,7 @@ class Session:
     def begin(self, setup: LiveSetup, start_file: bytes | None = None, start: Agent | None = None,
               history: dict | None = None) -> None:
         """A new learner (fresh, or starting from `start`, whose .dshq bytes are `start_file`) and its history."""
-        self.run = self.new_run(setup, self.on_telemetry, self.notify, self.on_evaluation,
+        self.run = self.new_run(setup, self.on_telemetry, self.notify, self.on_evaluation, self.on_league_result,
                                 start=start, start_file=start_file)
         self.setup = setup
         self.history = {metric: [] for metric in HISTORY}
@@ -195,8 +214,10 @@ class Session:
         self.run = None
         self.win_rate = None
         self.snapshots = []
+        self.league = self.fresh_league()
         self.emit("discarded")
         self.emit("agents")
+        self.emit("league")
 
     def new_agent(self) -> None:
         """Throw the learner away (the caller asked the person); Train starts from fresh weights."""
@@ -213,8 +234,16 @@ class Session:
         self.begin(run.setup, data, Agent(f"v{run.version}", run.version, run.train_steps, run.params,
                                           run.setup.model_config(), run.win_rate, run.name), run.telemetry)
         self.snapshots = list(run.snapshots)
-        self.emit("agents")
         self.notify(f"Restored {run.name} v{run.version}: press Train to continue training it.")
+        if run.league is not None:
+            try:
+                self.league = self.fresh_league(RunLeague.from_json(run.league))
+            except ValueError as err:
+                self.notify(f"The autosave's league could not be read ({err}); its ratings start afresh, "
+                            f"everything else was restored.")
+        self.league.keep_snapshots(self.snapshots)
+        self.emit("agents")
+        self.emit("league")
 
     def train_from(self, agent: Agent) -> None:
         """Make a listed agent the learner's starting point (the caller asked first if there is a learner)."""
@@ -251,7 +280,7 @@ class Session:
         return RunState(state["params"], OptimizerState(state["m"], state["v"], state["step"]), state["version"],
                         state["train_steps"], run.setup,
                         {metric: [list(point) for point in points] for metric, points in self.history.items()},
-                        list(self.snapshots), self.win_rate, name)
+                        list(self.snapshots), self.win_rate, name, league=self.league.to_json())
 
     def shutdown(self) -> None:
         """Release the run's workers (the page is going away)."""
@@ -269,7 +298,8 @@ class Session:
         self.emit("telemetry", report)
 
     def on_evaluation(self, report: dict) -> None:
-        """The evaluator played version N: its win rate is the learner's, and N joins the snapshots."""
+        """The evaluator played version N: its win rate is the learner's, N joins the snapshots (and the
+        league, with this result), and the league's next match is asked for."""
         win_rate = report.get("win_rate")
         if win_rate is not None:
             self.win_rate = win_rate
@@ -278,17 +308,74 @@ class Session:
         if not self.snapshots or self.snapshots[-1].version < version:
             add_snapshot(self.snapshots, Agent(f"v{version} (snapshot)", version, report["train_steps"],
                                                report["params"], self.run.model, win_rate))
+            self.league.keep_snapshots(self.snapshots)
             self.emit("agents")
+        self.league.record_evaluation(report)
         self.emit("evaluation", report)
+        self.emit("league")
+        self.request_league_match()
+
+    def on_league_result(self, report: dict) -> None:
+        """The evaluator's reply to a league request: a result, then the next request."""
+        try:
+            self.league.record_match(report)
+        except ValueError as err:
+            self.notify(f"League match not counted: {err}.")
+            return
+        self.emit("league")
+        self.request_league_match()
+
+    def request_league_match(self) -> None:
+        """While training, keep one league match in flight in the evaluator (each seeded by its number)."""
+        run = self.run
+        if not (self.league_matches and run is not None and run.running):
+            return
+        request = self.league.next_request(seed=self.current_setup().seed + next(self.league_seeds))
+        if request is not None and not run.play_league_match(request):
+            self.league.cancel()
 
     # --- the listed agents ------------------------------------------------------------------
     def add_import(self, agent: Agent) -> int:
-        """List an imported agent; returns how many have been imported."""
+        """List an imported agent (it joins the league); returns how many have been imported."""
         number = next(self.import_count)
         self.imports[f"i{number}"] = agent
+        self.league.add_import(agent)
         self.emit("agents")
+        self.emit("league")
         return number
 
     def listed(self) -> dict:
         """key -> Agent: snapshots ("s12"), newest first, then imports ("i3")."""
         return {**{f"s{agent.version}": agent for agent in reversed(self.snapshots)}, **self.imports}
+
+    # --- the league and the timeline ---------------------------------------------------------
+    def fresh_league(self, league: RunLeague | None = None) -> RunLeague:
+        """`league` (a new one by default) with this page's imports as members."""
+        league = league or RunLeague()
+        for agent in self.imports.values():
+            league.add_import(agent)
+        return league
+
+    def league_rating(self, agent: Agent) -> dict | None:
+        """What an export of `agent` carries as metadata["league_rating"] (None if it is not rated)."""
+        return self.league.file_rating(agent)
+
+    def replay(self, key: str, opponent: str) -> None:
+        """Blue plays the listed agent `key`, Red plays `opponent` (one of OPPONENTS or a listed key; "learner"
+        is the learner's weights now, held fixed), from a kickoff at the current seed."""
+        listed = self.listed()
+        if key not in listed:
+            raise ValueError(f"no listed agent {key!r} to replay")
+        if opponent == "learner":
+            now = self.learner_agent()
+            if now is None:
+                raise ValueError("there is no learner yet: press Train first")
+            self.play_agent("red", replace(now, label=f"{now.label} (now)"))
+        elif opponent in OPPONENTS:
+            self.assign("red", opponent)
+        elif opponent in listed:
+            self.play_agent("red", listed[opponent])
+        else:
+            raise ValueError(f"the opponent is one of {', '.join(OPPONENTS)} or a listed agent, got {opponent!r}")
+        self.play_agent("blue", listed[key])
+        self.match.reset(self.match.seed)

@@ -7,7 +7,7 @@
 const state = {
   ready: false, playing: false, tick: null, score: null, mode: null,
   training: false, policy_version: null, train_steps: null, sps: null, agents: [],
-  fps: null, updates: null, losses: null, error: null,
+  fps: null, updates: null, losses: null, error: null, league: {}, timeline: [],
 };
 
 function showProblem(text) {

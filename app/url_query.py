@@ -4,6 +4,7 @@
                      the LiveSetup of the first Train (small runs, tests)
     ?blend=SECONDS   hot-swaps blend old and new weights over this window
     ?autosave=SECONDS  the autosave interval while training
+    ?league=0        no league matches in the evaluator (evaluations still rate the snapshots)
 """
 
 import math
@@ -35,6 +36,11 @@ def positive_number(key: str, default: float) -> float:
         js.console.warn(f"ignoring the URL parameter {key}={values.get(key)!r}: not a positive number")
         return default
     return value
+
+
+def switch(key: str) -> bool:
+    """A URL switch that is on unless the URL says `key=0`."""
+    return query().get(key) != "0"
 
 
 def setup_from_query() -> LiveSetup:

@@ -1,13 +1,15 @@
 """Live training in headless Chromium against headless `rl.train`, in one run.
 
-    python bench/bench_live.py [--seconds 60] [--query "workers=1&envs=16&steps=32&hidden=64,64"]
+    python bench/bench_live.py [--seconds 60] [--query "workers=1&envs=16&steps=32&hidden=64,64"] [--league]
 
 Drives the page for `--seconds` of training and prints env steps per second
 (SPS), updates per second, ring occupancy and the show match's frame rate
 while training; then runs `python -m rl.train` (numpy backend, one process)
 for a similar number of steps on the same machine and prints its SPS and the
-browser/native ratio. Figures only, nothing is asserted. Here WebGPU is
-SwiftShader (CPU), so the browser figures say little about a real GPU.
+browser/native ratio. With `--league`, instead: two browser runs one after
+the other, league matches off (`league=0`) and on, and the league matches
+the evaluator played in the second. Figures only, nothing is asserted. Here
+WebGPU is SwiftShader (CPU), so the browser figures say little about a real GPU.
 """
 
 import argparse
@@ -48,7 +50,9 @@ def browser_run(seconds: float, query: str) -> dict:
         server.terminate()
     return {"sps": (last["train_steps"] - first["train_steps"]) / elapsed,
             "updates_per_s": (last["updates"] - first["updates"]) / elapsed,
-            "fps": sum(fps) / len(fps), "ring": occupancy[-1], "steps": last["train_steps"] - first["train_steps"]}
+            "fps": sum(fps) / len(fps), "ring": occupancy[-1], "steps": last["train_steps"] - first["train_steps"],
+            "league_matches": last["league_matches"] - first["league_matches"],
+            "evaluated": (first.get("evaluated_version"), last.get("evaluated_version"))}
 
 
 def native_run(steps: int) -> float:
@@ -65,7 +69,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="seconds of browser training measured")
     parser.add_argument("--query", default="workers=1&envs=16&steps=32&hidden=64,64",
                         help="page URL parameters (LiveSetup)")
+    parser.add_argument("--league", action="store_true",
+                        help="compare training with league matches off and on (two browser runs)")
     args = parser.parse_args()
+    if args.league:
+        for league in ("0", "1"):
+            live = browser_run(args.seconds, f"{args.query}&league={league}")
+            print(f"browser ({args.query}&league={league}), {args.seconds:.0f} s of training:")
+            print(f"  env steps/s {live['sps']:10.1f}   updates/s {live['updates_per_s']:.3f}   "
+                  f"show-match fps {live['fps']:.1f}   league requests played {live['league_matches']}   "
+                  f"versions evaluated {live['evaluated'][0]} -> {live['evaluated'][1]}")
+        return
     live = browser_run(args.seconds, args.query)
     native_sps = native_run(max(20_000, live["steps"]))
     print(f"browser ({args.query}), {args.seconds:.0f} s of training:")

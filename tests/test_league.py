@@ -157,3 +157,26 @@ def test_league_command_prints_ratings_and_results(tmp_path):
     result = subprocess.run([sys.executable, "-m", "rl.league", str(bad), "--episodes", "1"], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and result.stderr.startswith(f"error: {bad}:") and "Traceback" not in result.stderr
+
+
+def test_a_member_leaves_with_its_results_and_pairings_can_be_limited():
+    league = League()
+    for name in ("a", "b", "c"):
+        league.add(name)
+    league.record("a", "b", 3, 0, 1)
+    league.record("c", ANCHOR, 1, 0, 1)
+    league.remove("b")
+    assert league.members == [ANCHOR, "a", "c"] and league.results == {("c", ANCHOR): [1, 0, 1]}
+    with pytest.raises(ValueError, match="not a member the league can remove"):
+        league.remove(ANCHOR)
+    assert league.next_pairing(among={"a", ANCHOR}) == (ANCHOR, "a")
+    assert league.next_pairing(among={"a"}) is None
+
+
+def test_file_rating_has_the_keys_rl_train_writes():
+    league = League()
+    league.add("a")
+    league.record("a", ANCHOR, 3, 0, 1)
+    rating = league.ratings()["a"]
+    assert league.file_rating("a") == {"rating": rating.rating, "sd": rating.sd, "games": 4, "anchor": ANCHOR,
+                                       "anchor_rating": 1000.0}

@@ -23,9 +23,12 @@ SETUP = LiveSetup(rollout_workers=1, envs_per_worker=4, num_steps=16, hidden_siz
 class StandInRun:
     """What the session needs of a live run, without workers: weights are published by `publish`."""
 
-    def __init__(self, setup, on_telemetry, on_notice, on_evaluation, start=None, start_file=None):
+    def __init__(self, setup, on_telemetry, on_notice, on_evaluation, on_league_result, start=None,
+                 start_file=None):
         self.setup, self.model = setup, setup.model_config()
         self.on_telemetry, self.on_notice, self.on_evaluation = on_telemetry, on_notice, on_evaluation
+        self.on_league_result = on_league_result
+        self.league_requests = []       # what the session posted to the evaluator
         self.start_agent, self.start_file = start, start_file
         self.version = start.version if start else 0
         self.train_step = start.train_steps if start else 0
@@ -56,14 +59,18 @@ class StandInRun:
     def set_hyperparameters(self, values):
         self.hyperparameters.append(values)
 
+    def play_league_match(self, request):
+        self.league_requests.append(request)
+        return True
+
     async def checkpoint(self):
         size = num_params(self.model)
         return {"version": self.version, "train_steps": self.train_step, "params": self.policy.params,
                 "m": array("f", [0.0] * size), "v": array("f", [0.0] * size), "step": 3}
 
 
-def make_session(setup=SETUP, blend_decisions=0):
-    session = Session(ShowMatch(), StandInRun, lambda: setup, blend_decisions)
+def make_session(setup=SETUP, blend_decisions=0, league_matches=True):
+    session = Session(ShowMatch(), StandInRun, lambda: setup, blend_decisions, league_matches)
     fired = []
     for event in EVENTS:
         session.subscribe(event, lambda *args, event=event: fired.append((event, *args)))

@@ -1,10 +1,14 @@
 """The evaluator worker: plays each newly published policy against the scripted
 baseline and reports the result to the page (the "win rate vs scripted" chart),
-with the weights it evaluated (the page keeps some as snapshots).
+with the weights it evaluated (the page keeps some as snapshots); between
+evaluations it plays the league matches the page asks for.
 
 It only reads the weights board, so it never slows the trainer; while a
 previous evaluation runs, intermediate versions are skipped. Matches are
 rl.evaluate's: full one-minute games, the policy greedy, alternating sides.
+League requests (workers/league_matches.py, a few matches each) are played
+in order, one after each evaluation (a request that arrived meanwhile) or
+whenever no new version waits, so neither starves the other.
 """
 
 import asyncio
@@ -15,8 +19,16 @@ from rl.soccer.evaluation import evaluate
 from rl.live.browser_buffer import BrowserSharedBuffer
 from rl.live.weights_board import WeightsBoard
 from rl.live.setup import setup_from_args
+from workers import league_matches
 
 POLL_SECONDS = 1.0
+league_requests = []       # what the page asked for, oldest first
+
+
+def on_message(data) -> None:
+    message = data.to_py() if hasattr(data, "to_py") else data
+    if message.get("type") == "league":
+        league_requests.append(message)
 
 
 async def main(shared, args, post):
@@ -27,13 +39,17 @@ async def main(shared, args, post):
     version, evaluations = 0, 0
     while True:
         newer = board.read_if_newer(version)
-        if newer is None:
+        if newer is not None:
+            version, train_step, params = newer
+            result = evaluate(Policy(params, model).act, "scripted",
+                              episodes=setup.eval_episodes, seed=setup.seed + evaluations)
+            evaluations += 1
+            post({"type": "evaluation", "policy_version": version, "train_steps": train_step, "params": params,
+                  **result})
+            await asyncio.sleep(0)          # let requests that arrived meanwhile in
+        if league_requests:
+            post(league_matches.play(league_requests.pop(0)))
+        elif newer is None:
             await asyncio.sleep(POLL_SECONDS)
             continue
-        version, train_step, params = newer
-        result = evaluate(Policy(params, model).act, "scripted",
-                          episodes=setup.eval_episodes, seed=setup.seed + evaluations)
-        evaluations += 1
-        post({"type": "evaluation", "policy_version": version, "train_steps": train_step, "params": params,
-              **result})
         await asyncio.sleep(0)

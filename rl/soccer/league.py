@@ -5,6 +5,7 @@
     league.record("v40", "scripted", wins=5, draws=2, losses=1)
     league.ratings()                                    # {name: Rating(rating, sd, games)}
     league.next_pairing()                               # the most informative match to play next
+    league.remove("v40")                                # a member leaves, with its results
 
 The model is Elo's: member i has a rating R_i, and against member j it scores
 
@@ -112,6 +113,13 @@ class League:
         for k in range(3):
             total[k] += tally[k]
 
+    def remove(self, name: str) -> None:
+        """A member leaves the league with every result it took part in (the anchor stays)."""
+        if name == ANCHOR or name not in self.priors:
+            raise ValueError(f"{name!r} is not a member the league can remove")
+        del self.priors[name]
+        self.results = {pair: tally for pair, tally in self.results.items() if name not in pair}
+
     def games(self, name: str) -> int:
         return sum(sum(tally) for pair, tally in self.results.items() if name in pair)
 
@@ -154,10 +162,11 @@ class League:
                           for b in self.members} for a in self.members}
         return rating, covariance
 
-    def next_pairing(self) -> tuple[str, str] | None:
-        """The pair to play next (module docstring); None with fewer than two members."""
+    def next_pairing(self, among=None) -> tuple[str, str] | None:
+        """The pair to play next (module docstring), of members in `among` if given (those that can play
+        now); None with fewer than two such members."""
         rating, c = self.fit()
-        members = self.members
+        members = [name for name in self.members if among is None or name in among]
         best, best_value = None, -1.0
         for i, a in enumerate(members):
             for b in members[i + 1:]:
@@ -166,6 +175,12 @@ class League:
                 if value > best_value:
                     best, best_value = (a, b), value
         return best
+
+    def file_rating(self, name: str) -> dict:
+        """What a .dshq file carries of a member's rating: metadata["league_rating"]."""
+        rating = self.ratings()[name]
+        return {"rating": rating.rating, "sd": rating.sd, "games": rating.games, "anchor": ANCHOR,
+                "anchor_rating": self.config.anchor_rating}
 
     def to_json(self) -> dict:
         """Members' priors and the results: everything the ratings come from."""
