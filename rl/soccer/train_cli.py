@@ -118,9 +118,7 @@ def rating_against_anchor(result: dict) -> dict:
     league = League()
     league.add("agent")
     league.record("agent", ANCHOR, result["wins"], result["draws"], result["losses"])
-    rating = league.ratings()["agent"]
-    return {"rating": rating.rating, "sd": rating.sd, "games": rating.games, "anchor": ANCHOR,
-            "anchor_rating": league.config.anchor_rating}
+    return league.file_rating("agent")
 
 
 class TrainingRun:
