@@ -46,14 +46,7 @@ var<private> rng_draws: u32;
 
 // ---------------------------------------------------------------- randomness
 
-// Jarzynski & Olano (2020), "Hash Functions for GPU Rendering": a 4D -> 4D hash.
-fn pcg4d(input: vec4<u32>) -> vec4<u32> {
-    var v = input * 1664525u + 1013904223u;
-    v.x += v.y * v.w; v.y += v.z * v.x; v.z += v.x * v.y; v.w += v.y * v.z;
-    v ^= v >> vec4<u32>(16u);
-    v.x += v.y * v.w; v.y += v.z * v.x; v.z += v.x * v.y; v.w += v.y * v.z;
-    return v;
-}
+// pcg4d(v): the counter-based 4D hash of shaders/pcg4d.wgsl, prepended by sim/wgsl/source.py.
 
 fn next_u32() -> u32 {
     let bits = pcg4d(vec4<u32>(rng_key.x, rng_key.y, rng_draws, 0u)).x;

@@ -124,5 +124,6 @@ def constants_prelude(config: SoccerConfig) -> str:
 
 
 def soccer_source(config: SoccerConfig) -> str:
-    """The complete WGSL of the soccer kernel for `config`."""
-    return constants_prelude(config) + "\n" + gpu.shader_source(SHADER_NAME)
+    """The complete WGSL of the soccer kernel for `config`: the constants, the counter-based hash its
+    random streams draw from (shaders/pcg4d.wgsl, shared with the learner's kernels), the kernel."""
+    return constants_prelude(config) + "\n" + gpu.shader_source("pcg4d") + "\n" + gpu.shader_source(SHADER_NAME)
