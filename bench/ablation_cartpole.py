@@ -79,7 +79,8 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     args = parser.parse_args()
     adam = reference.adam
-    print(f"| variant | {' | '.join(f'seed {s}' for s in args.seeds)} | median |\n|---|{'---:|' * (len(args.seeds) + 1)}")
+    seeds = " | ".join(f"seed {s}" for s in args.seeds)
+    print(f"| variant | {seeds} | median |\n|---|{'---:|' * (len(args.seeds) + 1)}")
     for name in args.variants:
         model_kwargs, init, eps, scale = VARIANTS[name]
         reference.adam = functools.partial(adam, eps=eps)  # the numpy backend's Adam, for this row only

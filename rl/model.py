@@ -46,7 +46,7 @@ class ModelConfig:
     num_actions: int
     """Number of discrete actions (logits per row)."""
     hidden_sizes: tuple[int, ...] = (128, 128)
-    """Widths of the trunk's hidden layers."""
+    """Widths of the hidden layers: of the trunk, or of each of the actor and the critic."""
     activation: str = "tanh"
     """Hidden-layer activation: "tanh" or "relu"."""
     layout: str = "shared"

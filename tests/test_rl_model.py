@@ -58,7 +58,8 @@ def test_shape_hash_is_pinned_and_fits_int32():
 
 @pytest.mark.parametrize("other", [
     ModelConfig(5, 2, (64, 64)), ModelConfig(4, 3, (64, 64)), ModelConfig(4, 2, (64, 32)),
-    ModelConfig(4, 2, (64, 64, 64)), ModelConfig(4, 2, (64, 64), "relu"), ModelConfig(4, 2, (64, 64), layout="separate"),
+    ModelConfig(4, 2, (64, 64, 64)), ModelConfig(4, 2, (64, 64), "relu"),
+    ModelConfig(4, 2, (64, 64), layout="separate"),
 ])
 def test_shape_hash_changes_with_layout_or_activation(other):
     assert shape_hash(other) != shape_hash(CARTPOLE)
