@@ -1,7 +1,8 @@
 """Draws the match: one instanced, SDF-shaded draw call per frame (shaders/arena.wgsl).
 
-Per frame the renderer packs every shape (posts, ball and its motion trail,
-the two players with heading markers and dash-cooldown rings) into one float32
+Per frame the renderer packs every shape (posts, the overlays of
+app/overlays.py, ball and its motion trail, the two players with heading
+markers and dash-cooldown rings) into one float32
 array, writes it to the GPU with a single `write_buffer`, copies the cached
 pitch image into the canvas texture and issues `draw(6, shape_count)` over it.
 The pitch (the one full-canvas shape, and by far the most fragment work) is
@@ -17,6 +18,7 @@ from math import sqrt
 import js
 
 import gpu
+from app.overlays import ARC, BOX, CIRCLE, PITCH, TRAIL
 from gpu.browser import configure_canvas
 from sim.constants import (
     BALL_RADIUS, DASH_COOLDOWN_TICKS, DT, GOAL_DEPTH, GOAL_HALF_WIDTH, HALF_LENGTH, HALF_WIDTH,
@@ -24,9 +26,8 @@ from sim.constants import (
 )
 
 FLOATS_PER_SHAPE = 16          # struct Shape in arena.wgsl: 64 bytes
-MAX_SHAPES = 32
+MAX_SHAPES = 64
 FRAME_UNIFORM_BYTES = 48       # struct Frame in arena.wgsl
-PITCH, BOX, CIRCLE, ARC, TRAIL = 0.0, 1.0, 2.0, 3.0, 4.0
 VIEW_HALF_X = HALF_LENGTH + GOAL_DEPTH + 0.4    # m, what the view must show
 VIEW_HALF_Y = HALF_WIDTH + 0.4
 TEAM_COLOURS = {"blue": (0.27, 0.52, 0.96, 1.0), "red": (0.93, 0.32, 0.29, 1.0)}
@@ -123,12 +124,14 @@ class ArenaRenderer:
                      length / 2 + BALL_RADIUS, BALL_RADIUS * 0.8, vx / speed, vy / speed, 0.0, (1.0, 1.0, 1.0, 0.35))
         self.add(CIRCLE, x, y, BALL_RADIUS, BALL_RADIUS, 1.0, 0.0, 0.03, WHITE)
 
-    def build_shapes(self, view: dict) -> None:
+    def build_shapes(self, view: dict, overlays) -> None:
         self.shapes = array("f")
         for sx in (-1.0, 1.0):
             for sy in (-1.0, 1.0):
                 self.add(CIRCLE, sx * (HALF_LENGTH + POST_RADIUS), sy * (GOAL_HALF_WIDTH + POST_RADIUS),
                          POST_RADIUS, POST_RADIUS, 1.0, 0.0, 0.03, WHITE)
+        for shape in overlays:
+            self.add(*shape)
         self.add_player("blue", view["blue"])
         self.add_player("red", view["red"])
         self.add_ball(view["ball"])
@@ -145,10 +148,11 @@ class ArenaRenderer:
         render_pass.end()
         self.device.queue.submit([encoder.finish()])
 
-    def draw(self, view: dict) -> None:
-        """Draw one frame of `view` (a `SoccerEnv.snapshot()`-shaped dict)."""
+    def draw(self, view: dict, overlays=()) -> None:
+        """Draw one frame of `view` (a `SoccerEnv.snapshot()`-shaped dict) with `overlays`
+        (app/overlays.py's shape tuples) over the pitch, under the players and the ball."""
         self.fit_canvas()
-        self.build_shapes(view)
+        self.build_shapes(view, overlays)
         target = self.context.get_current_texture()
         encoder = self.device.create_command_encoder()
         encoder.copy_texture_to_texture({"texture": self.pitch_texture}, {"texture": target},

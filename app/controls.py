@@ -1,10 +1,11 @@
 """The match controls: Play/Pause, Step, Reset and its seed, Speed, Mode, who
-plays Blue and Red, the keyboard, and dragging in Sandbox mode.
+plays Blue and Red, the Show menu's overlays (keys I and V), the keyboard, and
+dragging in Sandbox mode.
 
 They command the session's show match (`session.match`) and its sides, and
 show the sides on the Blue/Red selects when the session says they changed.
-The page (app/page.py) gives them its canvas and renderer (pointer
-coordinates, the redraw after Step) and reads `fast` in its frame loop.
+The page (app/page.py) gives them its canvas, renderer (pointer coordinates)
+and redraw (after Step), and reads `fast` and `overlays` in its frame loop.
 """
 
 import time
@@ -13,13 +14,17 @@ import js
 
 from app.dom import element, listen
 from app.dshq import set_status
+from app.overlays import OVERLAYS
 from app.show_match import SPEEDS, parse_seed
 
 HINTS = {
-    "ai-vs-ai": "Keys: Space play/pause · → step · R reset",
-    "human-vs-ai": "You are Blue: W/A/S/D or arrows move · Q/E turn · Space dash  —  P play/pause · . step · R reset",
-    "sandbox": "Drag the ball or a player with the mouse or a finger · Space play/pause · → step · R reset",
+    "ai-vs-ai": "Keys: Space play/pause · → step · R reset · I intent · V value",
+    "human-vs-ai": "You are Blue: W/A/S/D or arrows move · Q/E turn · Space dash  —  P play/pause · . step · R reset"
+                   " · I intent · V value",
+    "sandbox": "Drag the ball or a player with the mouse or a finger · Space play/pause · → step · R reset"
+               " · I intent · V value",
 }
+OVERLAY_KEYS = {"i": "intent", "v": "value"}
 HUMAN_KEYS = ("w", "a", "s", "d", "q", "e", " ", "arrowup", "arrowdown", "arrowleft", "arrowright")
 
 
@@ -30,6 +35,7 @@ class Controls:
         self.page = page
         self.fast = False           # the "fast" speed: as many ticks as a frame's budget allows
         self.drag = None            # (body, [(time, x, y), ...]) while dragging in sandbox mode
+        self.overlays = set()       # the overlays shown (app/overlays.py's OVERLAYS)
 
     def wire(self) -> None:
         for element_id, event, handler in (
@@ -39,6 +45,9 @@ class Controls:
                 ("red-policy", "change", lambda *_: self.session.assign("red", element("red-policy").value))):
             listen(element(element_id), event, handler)
             element(element_id).disabled = False
+        for name in OVERLAYS:
+            listen(element(f"show-{name}"), "change", lambda *_, name=name: self.show_overlay(
+                name, element(f"show-{name}").checked))
         self.session.subscribe("sides", self.show_sides)
         element("seed").disabled = False
         element("step").disabled = True
@@ -69,8 +78,7 @@ class Controls:
             self.session.notify("Pause the match to step it one decision at a time.")
             return
         self.match.step_decision()
-        if self.page.renderer is not None:
-            self.page.renderer.draw(self.match.view())
+        self.page.draw()
 
     def reset(self, *_) -> None:
         try:
@@ -99,6 +107,12 @@ class Controls:
         element("hint").textContent = HINTS[mode]
         set_status(mode=mode)
 
+    def show_overlay(self, name: str, on: bool) -> None:
+        """Show or hide one of OVERLAYS; the Show menu's checkbox follows."""
+        (self.overlays.add if on else self.overlays.discard)(name)
+        element(f"show-{name}").checked = on
+        set_status(overlays=sorted(self.overlays))
+
     # --- keyboard and pointer -------------------------------------------------------------
     def on_key(self, event) -> None:
         target = event.target.tagName.lower() if event.target and event.target.tagName else ""
@@ -112,6 +126,11 @@ class Controls:
             event.preventDefault()
             return
         if not down or event.repeat:
+            return
+        if key in OVERLAY_KEYS:
+            event.preventDefault()
+            name = OVERLAY_KEYS[key]
+            self.show_overlay(name, name not in self.overlays)
             return
         actions = {"r": self.reset, ("p" if human else " "): self.toggle_play, ("." if human else "arrowright"): self.step}
         if key in actions:

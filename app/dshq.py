@@ -1,7 +1,7 @@
 """Python's side of `window.dshq` (app/status.mjs holds `status()` itself):
 status fields, the plain-words problem panel, and the diagnostics that tests
 and tools call (`digest`, `snapshot`, `world_to_css`, `action_probabilities`,
-`selftest`, `simulate_*`)."""
+`decision`, `selftest`, `simulate_*`)."""
 
 import asyncio
 
@@ -44,6 +44,7 @@ def expose_diagnostics(page) -> None:
             ("snapshot", lambda: to_js_value(session.match.current)),
             ("world_to_css", lambda x, y: world_to_css(page, x, y)),
             ("action_probabilities", lambda side, obs: action_probabilities(session.match, side, obs)),
+            ("decision", lambda side: decision(session.match, side)),
             ("selftest", lambda n=256: asyncio.ensure_future(selftest(page.device, int(n)))),
             ("simulate_device_loss", lambda: page.device.destroy()),
             ("simulate_rollout_crash", lambda: session.run is not None and session.run.simulate_rollout_crash(0)),
@@ -60,6 +61,16 @@ def action_probabilities(match, side: str, obs):
     if not isinstance(player, NetworkPlayer):
         return None
     return to_js(player.probabilities(obs.to_py()))
+
+
+def decision(match, side: str):
+    """The current decision of the network player on `side` (app/show_match.py's `decisions`): its
+    observation, probabilities, value and action, and the side's last advantage; null when there is none."""
+    current = match.decisions.get(side)
+    if current is None:
+        return None
+    return to_js_value({"observation": current.observation, "probabilities": current.probabilities,
+                        "value": current.value, "action": current.action, "advantage": match.advantages.get(side)})
 
 
 def world_to_css(page, x: float, y: float):

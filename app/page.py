@@ -23,6 +23,7 @@ from app.dom import element
 from app.dshq import expose_diagnostics, set_status, show_problem
 from app.learner_panel import LearnerPanel
 from app.live_run import LiveRun
+from app.overlays import overlay_shapes
 from app.session import Session
 from app.show_match import ShowMatch
 from app.timeline_panel import TimelinePanel
@@ -65,6 +66,7 @@ class Page:
         self.draw_interval_ms = 0.0
         self.notice_until = 0.0
         self.shown = {}             # what the scoreboard shows, to touch the DOM only on change
+        self.reported = {}          # side -> (Decision, advantage) last put in status()
 
     # --- GPU -------------------------------------------------------------------------
     async def acquire_gpu(self) -> None:
@@ -107,8 +109,7 @@ class Page:
         else:
             self.match.advance(wall)
             draw = timestamp - self.last_draw >= self.draw_interval_ms
-        if draw and self.renderer is not None and not self.device.lost:
-            self.renderer.draw(self.match.view())
+        if draw and self.draw():
             self.last_draw = timestamp
             self.fps_frames += 1
         self.frame_ms = 0.9 * self.frame_ms + 0.1 * (time.perf_counter() - started) * 1000.0
@@ -116,6 +117,26 @@ class Page:
         self.update_readouts()
         self.agents.tick()
         js.requestAnimationFrame(self.on_frame)
+
+    def draw(self) -> bool:
+        """Draw the match with the overlays shown; False when there is no GPU to draw with."""
+        if self.renderer is None or self.device.lost:
+            return False
+        match = self.match
+        view = match.view()
+        self.renderer.draw(view, overlay_shapes(view, match.decisions, match.advantages, self.controls.overlays))
+        return True
+
+    def report_decisions(self) -> None:
+        """status().intent and .value follow the network players' decisions (null for other players)."""
+        match = self.match
+        current = {side: (match.decisions.get(side), match.advantages.get(side)) for side in match.policies}
+        if current == self.reported:
+            return
+        self.reported = current
+        set_status(intent={side: decision and decision.probabilities for side, (decision, _) in current.items()},
+                   value={side: decision and {"value": decision.value, "advantage": advantage}
+                          for side, (decision, advantage) in current.items()})
 
     def update_readouts(self) -> None:
         match = self.match
@@ -143,6 +164,7 @@ class Page:
         if fps is not None:
             fields.update(fps=fps, frame_ms=round(self.frame_ms, 2))
         set_status(**fields)
+        self.report_decisions()
         if self.notice_until and now > self.notice_until:
             element("notice").hidden = True
             self.notice_until = 0.0

@@ -133,10 +133,11 @@ class Session:
             agent = self.side_agents[side]
             self.match.set_policy(side, NetworkPlayer(Policy(agent.params, agent.model_config)), agent.label)
         elif choice == "learner" and self.run is not None and self.run.policy is not None:
-            self.match.set_policy(side, NetworkPlayer(self.run.policy), f"v{self.run.version}")
+            self.match.set_policy(side, NetworkPlayer(self.run.policy, self.learner_gamma()), f"v{self.run.version}")
         elif choice == "learner":
             model = (self.setup or LiveSetup()).model_config()     # the shape training will use
-            self.match.set_policy(side, NetworkPlayer(Policy(init_params(model, 1), model)), "v0 (untrained)")
+            self.match.set_policy(side, NetworkPlayer(Policy(init_params(model, 1), model), self.learner_gamma()),
+                                  "v0 (untrained)")
         else:
             self.match.set_baseline(side, choice)
         self.sides[side] = choice
@@ -158,6 +159,11 @@ class Session:
             if choice == "learner":
                 self.assign(side, "learner")
 
+    def learner_gamma(self) -> float:
+        """The discount of the learner's PPO config (the run's, else the setup it will start from)."""
+        setup = self.run.setup if self.run is not None else self.setup or LiveSetup()
+        return setup.ppo_config().gamma
+
     def hot_swap(self) -> None:
         """Give learner sides the newest published weights (called every frame; the match state is untouched)."""
         newer = self.run.newer_policy() if self.run is not None else None
@@ -168,7 +174,9 @@ class Session:
             if choice == "learner":
                 current = self.match.policies[side]
                 blend = self.blend_decisions and isinstance(current, NetworkPlayer)
-                player = BlendingPlayer(current, policy, self.blend_decisions) if blend else NetworkPlayer(policy)
+                gamma = self.learner_gamma()
+                player = BlendingPlayer(current, policy, self.blend_decisions, gamma) if blend \
+                    else NetworkPlayer(policy, gamma)
                 self.match.set_policy(side, player, f"v{version}")
         self.emit("sides")
 

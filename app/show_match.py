@@ -12,11 +12,24 @@ is tested in CPython; `app/page.py` feeds it wall-clock time and draws it,
 Policies decide every `decision_ticks` ticks (the training env's
 `action_repeat`) and the decision is held in between, exactly as in training.
 The show env is never a rollout source: nothing here writes training data.
+
+Network players' decisions (app/network_player.py's `Decision`: the
+probabilities, the value and the action of one forward) are kept for the
+overlays: `decisions[side]` is the current one, and once the next decision's
+value arrives, the finished one's advantage is
+
+    advantages[side] = r + gamma * V(s') - V(s)
+
+with r the show env's rewards summed over the ticks the action was held (the
+show env steps one tick at a time, so its shaping term is per tick) and gamma
+the player's. A reset, a kickoff after the match ran out, a Sandbox drop or a
+new player on the side forgets them: s' would not follow from s.
 """
 
 from dataclasses import dataclass
 from math import isfinite, sqrt
 
+from app.network_player import NetworkPlayer
 from sim import AGENTS, RandomPolicy, ScriptedPolicy, SoccerConfig, SoccerEnv, encode_action
 from sim.constants import DT
 
@@ -61,6 +74,7 @@ class ShowMatch:
         self.speed = 1.0
         self.playing = True
         self.human_keys: set[str] = set()
+        self.decisions, self.advantages = {}, {}    # side -> Decision / float (module docstring)
         self.reset(self.config.seed)
 
     # --- controls --------------------------------------------------------------------
@@ -70,6 +84,7 @@ class ShowMatch:
             raise ValueError(f"seed must be an int from 0 to {MAX_SEED}, got {seed!r}")
         self.seed = seed
         self.observations, _ = self.env.reset(seed=seed)
+        self.forget_decisions()
         for side in AGENTS:
             if isinstance(self.policies[side], RandomPolicy):
                 self.policies[side] = RandomPolicy(seed + (side == "red"))
@@ -77,6 +92,12 @@ class ShowMatch:
         self.accumulator = 0.0
         self.actions = {side: 0 for side in AGENTS}
         self.previous = self.current = self.env.snapshot()
+
+    def forget_decisions(self, side: str | None = None) -> None:
+        """Drop the kept decisions and advantages of `side` (None: both sides)."""
+        for name in AGENTS if side is None else (side,):
+            self.decisions.pop(name, None)
+            self.advantages.pop(name, None)
 
     def set_speed(self, speed: float) -> None:
         if speed not in SPEEDS:
@@ -94,6 +115,7 @@ class ShowMatch:
         if side not in AGENTS:
             raise ValueError(f"side must be 'blue' or 'red', got {side!r}")
         self.policies[side], self.labels[side] = policy, label
+        self.forget_decisions(side)
 
     def set_baseline(self, side: str, name: str) -> None:
         """`name`: "scripted" or "random"."""
@@ -137,16 +159,28 @@ class ShowMatch:
         if self.ticks % self.config.decision_ticks == 0:
             self.actions = {side: self.choose(side) for side in AGENTS}
         self.previous = self.current
-        self.observations, _, _, truncations, _ = self.env.step(self.actions)
+        self.observations, rewards, _, truncations, _ = self.env.step(self.actions)
+        for side, decision in self.decisions.items():
+            decision.reward += rewards[side]
         if truncations["blue"]:
             self.observations, _ = self.env.reset()
+            self.forget_decisions()
         self.ticks += 1
         self.current = self.env.snapshot()
 
     def choose(self, side: str) -> int:
+        player = self.policies[side]
         if self.mode == "human-vs-ai" and side == HUMAN_AGENT:
+            self.forget_decisions(side)
             return self.human_action()
-        return self.policies[side].act(self.observations[side])
+        if not isinstance(player, NetworkPlayer):
+            return player.act(self.observations[side])
+        decision = player.decide(self.observations[side])
+        finished = self.decisions.get(side)
+        if finished is not None:
+            self.advantages[side] = finished.reward + player.gamma * decision.value - finished.value
+        self.decisions[side] = decision
+        return decision.action
 
     def human_action(self) -> int:
         move = next((MOVE_KEYS[k] for k in self.human_keys if k in MOVE_KEYS), 0)
@@ -167,6 +201,7 @@ class ShowMatch:
             self.env.place_ball(x, y, vx, vy)
         else:
             self.env.place_player(body, x, y, vx=vx, vy=vy)
+        self.forget_decisions()
         self.observations = {side: self.env.observe(side) for side in AGENTS}
         self.previous = self.current = self.env.snapshot()
 

@@ -14,6 +14,8 @@
 //   2 circle  radius half_size.x, outline width `param`
 //   3 arc     ring of radius half_size.x, drawn over the fraction `param` of a turn
 //   4 trail   capsule along local x fading toward -x (the ball's motion cue)
+//   5 capsule segment along local x of radius half_size.y, outline width `param`
+//             inside its edge (the overlays: intent petals, value bars)
 
 struct Frame {
     scale: vec2<f32>,        // clip = world * scale + offset
@@ -138,6 +140,10 @@ fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
         let ring = abs(length(p) - shape.half_size.x) - 0.035;
         let turn = fract(atan2(-p.x, p.y) / 6.2831853 + 1.0);   // 0 at the top, clockwise
         color = over(color, shape.fill, inside(ring) * step(turn, shape.param));
+    } else if (kind == 5u) {
+        let along = clamp(p.x, -shape.half_size.x + shape.half_size.y, shape.half_size.x - shape.half_size.y);
+        let d = length(p - vec2<f32>(along, 0.0)) - shape.half_size.y;
+        color = over(over(color, shape.line, inside(d)), shape.fill, inside(d + shape.param));
     } else {
         let along = clamp(p.x, -shape.half_size.x + shape.half_size.y, shape.half_size.x - shape.half_size.y);
         let d = length(p - vec2<f32>(along, 0.0)) - shape.half_size.y;
