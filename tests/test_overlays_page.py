@@ -60,7 +60,8 @@ def test_the_intent_glyph_appears_around_the_player_with_i_and_goes_with_i_again
     session.page.keyboard.press("i")
     session.page.wait_for_function("window.dshq.status().overlays.length === 0")
     assert not any(map(yellow, session.canvas_pixels_at(points)))
-    session.page.check("#show-intent")                 # the Show menu does the same
+    session.page.click("#show-menu summary")           # the Show menu does the same
+    session.page.check("#show-intent")
     assert all(map(yellow, session.canvas_pixels_at(points)))
     session.page.uncheck("#show-intent")
 
