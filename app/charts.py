@@ -10,19 +10,25 @@ line (app/run_league.py).
 import js
 
 
+def titled(canvas, title: str):
+    """Clear a chart's canvas and write its title line; returns (2D context, width, height)."""
+    ctx = canvas.getContext("2d")
+    width, height = canvas.width, canvas.height
+    ctx.clearRect(0, 0, width, height)
+    ctx.fillStyle = "#9fb0bd"
+    ctx.font = "11px system-ui, sans-serif"
+    ctx.fillText(title, 4, 12)
+    return ctx, width, height
+
+
 class Chart:
     def __init__(self, canvas, title: str, metric: str, colour: str = "#f2c14e"):
         self.canvas, self.title, self.metric, self.colour = canvas, title, metric, colour
         canvas.title = metric     # CleanRL's name as the tooltip
 
     def draw(self, points: list[tuple[float, float]]) -> None:
-        ctx = self.canvas.getContext("2d")
-        width, height = self.canvas.width, self.canvas.height
-        ctx.clearRect(0, 0, width, height)
-        ctx.fillStyle = "#9fb0bd"
-        ctx.font = "11px system-ui, sans-serif"
         latest = f"{points[-1][1]:.4g}" if points else "—"
-        ctx.fillText(f"{self.title}: {latest}", 4, 12)
+        ctx, width, height = titled(self.canvas, f"{self.title}: {latest}")
         if len(points) < 2:
             return
         xs = [p[0] for p in points]
@@ -51,13 +57,8 @@ class RatingChart:
 
     def draw(self, ratings: list[tuple[float, float, float]], anchor_rating: float) -> None:
         """ratings: [(env steps, rating, plus_minus)] in training order."""
-        ctx = self.canvas.getContext("2d")
-        width, height = self.canvas.width, self.canvas.height
-        ctx.clearRect(0, 0, width, height)
-        ctx.fillStyle = "#9fb0bd"
-        ctx.font = "11px system-ui, sans-serif"
         latest = f"{ratings[-1][1]:.0f} ± {ratings[-1][2]:.0f}" if ratings else "—"
-        ctx.fillText(f"{self.title}: {latest}", 4, 12)
+        ctx, width, height = titled(self.canvas, f"{self.title}: {latest}")
         xs = [x for x, _, _ in ratings] or [0.0]
         x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
         y0 = min([anchor_rating - 50, *(y - pm for _, y, pm in ratings)])
