@@ -6,14 +6,16 @@ Drives the page for `--seconds` of training and prints env steps per second
 (SPS), updates per second, ring occupancy and the show match's frame rate
 while training; then runs `python -m rl.train` (numpy backend, one process)
 for a similar number of steps on the same machine and prints its SPS and the
-browser/native ratio. With `--league`, instead: two browser runs one after
-the other, league matches off (`league=0`) and on, and the league matches
-the evaluator played in the second. Figures only, nothing is asserted. Here
+browser/native ratio. With `--league`, instead: browser runs with league
+matches off (`league=0`) and on, alternating for `--rounds` rounds (so a
+change in the machine's load falls on both settings alike), the league
+matches the evaluator played in each, and the on/off ratio of the medians. Figures only, nothing is asserted. Here
 WebGPU is SwiftShader (CPU), so the browser figures say little about a real GPU.
 """
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -70,15 +72,25 @@ def main() -> None:
     parser.add_argument("--query", default="workers=1&envs=16&steps=32&hidden=64,64",
                         help="page URL parameters (LiveSetup)")
     parser.add_argument("--league", action="store_true",
-                        help="compare training with league matches off and on (two browser runs)")
+                        help="compare training with league matches off and on (alternating browser runs)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="with --league: how many off/on pairs to run, alternating")
     args = parser.parse_args()
     if args.league:
-        for league in ("0", "1"):
-            live = browser_run(args.seconds, f"{args.query}&league={league}")
-            print(f"browser ({args.query}&league={league}), {args.seconds:.0f} s of training:")
-            print(f"  env steps/s {live['sps']:10.1f}   updates/s {live['updates_per_s']:.3f}   "
-                  f"show-match fps {live['fps']:.1f}   league requests played {live['league_matches']}   "
-                  f"versions evaluated {live['evaluated'][0]} -> {live['evaluated'][1]}")
+        if args.rounds < 1:
+            parser.error(f"--rounds must be at least 1, got {args.rounds}")
+        sps = {"0": [], "1": []}
+        for round_index in range(args.rounds):
+            for league in ("0", "1"):
+                live = browser_run(args.seconds, f"{args.query}&league={league}")
+                sps[league].append(live["sps"])
+                print(f"round {round_index + 1}, browser ({args.query}&league={league}), "
+                      f"{args.seconds:.0f} s of training:")
+                print(f"  env steps/s {live['sps']:10.1f}   updates/s {live['updates_per_s']:.3f}   "
+                      f"show-match fps {live['fps']:.1f}   league requests played {live['league_matches']}   "
+                      f"versions evaluated {live['evaluated'][0]} -> {live['evaluated'][1]}", flush=True)
+        off, on = statistics.median(sps["0"]), statistics.median(sps["1"])
+        print(f"median env steps/s: league off {off:.1f}, on {on:.1f}, on/off {on / off:.3f}")
         return
     live = browser_run(args.seconds, args.query)
     native_sps = native_run(max(20_000, live["steps"]))
