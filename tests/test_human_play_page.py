@@ -44,7 +44,6 @@ def test_picking_human_vs_ai_focuses_the_pitch_so_keys_play_and_the_page_shows_h
     page = desktop.page
     page.focus("#mode")
     select_mode(desktop, "human-vs-ai")
-    assert page.evaluate("document.activeElement.id") == "arena"
     x0, y0 = blue(desktop)[:2]
     page.keyboard.down("d")             # "on screen" movement (the default): D is right
     page.wait_for_timeout(1200)
@@ -55,6 +54,7 @@ def test_picking_human_vs_ai_focuses_the_pitch_so_keys_play_and_the_page_shows_h
     page.wait_for_timeout(300)
     assert page.evaluate("document.getElementById('mode').value") == "human-vs-ai"
     assert desktop.status()["mode"] == "human-vs-ai"
+    assert page.evaluate("document.activeElement.id") == "arena"
     desktop.wait_for_label("blue", "you")
     assert page.inner_text("#red-label") == "Red · scripted"
     legend = page.locator("#legend")    # the controls on the pitch, on the first screen
