@@ -10,13 +10,16 @@ and redraw (after Step), and reads `fast` and `overlays` in its frame loop.
 
 Keys act only while the focus is on the pitch or the page itself: a focused
 button, field, select or link keeps its own keys (Space presses a focused
-Train). A mode change moves the focus to the pitch, so the game keys work at
-once and the arrows no longer change the Mode select.
+Train). A mode change, and a mouse or touch click on Play, Step or Reset,
+move the focus to the pitch, so the game keys work at once (and the arrows no
+longer change the Mode select); Play, Step or Reset pressed from the keyboard
+keep the focus.
 """
 
 import time
 
 import js
+from pyodide.ffi import to_js
 
 from app.dom import element, listen
 from app.dshq import set_status
@@ -67,6 +70,8 @@ class Controls:
                 ("red-policy", "change", lambda *_: self.session.assign("red", element("red-policy").value))):
             listen(element(element_id), event, handler)
             element(element_id).disabled = False
+        for element_id in ("play", "step", "reset"):
+            listen(element(element_id), "click", self.after_click)
         for name in OVERLAYS:
             listen(element(f"show-{name}"), "change", lambda *_, name=name: self.show_overlay(
                 name, element(f"show-{name}").checked))
@@ -129,7 +134,7 @@ class Controls:
         self.drag = None
         self.page.canvas.style.cursor = ""
         self.show_help()
-        self.page.canvas.focus()
+        self.focus_pitch()
         set_status(mode=mode)
 
     def change_movement(self, *_) -> None:
@@ -140,8 +145,17 @@ class Controls:
             self.session.notify(f"Ignored: {err}.")
             return
         self.show_help()
-        self.page.canvas.focus()
+        self.focus_pitch()
         set_status(movement=movement)
+
+    def after_click(self, event) -> None:
+        """A mouse or touch click (detail > 0; 0 from the keyboard) on a match button hands the keys to the pitch."""
+        if event.detail > 0:
+            self.focus_pitch()
+
+    def focus_pitch(self) -> None:
+        """Give the pitch the keyboard focus (without scrolling), so the page's keys act."""
+        self.page.canvas.focus(to_js({"preventScroll": True}, dict_converter=js.Object.fromEntries))
 
     def show_help(self) -> None:
         """The hint under the page, and in Human vs AI the legend on the pitch and the touch controls."""
