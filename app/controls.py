@@ -45,7 +45,8 @@ LEGENDS = {     # the on-pitch legend in Human vs AI, by how keys move Blue
     "heading": "You are Blue → attack the right goal\nW / ↑ forward · S / ↓ back · A D / ← →: sidestep\n"
                "(relative to where Blue faces: the white dot is its front)\n"
                "Q E: turn · Space: dash · P: pause · R: reset",
-    "touch": "You are Blue → attack the right goal · stick: move · Dash: dash",
+    "touch": "You are Blue → attack the right goal · the stick moves you · Dash dashes\n"
+             "Keys: W A S D move · Space dash · P pause (\"Keys move\" above: on screen or by heading)",
 }
 OVERLAY_KEYS = {"i": "intent", "v": "value"}
 PITCH_TARGETS = ("body", "html")    # besides the pitch itself: where the page's keys act
