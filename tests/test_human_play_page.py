@@ -33,7 +33,8 @@ def desktop(browser, browser_log, server_url):
 
 @pytest.fixture(scope="class")
 def phone(browser, browser_log, server_url):
-    session = PageSession(browser, server_url, browser_log, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    session = PageSession(browser, server_url, browser_log, viewport={"width": 390, "height": 844},
+                          has_touch=True, is_mobile=True)
     status = session.open()
     assert status["ready"] and status["error"] is None, status["error"]
     yield session
