@@ -142,14 +142,14 @@ class Page:
         match = self.match
         score = match.current["score"]
         seconds = int(match.current["time"])
-        shown = {"score": score, "clock": seconds, "blue": match.labels["blue"], "red": match.labels["red"],
-                 "playing": match.playing}
+        blue, red = match.shown_label("blue"), match.shown_label("red")
+        shown = {"score": score, "clock": seconds, "blue": blue, "red": red, "playing": match.playing}
         if shown != self.shown:
             element("blue-score").textContent = str(score[0])
             element("red-score").textContent = str(score[1])
             element("clock").textContent = f"{seconds // 60}:{seconds % 60:02d}"
-            element("blue-label").textContent = f"Blue · {match.labels['blue']}"
-            element("red-label").textContent = f"Red · {match.labels['red']}"
+            element("blue-label").textContent = f"Blue · {blue}"
+            element("red-label").textContent = f"Red · {red}"
             element("play").textContent = "Pause" if match.playing else "Play"
             element("step").disabled = match.playing
             self.shown = shown
@@ -206,5 +206,6 @@ async def boot() -> None:
     expose_diagnostics(page)
     js.requestAnimationFrame(page.on_frame)
     element("loading").hidden = True
-    set_status(ready=True, playing=True, mode=page.match.mode, seed=page.match.seed, speed="1",
+    set_status(ready=True, playing=True, mode=page.match.mode, movement=page.match.movement, seed=page.match.seed,
+               speed="1",
                blend_decisions=page.session.blend_decisions, policies=dict(page.match.labels))

@@ -29,8 +29,9 @@ new player on the side forgets them: s' would not follow from s.
 from dataclasses import dataclass
 from math import isfinite, sqrt
 
+from app.human_input import MOVEMENTS, human_action
 from app.network_player import NetworkPlayer
-from sim import AGENTS, RandomPolicy, ScriptedPolicy, SoccerConfig, SoccerEnv, encode_action
+from sim import AGENTS, RandomPolicy, ScriptedPolicy, SoccerConfig, SoccerEnv
 from sim.constants import DT
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -38,11 +39,7 @@ MODES = ("ai-vs-ai", "human-vs-ai", "sandbox")
 MAX_SEED = 2**32 - 1
 MAX_FRAME_SECONDS = 0.25        # a stalled tab does not make the match sprint to catch up
 HUMAN_AGENT = "blue"
-
-# Keyboard -> (move, turn, dash) parts; sim/actions.py has the tables.
-MOVE_KEYS = {"w": 1, "arrowup": 1, "s": 2, "arrowdown": 2, "a": 3, "arrowleft": 3, "d": 4, "arrowright": 4}
-TURN_KEYS = {"q": 1, "e": 2}
-DASH_KEYS = {" ", "space"}
+HUMAN_LABEL = "you"             # the scoreboard's name for the side a person plays
 
 
 @dataclass
@@ -73,7 +70,10 @@ class ShowMatch:
         self.mode = "ai-vs-ai"
         self.speed = 1.0
         self.playing = True
-        self.human_keys: set[str] = set()
+        self.human_keys: set[str] = set()         # held keys (app/human_input.py's HUMAN_KEYS)
+        self.human_stick = None                   # the touch stick's world direction, None when untouched
+        self.human_dash = False                   # the touch dash button is held
+        self.movement = "screen"                  # how keys move the player (app/human_input.py's MOVEMENTS)
         self.decisions, self.advantages = {}, {}    # side -> Decision / float (module docstring)
         self.reset(self.config.seed)
 
@@ -108,7 +108,22 @@ class ShowMatch:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         self.mode = mode
+        self.release_human_input()
+
+    def set_movement(self, movement: str) -> None:
+        """How keys move the person's player: "screen" (W is up) or "heading" (W is forward); app/human_input.py."""
+        if movement not in MOVEMENTS:
+            raise ValueError(f"movement must be one of {', '.join(MOVEMENTS)}, got {movement!r}")
+        self.movement = movement
+
+    def release_human_input(self) -> None:
+        """Let go of every key, the stick and the dash button (a mode change, the window losing focus)."""
         self.human_keys.clear()
+        self.human_stick, self.human_dash = None, False
+
+    def shown_label(self, side: str) -> str:
+        """The scoreboard's name for who plays `side`: "you" for the person's side in Human vs AI."""
+        return HUMAN_LABEL if self.mode == "human-vs-ai" and side == HUMAN_AGENT else self.labels[side]
 
     def set_policy(self, side: str, policy, label: str) -> None:
         """Give `side` a policy (anything with `act(obs) -> int`) and its on-pitch label."""
@@ -172,7 +187,8 @@ class ShowMatch:
         player = self.policies[side]
         if self.mode == "human-vs-ai" and side == HUMAN_AGENT:
             self.forget_decisions(side)
-            return self.human_action()
+            return human_action(self.human_keys, self.current[side][2:4], self.movement,
+                                self.human_stick, self.human_dash)
         if not isinstance(player, NetworkPlayer):
             return player.act(self.observations[side])
         decision = player.decide(self.observations[side])
@@ -181,12 +197,6 @@ class ShowMatch:
             self.advantages[side] = finished.reward + player.gamma * decision.value - finished.value
         self.decisions[side] = decision
         return decision.action
-
-    def human_action(self) -> int:
-        move = next((MOVE_KEYS[k] for k in self.human_keys if k in MOVE_KEYS), 0)
-        turn = next((TURN_KEYS[k] for k in self.human_keys if k in TURN_KEYS), 0)
-        dash = int(any(k in DASH_KEYS for k in self.human_keys))
-        return encode_action(move, turn, dash)
 
     # --- sandbox -------------------------------------------------------------------------
     def drop(self, body: str, x: float, y: float, vx: float = 0.0, vy: float = 0.0) -> None:

@@ -84,11 +84,11 @@ class PageSession:
     or one after the page is ready, fails the caller.
     """
 
-    def __init__(self, browser, base_url: str, log_path: Path | None = None):
+    def __init__(self, browser, base_url: str, log_path: Path | None = None, **context_options):
         self.base_url = base_url
         self.log_path = log_path
         self.errors: list[str] = []
-        self.context = browser.new_context()
+        self.context = browser.new_context(**context_options)    # e.g. viewport, has_touch (Playwright's)
         self._new_page()
 
     def _new_page(self) -> None:

@@ -94,6 +94,7 @@ def test_body_at_picks_the_nearest_body():
 def test_human_keys_drive_the_blue_player_only_in_human_mode():
     match = ShowMatch()
     match.set_mode("human-vs-ai")
+    match.set_movement("heading")
     start = match.current["blue"][:2]
     heading = match.current["blue"][2:4]
     match.human_keys.add("w")

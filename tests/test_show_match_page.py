@@ -145,6 +145,7 @@ def test_holding_a_key_moves_the_human_player(session):
     pause(session)
     reset_to(session, 5)
     select_mode(session, "human-vs-ai")
+    session.page.select_option("#movement", "heading")     # W is forward, along Blue's heading
     state = snapshot(session)
     x0, y0, c, s = state["blue"][:4]
     session.page.locator("#arena").click()   # focus the page, not a control
@@ -154,6 +155,7 @@ def test_holding_a_key_moves_the_human_player(session):
     session.page.keyboard.up("w")
     x1, y1 = snapshot(session)["blue"][:2]
     assert (x1 - x0) * c + (y1 - y0) * s > 0.8    # moved forward along its heading
+    session.page.select_option("#movement", "screen")
     select_mode(session, "ai-vs-ai")
 
 
