@@ -72,12 +72,12 @@ def test_gather_minibatch_copies_the_indexed_rows(device_kernels):
     obs = rng.normal(size=(n, obs_size)).astype(np.float32)
     table = rng.normal(size=(len(k.ROLLOUT_COLUMNS), n)).astype(np.float32)
     index = rng.permutation(n)[:23].astype(np.int32)
-    rows = len(index)
-    index_buffer = k.storage_buffer(device, n, "index")
-    device.queue.write_buffer(index_buffer, 0, index.tobytes())
+    rows, start = len(index), 5  # the minibatch's rows start 5 entries into the index buffer
+    index_buffer = k.storage_buffer(device, start + n, "index")
+    device.queue.write_buffer(index_buffer, 0, np.concatenate([np.full(start, 99, np.int32), index]).tobytes())
     x, minibatch = k.storage_buffer(device, n * obs_size, "x"), k.storage_buffer(device, 5 * n, "minibatch")
     dispatch = k.gather_minibatch(device, kernels, obs_size, n, index_buffer, upload(device, obs),
                                   upload(device, table), x, minibatch)
-    k.submit(device, [(dispatch, (rows,))])
+    k.submit(device, [(dispatch, (rows, start))])
     np.testing.assert_array_equal(read(device, x, rows * obs_size).reshape(rows, obs_size), obs[index])
     np.testing.assert_array_equal(read(device, minibatch, 5 * rows).reshape(5, rows), table[:5, index])
