@@ -24,15 +24,9 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let A = u.num_actions;
     let row = r * (A + 1u);
-    var m = out[row];
-    for (var a = 1u; a < A; a++) {
-        m = max(m, out[row + a]);
-    }
-    var total = 0.0;
-    for (var a = 0u; a < A; a++) {
-        total += exp(out[row + a] - m);
-    }
-    let log_total = log(total);
+    let shift = log_softmax_shift(row, A);  // shaders/log_softmax_row.wgsl
+    let m = shift.x;
+    let log_total = shift.y;
     var entropy = 0.0;
     for (var a = 0u; a < A; a++) {
         let logp = out[row + a] - m - log_total;

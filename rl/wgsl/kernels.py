@@ -33,7 +33,8 @@ from rl.model import ModelConfig, chains, param_layout
 KERNEL_NAMES = ("gather_minibatch", "normalize_advantages", "linear_forward", "policy_head", "ppo_loss",
                 "reduce_sum", "linear_backward_weights", "linear_backward_input", "gradient_sum", "grad_norm", "adam", "gae",
                 "explained_variance", "sample_actions")
-KERNEL_INCLUDES = {"sample_actions": ("pcg4d",)}  # shaders prepended to a kernel's own source
+KERNEL_INCLUDES = {"sample_actions": ("pcg4d", "log_softmax_row"),  # shaders prepended to a kernel's own source
+                   "policy_head": ("log_softmax_row",)}
 ROLLOUT_COLUMNS = ("actions", "logprobs", "values", "advantages", "returns", "rewards", "next_values", "dones",
                    "valid")
 MINIBATCH_COLUMNS = ROLLOUT_COLUMNS[:5]
