@@ -1,4 +1,4 @@
-"""Forward-pass kernels vs their numpy twins: gather, tiled linear + activation, policy head.
+"""Forward-pass kernels vs their numpy twins: gather, tiled linear + activation.
 
 Twins run in float64 on the same float32 inputs; a sum of K products in f32
 is allowed an absolute error of 1e-6 * K (terms of order 1) on top of rtol 1e-5.
@@ -44,25 +44,6 @@ def test_linear_forward_tanh_saturates_without_nan(device_kernels):
     dispatch = k.linear_forward(device, kernels, layer, upload(device, x), upload(device, [1.0, 0.0]), y_buffer)
     k.submit(device, [(dispatch, (4,))])
     np.testing.assert_allclose(read(device, y_buffer, 4), np.tanh(x.ravel()), rtol=1e-6)
-
-
-def test_policy_head_matches_twins(device_kernels):
-    device, kernels = device_kernels
-    rng = np.random.default_rng(1)
-    rows, A = 70, 30
-    out = (3 * rng.normal(size=(rows, A + 1))).astype(np.float32)
-    actions = rng.integers(0, A, rows)
-    minibatch = np.zeros((5, rows), np.float32)
-    minibatch[0] = actions
-    head = k.storage_buffer(device, (A + 2) * rows, "head")
-    dispatch = k.policy_head(device, kernels, A, upload(device, out), upload(device, minibatch), head)
-    k.submit(device, [(dispatch, (rows,))])
-    got = read(device, head, (A + 2) * rows)
-    logits, _ = ref.split_head(out.astype(np.float64), A)
-    logp = ref.log_softmax(logits)
-    np.testing.assert_allclose(got[: rows * A].reshape(rows, A), logp, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(got[rows * A : rows * (A + 1)], ref.categorical_entropy(logp), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(got[rows * (A + 1) :], ref.categorical_logprob(logp, actions), rtol=1e-5, atol=1e-5)
 
 
 def test_gather_minibatch_copies_the_indexed_rows(device_kernels):

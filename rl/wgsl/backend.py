@@ -8,7 +8,7 @@ Everything lives in persistent GPU buffers: parameters, gradients, Adam's m
 and v, the uploaded rollout and the minibatch scratch. One minibatch is about
 15 dispatches,
 
-    gather -> [normalize advantages] -> forward (per layer) -> policy head -> PPO loss
+    gather -> [normalize advantages] -> forward (per layer) -> policy head + PPO loss
     -> loss-term sums (2) -> backward (per layer, split-K) -> gradient sum + squares
     -> grad norm + finite flag -> Adam
 
@@ -48,7 +48,6 @@ class RolloutBuffers:
         self.obs = k.storage_buffer(device, n * obs_size, "rollout obs")
         self.table = k.storage_buffer(device, len(k.ROLLOUT_COLUMNS) * n, "rollout table")
         self.minibatch = k.storage_buffer(device, len(k.MINIBATCH_COLUMNS) * n, "minibatch")
-        self.head = k.storage_buffer(device, (num_actions + 2) * n, "policy head")
         self.terms = k.storage_buffer(device, len(k.LOSS_TERMS) * n, "loss terms")
         self.variances = k.storage_buffer(device, 2, "explained variance")
         self.network = GPUNetwork(device, kernels, model_config, params, grad_partials, n)
@@ -56,8 +55,7 @@ class RolloutBuffers:
         self.index, self.gather, self.index_capacity = None, None, 0  # reserve_index sizes them
         self.reserve_index(n)
         self.normalize = k.normalize_advantages(device, kernels, self.minibatch)
-        self.policy_head = k.policy_head(device, kernels, num_actions, net.out, self.minibatch, self.head)
-        self.loss = k.ppo_loss(device, kernels, num_actions, net.out, self.head, self.minibatch, net.dout, self.terms)
+        self.loss = k.ppo_loss(device, kernels, num_actions, net.out, self.minibatch, net.dout, self.terms)
         self.loss_partials = k.storage_buffer(device, len(k.LOSS_TERMS) * k.groups(n, k.REDUCE_CHUNK),
                                               "loss-term partial sums")
         self.loss_sums = k.reduce_sum(device, kernels, len(k.LOSS_TERMS), self.terms, self.loss_partials)
@@ -77,10 +75,10 @@ class RolloutBuffers:
                                          self.table, self.network.x, self.minibatch)
 
     def destroy(self) -> None:
-        for buffer in (self.obs, self.table, self.index, self.minibatch, self.head, self.terms, self.loss_partials,
+        for buffer in (self.obs, self.table, self.index, self.minibatch, self.terms, self.loss_partials,
                        self.variances):
             buffer.destroy()
-        for dispatch in (self.gather, self.normalize, self.policy_head, self.loss, self.loss_sums, self.gae,
+        for dispatch in (self.gather, self.normalize, self.loss, self.loss_sums, self.gae,
                          self.explained_variance):
             dispatch.destroy()
         self.network.destroy()
@@ -242,8 +240,7 @@ class GPUBackend:
             if config.norm_adv:
                 steps.append((r.normalize, (rows,)))
             steps += r.network.forward_steps(rows)
-            steps += [(r.policy_head, (rows,)),
-                      (r.loss, (rows, config.clip_coef, config.clip_vloss, config.ent_coef, config.vf_coef))]
+            steps.append((r.loss, (rows, config.clip_coef, config.clip_vloss, config.ent_coef, config.vf_coef)))
             steps += k.column_sums_steps(r.loss_sums, self.loss_totals[1], rows, offset)
             steps += r.network.backward_steps(rows)
             steps += [(self.gradient_sum, (k.weight_splits(rows)[0],)),

@@ -30,11 +30,11 @@ from gpu import BufferUsage
 
 from rl.model import ModelConfig, chains, param_layout
 
-KERNEL_NAMES = ("gather_minibatch", "normalize_advantages", "linear_forward", "policy_head", "ppo_loss",
+KERNEL_NAMES = ("gather_minibatch", "normalize_advantages", "linear_forward", "ppo_loss",
                 "reduce_sum", "linear_backward_weights", "linear_backward_input", "gradient_sum", "grad_norm", "adam", "gae",
                 "explained_variance", "sample_actions")
 KERNEL_INCLUDES = {"sample_actions": ("pcg4d", "log_softmax_row"),  # shaders prepended to a kernel's own source
-                   "policy_head": ("log_softmax_row",)}
+                   "ppo_loss": ("log_softmax_row",)}
 ROLLOUT_COLUMNS = ("actions", "logprobs", "values", "advantages", "returns", "rewards", "next_values", "dones",
                    "valid")
 MINIBATCH_COLUMNS = ROLLOUT_COLUMNS[:5]
@@ -241,14 +241,8 @@ def normalize_advantages(device, kernels, minibatch) -> Dispatch:
                     lambda rows: (struct.pack("<I", rows), (1,)), "normalize_advantages")
 
 
-def policy_head(device, kernels, num_actions: int, out, minibatch, head) -> Dispatch:
-    """head = [log_softmax(logits) | entropy | logprob(action)].    record(pass, rows)"""
-    return Dispatch(device, kernels["policy_head"], [out, minibatch, head],
-                    lambda rows: (struct.pack("<2I", rows, num_actions), (groups(rows, 64),)), "policy_head")
-
-
-def ppo_loss(device, kernels, num_actions: int, out, head, minibatch, dout, terms) -> Dispatch:
-    """Per-row PPO loss terms and d loss / d out.
+def ppo_loss(device, kernels, num_actions: int, out, minibatch, dout, terms) -> Dispatch:
+    """Per-row log-softmax, PPO loss terms and d loss / d out.
 
     record(pass, rows, clip_coef, clip_vloss, ent_coef, vf_coef)
     """
@@ -256,7 +250,7 @@ def ppo_loss(device, kernels, num_actions: int, out, head, minibatch, dout, term
         uniform = struct.pack("<3I3f", rows, num_actions, int(clip_vloss), clip_coef, ent_coef, vf_coef)
         return uniform, (groups(rows, 64),)
 
-    return Dispatch(device, kernels["ppo_loss"], [out, head, minibatch, dout, terms], plan, "ppo_loss")
+    return Dispatch(device, kernels["ppo_loss"], [out, minibatch, dout, terms], plan, "ppo_loss")
 
 
 def reduce_sum(device, kernels, columns: int, values, sums) -> Dispatch:
