@@ -12,7 +12,9 @@ readback per minibatch step (train_minibatch), to show what batching the
 submissions buys. Figures: samples/s (minibatch rows trained per second),
 GFLOPS of the matrix products (2 n_in n_out per row per product: forward,
 weight gradient, and input gradient past the first layer), and the ratio to
-numpy measured in the same run. A shape is obs-hidden...-outputs (outputs =
+numpy measured in the same run; then the same per second of this process's
+CPU time (all its threads, lavapipe's included), steadier than wall time on a
+shared machine (on a real GPU, wall time is the figure). A shape is obs-hidden...-outputs (outputs =
 actions + 1, the value); 34-64-64-31 at minibatch 256 is the page's model.
 PyTorch CPU runs the same shared-trunk model and loss if it is importable
 (else its column says so). Acting: ms per rollout step for E envs, the batched
@@ -83,19 +85,22 @@ def synthetic_rollout(num_steps: int, model_config: ModelConfig) -> Rollout:
                    f32(rng.normal(size=n)), f32(rng.normal(size=n)), f32(rng.random(n) < 0.05), f32(np.ones(n)))
 
 
-async def timed(call, seconds: float) -> float:
-    """Mean seconds per call over about `seconds` of repeated calls (after one warm-up call); awaits coroutines."""
+async def timed(call, seconds: float, cpu: bool = False):
+    """Mean wall seconds per call over about `seconds` of repeated calls (after one warm-up call); awaits
+    coroutines. With cpu=True, (wall, process CPU) seconds per call: the CPU time of every thread of this
+    process, lavapipe's workers included, is the steadier figure on a machine shared with other work."""
     async def once():
         result = call()
         if inspect.isawaitable(result):
             await result
 
     await once()
-    count, start = 0, time.perf_counter()
+    count, start, start_cpu = 0, time.perf_counter(), time.process_time()
     while count == 0 or time.perf_counter() - start < seconds:
         await once()
         count += 1
-    return (time.perf_counter() - start) / count
+    wall = (time.perf_counter() - start) / count
+    return (wall, (time.process_time() - start_cpu) / count) if cpu else wall
 
 
 def torch_update(model_config: ModelConfig, rollout: Rollout, ppo: PPOConfig, minibatches: list):
@@ -168,24 +173,26 @@ async def bench_update(model_config, ppo, minibatch, seconds, device):
         await backend.compute_advantages(ppo.gamma, ppo.gae_lambda)
         call = ((lambda: backend.train_minibatches(minibatches, ppo.learning_rate, ppo)) if one_call
                 else (lambda: per_minibatch(backend)))
-        results.append((name, await timed(call, seconds)))
+        results.append((name, await timed(call, seconds, cpu=True)))
     update = torch_update(model_config, rollout, ppo, minibatches) if model_config.layout == "shared" else None
-    results.append(("PyTorch CPU", None if update is None else await timed(update, seconds)))
+    results.append(("PyTorch CPU", None if update is None else await timed(update, seconds, cpu=True)))
     samples = len(minibatches) * minibatch
-    base = results[0][1]
+    base, base_cpu = results[0][1]
     shape = "-".join(map(str, (model_config.obs_size, *model_config.hidden_sizes, model_config.num_actions + 1)))
     page = " (the page's model)" if (shape, minibatch) == (PAGE_SHAPE, PAGE_MINIBATCH) else ""
     print(f"\nPPO update {shape} {model_config.activation} {model_config.layout}{page}, minibatch {minibatch}, "
           f"{ppo.update_epochs} epochs x {ppo.num_minibatches} minibatches")
-    print(f"{'backend':<22}{'samples/s':>12}{'ms/update':>11}{'GFLOPS':>9}{'vs numpy':>10}")
-    for name, per_update in results:
-        if per_update is None:
+    print(f"{'backend':<22}{'samples/s':>12}{'ms/update':>11}{'GFLOPS':>9}{'vs numpy':>10}"
+          f"{'samples/CPU-s':>15}{'vs numpy':>10}")
+    for name, figures in results:
+        if figures is None:
             why = "not installed" if model_config.layout == "shared" else "shared layout only"
             print(f"{name:<22}{why:>12}")
             continue
+        per_update, per_update_cpu = figures
         rate = samples / per_update
         print(f"{name:<22}{rate:>12,.0f}{1e3 * per_update:>11.1f}{rate * flops_per_row(model_config) / 1e9:>9.2f}"
-              f"{base / per_update:>9.2f}x")
+              f"{base / per_update:>9.2f}x{samples / per_update_cpu:>15,.0f}{base_cpu / per_update_cpu:>9.2f}x")
 
 
 async def bench_act(model_config, envs_list, seconds, device):
