@@ -15,7 +15,10 @@
 // contiguous values of W's row o, then does 16 multiply-adds. No workgroup
 // memory, no barriers. A workgroup of 64 covers a 32 x 32 tile (rows x inputs):
 // row block l % 8, input block l / 8; blocks wholly past the edge return at
-// once, straddling ones are clamped and not stored.
+// once, straddling ones are clamped and not stored. When rows of dY and W start
+// on 4-float boundaries (out_stride, out_col, n_out, n_in, weight_offset
+// multiples of 4: the hidden layers of the usual widths) the same buffers are
+// also read as vec4 arrays (dy4, params4), 8 vec4 loads per 64 multiply-adds.
 
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
@@ -25,9 +28,15 @@ struct Layer {
 
 @group(0) @binding(0) var<uniform> layer: Layer;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
-@group(0) @binding(2) var<storage, read> params: array<f32>;
-@group(0) @binding(3) var<storage, read> h: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dz: array<f32>;
+@group(0) @binding(2) var<storage, read> dy4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> params: array<f32>;
+@group(0) @binding(4) var<storage, read> params4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> h: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dz: array<f32>;
+
+fn combine(d: vec4<f32>, w0: vec4<f32>, w1: vec4<f32>, w2: vec4<f32>, w3: vec4<f32>) -> vec4<f32> {
+    return d.x * w0 + d.y * w1 + d.z * w2 + d.w * w3;
+}
 
 fn activation_slope(hv: f32) -> f32 {
     if (layer.activation == 1u) {
@@ -74,13 +83,29 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     var acc1 = vec4<f32>(0.0);
     var acc2 = vec4<f32>(0.0);
     var acc3 = vec4<f32>(0.0);
-    for (var o = 0u; o < layer.n_out; o++) {
-        let row = o * layer.n_in;
-        let w = vec4<f32>(params[c0 + row], params[c1 + row], params[c2 + row], params[c3 + row]);
-        acc0 += dy[d0 + o] * w;
-        acc1 += dy[d1 + o] * w;
-        acc2 += dy[d2 + o] * w;
-        acc3 += dy[d3 + o] * w;
+    let aligned = vec4<u32>(stride, layer.out_col, layer.n_out, layer.n_in) % vec4<u32>(4u);
+    if (all(aligned == vec4<u32>(0u)) && layer.weight_offset % 4u == 0u) {
+        let n4 = layer.n_in / 4u;
+        for (var o = 0u; o < layer.n_out / 4u; o++) {
+            let w = c0 / 4u + 4u * o * n4;  // W[4o, i0 .. i0 + 3] as vec4 index
+            let wa = params4[w];
+            let wb = params4[w + n4];
+            let wc = params4[w + 2u * n4];
+            let wd = params4[w + 3u * n4];
+            acc0 += combine(dy4[d0 / 4u + o], wa, wb, wc, wd);
+            acc1 += combine(dy4[d1 / 4u + o], wa, wb, wc, wd);
+            acc2 += combine(dy4[d2 / 4u + o], wa, wb, wc, wd);
+            acc3 += combine(dy4[d3 / 4u + o], wa, wb, wc, wd);
+        }
+    } else {
+        for (var o = 0u; o < layer.n_out; o++) {
+            let row = o * layer.n_in;
+            let w = vec4<f32>(params[c0 + row], params[c1 + row], params[c2 + row], params[c3 + row]);
+            acc0 += dy[d0 + o] * w;
+            acc1 += dy[d1 + o] * w;
+            acc2 += dy[d2 + o] * w;
+            acc3 += dy[d3 + o] * w;
+        }
     }
     store_row(r0, i0, acc0);
     store_row(r0 + 1u, i0, acc1);

@@ -17,11 +17,13 @@ STAT = {name: i for i, name in enumerate(k.STATS)}
 
 
 @pytest.mark.parametrize("rows", [75, 1000], ids=["one-split", "eight-splits"])
-@pytest.mark.parametrize("n_in, n_out, out_stride, out_col", [(45, 36, 36, 0), (45, 36, 39, 2), (8, 33, 35, 1)],
-                         ids=["own-buffer", "columns-of-wider", "lanes-along-outputs"])
+@pytest.mark.parametrize("n_in, n_out, out_stride, out_col", [(45, 36, 36, 0), (45, 36, 39, 2), (8, 33, 35, 1),
+                                                             (44, 36, 40, 4)],
+                         ids=["own-buffer", "columns-of-wider", "lanes-along-outputs", "vec4-loads"])
 def test_linear_backward_weights_and_gradient_sum_match_twin(device_kernels, rows, n_in, n_out, out_stride, out_col):
     """Split-K partials of dW, db, added up by gradient_sum, which also leaves the partial sums of g^2.
-    45 inputs: the bias column falls inside the second 32-wide tile; 8 -> 33: more outputs than inputs + 1."""
+    45 inputs: the bias column falls inside the second 32-wide tile; 8 -> 33: more outputs than inputs + 1;
+    44 -> 36 at column 4 of 40: rows on 4-float boundaries, the vec4-load path (the bias a block of its own)."""
     device, kernels = device_kernels
     rng = np.random.default_rng(10)
     wide = rng.normal(size=(rows, out_stride)).astype(np.float32)  # dY is columns out_col.. of it
@@ -48,18 +50,21 @@ def test_linear_backward_weights_and_gradient_sum_match_twin(device_kernels, row
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
-@pytest.mark.parametrize("out_stride, out_col", [(70, 0), (71, 1)], ids=["own-buffer", "columns-of-wider"])
-def test_linear_backward_input_matches_twins(device_kernels, activation, out_stride, out_col):
+@pytest.mark.parametrize("n_in, n_out, out_stride, out_col, offset",
+                         [(37, 70, 70, 0, 2), (37, 70, 71, 1, 2), (36, 68, 72, 4, 4)],
+                         ids=["own-buffer", "columns-of-wider", "vec4-loads"])
+def test_linear_backward_input_matches_twins(device_kernels, activation, n_in, n_out, out_stride, out_col, offset):
+    """Rows of dY and W on 4-float boundaries take the vec4-load path."""
     device, kernels = device_kernels
     rng = np.random.default_rng(11)
-    rows, n_in, n_out = 35, 37, 70
+    rows = 35
     wide = rng.normal(size=(rows, out_stride)).astype(np.float32)  # dY is columns out_col.. of it
     dy = wide[:, out_col : out_col + n_out]
     W = rng.normal(size=(n_out, n_in)).astype(np.float32)
     h = ref.activation_forward(rng.normal(size=(rows, n_in)), activation).astype(np.float32)
-    layer = k.Linear(n_in, n_out, 2, 0, k.ACTIVATION_CODES[activation], out_stride, out_col)
+    layer = k.Linear(n_in, n_out, offset, 0, k.ACTIVATION_CODES[activation], out_stride, out_col)
     dz = k.storage_buffer(device, rows * n_in, "dz")
-    params = np.concatenate([np.zeros(2, np.float32), W.ravel()])
+    params = np.concatenate([np.zeros(offset, np.float32), W.ravel()])
     dispatch = k.linear_backward_input(device, kernels, layer, upload(device, wide), upload(device, params),
                                        upload(device, h), dz)
     k.submit(device, [(dispatch, (rows,))])

@@ -16,15 +16,17 @@ pytestmark = pytest.mark.gpu
 
 @pytest.mark.parametrize("activation", ["identity", "tanh", "relu"])
 @pytest.mark.parametrize("out_stride, out_col", [(35, 0), (41, 4)], ids=["own-buffer", "columns-of-wider"])
-def test_linear_forward_matches_twin(device_kernels, activation, out_stride, out_col):
+@pytest.mark.parametrize("n_in, offset", [(71, 5), (64, 8)], ids=["scalar-loads", "vec4-loads"])
+def test_linear_forward_matches_twin(device_kernels, activation, out_stride, out_col, n_in, offset):
+    """Rows of X and W on 4-float boundaries (n_in, offset multiples of 4) take the vec4-load path."""
     device, kernels = device_kernels
     rng = np.random.default_rng(0)
-    rows, n_in, n_out = 37, 71, 35  # not multiples of the 32-wide tile; 3 slabs over n_in
+    rows, n_out = 37, 35  # not multiples of the 32-wide tile or the 4x4 block
     x = rng.normal(size=(rows, n_in)).astype(np.float32)
     W = (rng.normal(size=(n_out, n_in)) / np.sqrt(n_in)).astype(np.float32)
     b = rng.normal(size=n_out).astype(np.float32)
-    params = np.concatenate([np.full(5, 9.0, np.float32), W.ravel(), b])  # offsets != 0
-    layer = k.Linear(n_in, n_out, 5, 5 + W.size, k.ACTIVATION_CODES[activation], out_stride, out_col)
+    params = np.concatenate([np.full(offset, 9.0, np.float32), W.ravel(), b])  # offsets != 0
+    layer = k.Linear(n_in, n_out, offset, offset + W.size, k.ACTIVATION_CODES[activation], out_stride, out_col)
     sentinel = np.full((rows, out_stride), -7.0, np.float32)
     y_buffer = upload(device, sentinel)
     dispatch = k.linear_forward(device, kernels, layer, upload(device, x), upload(device, params), y_buffer)

@@ -57,8 +57,9 @@ def groups(count: int, size: int) -> int:
 
 
 def storage_buffer(device, num_floats: int, label: str):
-    """A zero-filled storage buffer of `num_floats` 4-byte elements (copyable both ways)."""
-    return device.create_buffer(size=4 * max(num_floats, 4), usage=STORAGE, label=label)
+    """A zero-filled storage buffer of `num_floats` 4-byte elements (copyable both ways), rounded up to
+    whole vec4s so that the matmul kernels can also read it as an array of vec4."""
+    return device.create_buffer(size=16 * max(groups(num_floats, 4), 1), usage=STORAGE, label=label)
 
 
 async def read_floats(device, buffer, count: int, offset: int = 0) -> array:
@@ -197,7 +198,7 @@ def network_chains(config: ModelConfig) -> list[list[Linear]]:
 
 def linear_forward(device, kernels, layer: Linear, x, params, y) -> Dispatch:
     """Y = act(X W^T + b).    record(pass, rows)"""
-    return Dispatch(device, kernels["linear_forward"], [x, params, y],
+    return Dispatch(device, kernels["linear_forward"], [x, x, params, params, y],
                     lambda rows: (layer.uniform(rows), (groups(layer.n_out, TILE), groups(rows, TILE))),
                     "linear_forward")
 
@@ -210,7 +211,7 @@ def linear_backward_weights(device, kernels, layer: Linear, num_params: int, dy,
         return (layer.uniform(rows, chunk, num_params, int(layer.n_out > layer.n_in + 1)),
                 (groups(layer.n_in + 1, TILE), groups(layer.n_out, TILE), splits))
 
-    return Dispatch(device, kernels["linear_backward_weights"], [dy, x, partials], plan, "linear_backward_weights",
+    return Dispatch(device, kernels["linear_backward_weights"], [dy, dy, x, x, partials], plan, "linear_backward_weights",
                     uniform_bytes=48)
 
 
@@ -219,7 +220,7 @@ def linear_backward_input(device, kernels, layer: Linear, dy, params, h, dz) -> 
 
     `layer.activation` must be the activation whose output H is (the previous layer's).
     """
-    return Dispatch(device, kernels["linear_backward_input"], [dy, params, h, dz],
+    return Dispatch(device, kernels["linear_backward_input"], [dy, dy, params, params, h, dz],
                     lambda rows: (layer.uniform(rows), (groups(layer.n_in, TILE), groups(rows, TILE))),
                     "linear_backward_input")
 
