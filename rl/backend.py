@@ -56,6 +56,10 @@ class Backend(Protocol):
         approx_kl, old_approx_kl, clipfrac, grad_norm (before clipping) and finite: bool. If any is
         NaN/inf, finite is False and parameters and Adam state (t included) are unchanged."""
 
+    async def train_minibatches(self, minibatches: list, lr: float, config) -> list[dict]:
+        """train_minibatch on each index array of `minibatches` in order, with the same `lr` and config;
+        their stats in order. The GPU backend records them all in one submission with one readback."""
+
     async def explained_variance(self) -> float:
         """1 - Var(returns - values) / Var(returns) over valid rows (NaN if Var = 0)."""
 

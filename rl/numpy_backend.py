@@ -129,6 +129,9 @@ class NumpyBackend:
         self.advantages = advantages.reshape(-1)
         self.returns = ref.returns_from_advantages(advantages, values).reshape(-1)
 
+    async def train_minibatches(self, minibatches: list, lr: float, config) -> list[dict]:
+        return [await self.train_minibatch(indices, lr, config) for indices in minibatches]
+
     async def train_minibatch(self, indices: array, lr: float, config) -> dict:
         i = np.frombuffer(indices, np.int32).astype(np.intp)
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):  # NaN/inf is caught below

@@ -39,20 +39,25 @@ class PPOLearner:
         Losses are the last finite minibatch's, clipfrac the mean over finite
         minibatches (as CleanRL logs them). Each epoch reshuffles the valid
         rows and splits them into num_minibatches near-equal parts; after an
-        epoch, training stops early if approx_kl > target_kl.
+        epoch, training stops early if approx_kl > target_kl. The backend gets
+        every epoch's minibatches in one call (one GPU submission), or one call
+        per epoch when target_kl needs an epoch's stats before the next.
         """
         config = self.config
         await self.backend.set_rollout(rollout)
         await self.backend.compute_advantages(config.gamma, config.gae_lambda)
         rows = list(rollout.valid_indices())
         last, clipfracs = None, []
-        for _ in range(config.update_epochs):
-            rows.sort(key=lambda _: self.rng.random())  # a uniform random permutation
-            for k in range(config.num_minibatches):
-                minibatch = rows[k * len(rows) // config.num_minibatches : (k + 1) * len(rows) // config.num_minibatches]
-                if not minibatch:
-                    continue
-                stats = await self.backend.train_minibatch(array("i", minibatch), learning_rate, config)
+        epochs_per_call = 1 if config.target_kl is not None else config.update_epochs
+        for _ in range(0, config.update_epochs, epochs_per_call):
+            minibatches = []
+            for _ in range(epochs_per_call):
+                rows.sort(key=lambda _: self.rng.random())  # a uniform random permutation
+                for k in range(config.num_minibatches):
+                    minibatch = rows[k * len(rows) // config.num_minibatches : (k + 1) * len(rows) // config.num_minibatches]
+                    if minibatch:
+                        minibatches.append(array("i", minibatch))
+            for stats in await self.backend.train_minibatches(minibatches, learning_rate, config):
                 if not stats["finite"]:
                     self.skipped_updates += 1
                     continue

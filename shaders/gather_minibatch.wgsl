@@ -1,9 +1,9 @@
 // Gather one minibatch of rollout rows:
 //
-//   x[i, :]           = obs[index[i], :]                     for i < rows
-//   minibatch[c, i]   = rollout[c, index[i]]                 for the first 5 columns c
+//   x[i, :]           = obs[index[start + i], :]             for i < rows
+//   minibatch[c, i]   = rollout[c, index[start + i]]         for the first 5 columns c
 //
-//   index     [rows] i32             rollout rows of this minibatch
+//   index     [..] i32               rollout rows of every minibatch of an update; this one's from start
 //   obs       [N, obs_size]          row-major, N = rollout_rows
 //   rollout   [9, N] column-major:   0 action (as f32), 1 logprob, 2 value, 3 advantage,
 //                                    4 return, 5 reward, 6 next_value, 7 done, 8 valid
@@ -12,7 +12,7 @@
 //
 // One thread per minibatch row.
 
-struct Gather { rows: u32, rollout_rows: u32, obs_size: u32 }
+struct Gather { rows: u32, rollout_rows: u32, obs_size: u32, start: u32 }
 
 @group(0) @binding(0) var<uniform> u: Gather;
 @group(0) @binding(1) var<storage, read> index: array<i32>;
@@ -29,7 +29,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     if (i >= u.rows) {
         return;
     }
-    let source = u32(index[i]);
+    let source = u32(index[u.start + i]);
     for (var d = 0u; d < u.obs_size; d++) {
         x[i * u.obs_size + d] = obs[source * u.obs_size + d];
     }

@@ -1,4 +1,4 @@
-// Linear layer forward with activation, as a tiled matrix multiply:
+// Linear layer forward with activation, as a register-tiled matrix multiply:
 //
 //   Y = act(X W^T + b)          Y[r, c] = act(sum_k X[r, k] W[c, k] + b[c])
 //
@@ -9,11 +9,21 @@
 //                     [out_col, out_col + n_out) of a row-major [rows, out_stride] buffer
 //                     (an actor's logits and a critic's value share out [rows, A + 1])
 //
-// A workgroup of 8x8 threads computes one 32x32 tile of Y, each thread a 4x4
-// block of it. The sum over k walks 32-wide slabs: the workgroup stages
-// X[tile rows, slab] and W[tile cols, slab] in workgroup memory (coalesced
-// loads, zero-padded at the edges), then every thread multiplies from there.
-// Each staged value is reused 32 times, each loaded pair 16 times per thread.
+// Each invocation computes a 4 x 4 block of Y in four vec4 accumulators (plain
+// variables, no workgroup memory, no barriers): per k it loads 4 values of X and
+// 4 of W and does 16 multiply-adds. A workgroup of 64 covers a 32 x 32 tile of
+// Y: local index l is row block l % 8 (adjacent invocations take adjacent row
+// blocks), column block l / 8. Blocks wholly past the edge return at once (on a
+// software adapter, whole SIMD groups of them are skipped); in a block that
+// straddles it, rows and columns are clamped to the last one (the loop stays
+// branch-free) and never stored.
+//
+// When rows of X and W start on 4-float boundaries (n_in and weight_offset
+// multiples of 4: every hidden layer of the usual widths) the same buffers are
+// also read as vec4 arrays (x4, params4: the same buffers bound twice), so a
+// step of 4 along k takes 8 vec4 loads for 64 multiply-adds instead of 32
+// scalar loads; a software adapter turns each load into a gather across its
+// SIMD lanes, so this is where it spends its time.
 
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
@@ -23,12 +33,14 @@ struct Layer {
 
 @group(0) @binding(0) var<uniform> layer: Layer;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> params: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> params: array<f32>;
+@group(0) @binding(4) var<storage, read> params4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
 
-const TILE: u32 = 32u;
-var<workgroup> x_slab: array<array<f32, 32>, 32>;  // [k][tile row]
-var<workgroup> w_slab: array<array<f32, 32>, 32>;  // [k][tile col]
+fn dots(a: vec4<f32>, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32>) -> vec4<f32> {
+    return vec4<f32>(dot(a, b0), dot(a, b1), dot(a, b2), dot(a, b3));
+}
 
 fn activate(z: f32) -> f32 {
     if (layer.activation == 1u) {
@@ -40,44 +52,62 @@ fn activate(z: f32) -> f32 {
     return z;
 }
 
-@compute @workgroup_size(8, 8)
-fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>,
-        @builtin(local_invocation_index) t: u32) {
-    let row0 = group.y * TILE;
-    let col0 = group.x * TILE;
-    var acc: array<vec4<f32>, 4>;  // acc[i][j] = Y[row0 + 4 local.y + i, col0 + 4 local.x + j] - b
-    for (var k0 = 0u; k0 < layer.n_in; k0 += TILE) {
-        for (var e = t; e < TILE * TILE; e += 64u) {
-            let r = e / TILE;  // tile row (of X) or tile col (of W)
-            let k = k0 + e % TILE;
-            var xv = 0.0;
-            if (row0 + r < layer.rows && k < layer.n_in) {
-                xv = x[(row0 + r) * layer.n_in + k];
-            }
-            var wv = 0.0;
-            if (col0 + r < layer.n_out && k < layer.n_in) {
-                wv = params[layer.weight_offset + (col0 + r) * layer.n_in + k];
-            }
-            x_slab[e % TILE][r] = xv;
-            w_slab[e % TILE][r] = wv;
-        }
-        workgroupBarrier();
-        for (var j = 0u; j < TILE; j++) {
-            let c = 4u * local.x;
-            let w4 = vec4<f32>(w_slab[j][c], w_slab[j][c + 1u], w_slab[j][c + 2u], w_slab[j][c + 3u]);
-            for (var i = 0u; i < 4u; i++) {
-                acc[i] += x_slab[j][4u * local.y + i] * w4;
-            }
-        }
-        workgroupBarrier();
+fn store_row(row: u32, col0: u32, acc: vec4<f32>) {
+    if (row >= layer.rows) {
+        return;
     }
-    for (var i = 0u; i < 4u; i++) {
-        let row = row0 + 4u * local.y + i;
-        for (var j = 0u; j < 4u; j++) {
-            let col = col0 + 4u * local.x + j;
-            if (row < layer.rows && col < layer.n_out) {
-                y[row * layer.out_stride + layer.out_col + col] = activate(acc[i][j] + params[layer.bias_offset + col]);
-            }
+    for (var j = 0u; j < 4u; j++) {
+        let col = col0 + j;
+        if (col < layer.n_out) {
+            y[row * layer.out_stride + layer.out_col + col] = activate(acc[j] + params[layer.bias_offset + col]);
         }
     }
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let row0 = group.y * 32u + 4u * (l % 8u);
+    let col0 = group.x * 32u + 4u * (l / 8u);
+    if (row0 >= layer.rows || col0 >= layer.n_out) {
+        return;
+    }
+    let n = layer.n_in;
+    let last_row = layer.rows - 1u;
+    let last_col = layer.n_out - 1u;
+    let x0 = min(row0, last_row) * n;
+    let x1 = min(row0 + 1u, last_row) * n;
+    let x2 = min(row0 + 2u, last_row) * n;
+    let x3 = min(row0 + 3u, last_row) * n;
+    let w0 = layer.weight_offset + min(col0, last_col) * n;
+    let w1 = layer.weight_offset + min(col0 + 1u, last_col) * n;
+    let w2 = layer.weight_offset + min(col0 + 2u, last_col) * n;
+    let w3 = layer.weight_offset + min(col0 + 3u, last_col) * n;
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
+    if (n % 4u == 0u && layer.weight_offset % 4u == 0u) {
+        for (var k = 0u; k < n / 4u; k++) {
+            let wa = params4[w0 / 4u + k];
+            let wb = params4[w1 / 4u + k];
+            let wc = params4[w2 / 4u + k];
+            let wd = params4[w3 / 4u + k];
+            acc0 += dots(x4[x0 / 4u + k], wa, wb, wc, wd);
+            acc1 += dots(x4[x1 / 4u + k], wa, wb, wc, wd);
+            acc2 += dots(x4[x2 / 4u + k], wa, wb, wc, wd);
+            acc3 += dots(x4[x3 / 4u + k], wa, wb, wc, wd);
+        }
+    } else {
+        for (var k = 0u; k < n; k++) {
+            let w = vec4<f32>(params[w0 + k], params[w1 + k], params[w2 + k], params[w3 + k]);
+            acc0 += x[x0 + k] * w;
+            acc1 += x[x1 + k] * w;
+            acc2 += x[x2 + k] * w;
+            acc3 += x[x3 + k] * w;
+        }
+    }
+    store_row(row0, col0, acc0);
+    store_row(row0 + 1u, col0, acc1);
+    store_row(row0 + 2u, col0, acc2);
+    store_row(row0 + 3u, col0, acc3);
 }

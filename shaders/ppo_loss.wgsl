@@ -1,5 +1,8 @@
-// CleanRL's PPO loss per minibatch row, and its gradient w.r.t. the fused head output.
+// CleanRL's PPO loss per minibatch row, and its gradient w.r.t. the fused head output, with the
+// policy head (log-softmax, entropy, log-prob of the taken action) fused in:
 //
+//   logp[i, a] = l_a - m - log sum_j exp(l_j - m),  m = max_j l_j   (shaders/log_softmax_row.wgsl)
+//   H_i        = -sum_a exp(logp[i, a]) logp[i, a],   logp_i = logp[i, a_i]
 //   r_i  = exp(logratio_i),  logratio_i = logp_i - old_logp_i
 //   pg_i = max(-A_i r_i, -A_i clip(r_i, 1-c, 1+c))
 //   v_i  = 0.5 (v_i - R_i)^2                                   (clip_vloss = 0)
@@ -14,7 +17,6 @@
 //                 = vf_coef / n * (vc_i - R_i) [|v_i - old_v_i| <= c]     (clipped wins)
 //
 //   out       [rows, A + 1]  logits then value, row-major (the forward pass)
-//   head      [A + 2, rows]  logp [rows, A], entropy [rows], logprob [rows] (policy_head.wgsl)
 //   minibatch [5, rows]      action, old logprob, old value, advantage, return
 //   dout      [rows, A + 1]  [dlogits | dvalue]
 //   terms     [6, rows]      pg_i, v_i, H_i, (r_i - 1) - logratio_i, -logratio_i, [|r_i - 1| > c]
@@ -28,10 +30,9 @@ struct Loss {
 
 @group(0) @binding(0) var<uniform> u: Loss;
 @group(0) @binding(1) var<storage, read> out: array<f32>;
-@group(0) @binding(2) var<storage, read> head: array<f32>;
-@group(0) @binding(3) var<storage, read> minibatch: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dout: array<f32>;
-@group(0) @binding(5) var<storage, read_write> terms: array<f32>;
+@group(0) @binding(2) var<storage, read> minibatch: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dout: array<f32>;
+@group(0) @binding(4) var<storage, read_write> terms: array<f32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -47,10 +48,16 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let old_value = minibatch[2u * n + i];
     let advantage = minibatch[3u * n + i];
     let ret = minibatch[4u * n + i];
-    let entropy = head[n * A + i];
-    let value = out[i * (A + 1u) + A];
+    let row = i * (A + 1u);
+    let shift = log_softmax_shift(row, A);
+    var entropy = 0.0;
+    for (var a = 0u; a < A; a++) {
+        let logp = out[row + a] - shift.x - shift.y;
+        entropy -= exp(logp) * logp;
+    }
+    let value = out[row + A];
 
-    let logratio = head[n * (A + 1u) + i] - old_logprob;
+    let logratio = out[row + action] - shift.x - shift.y - old_logprob;
     let ratio = exp(logratio);
     let pg_unclipped = -advantage * ratio;
     let pg_clipped = -advantage * clamp(ratio, 1.0 - c, 1.0 + c);
@@ -58,7 +65,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let g = select(0.0, -advantage / f32(n), pg_unclipped >= pg_clipped || in_range) * ratio;
     let ent_scale = u.ent_coef / f32(n);
     for (var a = 0u; a < A; a++) {
-        let logp = head[i * A + a];
+        let logp = out[row + a] - shift.x - shift.y;
         let p = exp(logp);
         dout[i * (A + 1u) + a] = g * (select(0.0, 1.0, a == action) - p) + ent_scale * p * (logp + entropy);
     }

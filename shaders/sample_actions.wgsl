@@ -33,12 +33,10 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let A = u.num_actions;
     let row = r * (A + 1u);
-    var m = out[row];
     var best = 0u;
     var best_score = -3.4e38;
     for (var a = 0u; a < A; a++) {
         let l = out[row + a];
-        m = max(m, l);
         let bits = pcg4d(vec4<u32>(u.seed, clock[1], ids[r], u.stream * 65536u + a)).x;
         let uniform = (f32(bits >> 8u) + 0.5) * (1.0 / 16777216.0);
         let score = l - log(-log(uniform));
@@ -47,12 +45,9 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
             best = a;
         }
     }
-    var total = 0.0;
-    for (var a = 0u; a < A; a++) {
-        total += exp(out[row + a] - m);
-    }
+    let shift = log_softmax_shift(row, A);  // shaders/log_softmax_row.wgsl
     let i = u.offset + clock[0] * u.t_stride + r;
     table[i] = f32(best);
-    table[u.column_rows + i] = out[row + best] - m - log(total);
+    table[u.column_rows + i] = out[row + best] - shift.x - shift.y;
     table[2u * u.column_rows + i] = out[row + A];
 }

@@ -84,12 +84,16 @@ CONFIGS = [
     (ModelConfig(obs_size=6, num_actions=30, hidden_sizes=(40,), activation="relu", layout="separate"),
      PPOConfig(num_envs=3, num_steps=40, num_minibatches=2, update_epochs=3, clip_vloss=False, norm_adv=False,
                ent_coef=0.05)),
+    # ~290-row minibatches: 3 split-K partials per weight gradient; target_kl = 1e-9 stops after one epoch,
+    # whose two minibatches are one submission
+    (ModelConfig(obs_size=11, num_actions=7, hidden_sizes=(33, 5), activation="tanh", layout="separate"),
+     PPOConfig(num_envs=8, num_steps=80, num_minibatches=2, update_epochs=3, target_kl=1e-9)),
 ]
 
 
 @pytest.mark.parametrize("model_config, ppo_config", CONFIGS,
                          ids=["tanh-clip_vloss-norm_adv", "relu-plain", "separate-tanh-clip_vloss-norm_adv",
-                              "separate-relu-plain"])
+                              "separate-relu-plain", "separate-split-k-target_kl"])
 def test_full_update_matches_numpy_backend(device, model_config, ppo_config):
     results = []
     for backend in backends(device, model_config):
@@ -101,7 +105,8 @@ def test_full_update_matches_numpy_backend(device, model_config, ppo_config):
     assert got.keys() == expected.keys()
     for name in expected:
         np.testing.assert_allclose(got[name], expected[name], rtol=1e-4, atol=1e-6, err_msg=name)
-    assert gpu_backend.adam_step == numpy_backend.adam_step == ppo_config.update_epochs * ppo_config.num_minibatches
+    epochs = 1 if ppo_config.target_kl == 1e-9 else ppo_config.update_epochs
+    assert gpu_backend.adam_step == numpy_backend.adam_step == epochs * ppo_config.num_minibatches
     assert np.abs(got_params - np.array(init_params(model_config, 3))).max() > 1e-4  # it did learn
     np.testing.assert_allclose(got_params, expected_params, rtol=0, atol=1e-5)
 
@@ -190,6 +195,18 @@ def test_nan_minibatch_is_skipped_counted_and_last_good_params_kept(device):
     assert numpy_skipped["finite"] is False
     for name in ("policy_loss", "value_loss", "grad_norm"):  # the third step saw untouched Adam m, v and t
         np.testing.assert_allclose(last[name], numpy_last[name], rtol=1e-4, atol=1e-6, err_msg=name)
+    np.testing.assert_allclose(params_of(gpu_backend), params_of(numpy_backend), rtol=0, atol=1e-6)
+
+    async def one_submission(backend):  # a skipped minibatch between good ones, all in one GPU submission
+        await backend.load_params(init_params(model_config, 3))
+        stats = await backend.train_minibatches([clean, poisoned, clean, clean[:30]], 1e-3, ppo_config)
+        return [s["finite"] for s in stats], stats[-1], backend.adam_step
+
+    got_finite, got_last, got_steps = asyncio.run(one_submission(gpu_backend))
+    expected_finite, expected_last, expected_steps = asyncio.run(one_submission(numpy_backend))
+    assert got_finite == expected_finite == [True, False, True, True] and got_steps == expected_steps == 3
+    for name in ("policy_loss", "value_loss", "grad_norm"):  # Adam's t counted on the GPU skips the NaN step
+        np.testing.assert_allclose(got_last[name], expected_last[name], rtol=1e-4, atol=1e-6, err_msg=name)
     np.testing.assert_allclose(params_of(gpu_backend), params_of(numpy_backend), rtol=0, atol=1e-6)
 
     learner = PPOLearner(gpu_backend, ppo_config)  # the learner counts skipped minibatches

@@ -16,40 +16,55 @@ pytestmark = pytest.mark.gpu
 STAT = {name: i for i, name in enumerate(k.STATS)}
 
 
-@pytest.mark.parametrize("out_stride, out_col", [(36, 0), (39, 2)], ids=["own-buffer", "columns-of-wider"])
-def test_linear_backward_weights_matches_twin(device_kernels, out_stride, out_col):
+@pytest.mark.parametrize("rows", [75, 1000], ids=["one-split", "eight-splits"])
+@pytest.mark.parametrize("n_in, n_out, out_stride, out_col", [(45, 36, 36, 0), (45, 36, 39, 2), (8, 33, 35, 1),
+                                                             (44, 36, 40, 4)],
+                         ids=["own-buffer", "columns-of-wider", "lanes-along-outputs", "vec4-loads"])
+def test_linear_backward_weights_and_gradient_sum_match_twin(device_kernels, rows, n_in, n_out, out_stride, out_col):
+    """Split-K partials of dW, db, added up by gradient_sum, which also leaves the partial sums of g^2.
+    45 inputs: the bias column falls inside the second 32-wide tile; 8 -> 33: more outputs than inputs + 1;
+    44 -> 36 at column 4 of 40: rows on 4-float boundaries, the vec4-load path (the bias a block of its own)."""
     device, kernels = device_kernels
     rng = np.random.default_rng(10)
-    rows, n_in, n_out = 75, 45, 36  # 3 slabs of rows; the bias column falls inside the second tile
     wide = rng.normal(size=(rows, out_stride)).astype(np.float32)  # dY is columns out_col.. of it
     dy = wide[:, out_col : out_col + n_out]
     x = rng.normal(size=(rows, n_in)).astype(np.float32)
     sentinel = -7.0
-    grads = np.full(3 + n_out * n_in + n_out + 2, sentinel, np.float32)
+    P = 3 + n_out * n_in + n_out + 2
+    splits, _ = k.weight_splits(rows)
+    assert splits == (1 if rows == 75 else 8)
+    partials = upload(device, np.full(splits * P, sentinel, np.float32))
+    grads = k.storage_buffer(device, P, "grads")
+    squares = k.storage_buffer(device, k.gradient_threads(P), "squares")
     layer = k.Linear(n_in, n_out, 3, 3 + n_out * n_in, k.ACTIVATION_CODES["tanh"], out_stride, out_col)
-    grads_buffer = upload(device, grads)
-    dispatch = k.linear_backward_weights(device, kernels, layer, upload(device, wide), upload(device, x), grads_buffer)
-    k.submit(device, [(dispatch, (rows,))])
-    got = read(device, grads_buffer, grads.size)
+    dispatch = k.linear_backward_weights(device, kernels, layer, P, upload(device, wide), upload(device, x), partials)
+    k.submit(device, [(dispatch, (rows,)),
+                      (k.gradient_sum(device, kernels, P, partials, grads, squares), (splits,))])
+    got = read(device, grads, P) / splits  # each split's sentinels add up
     _, dW, db = ref.linear_backward(dy.astype(np.float64), x.astype(np.float64), np.zeros((n_out, n_in)))
-    np.testing.assert_allclose(got[3 : 3 + dW.size].reshape(n_out, n_in), dW, rtol=1e-5, atol=1e-6 * rows)
-    np.testing.assert_allclose(got[3 + dW.size : 3 + dW.size + n_out], db, rtol=1e-5, atol=1e-6 * rows)
+    np.testing.assert_allclose(got[3 : 3 + dW.size].reshape(n_out, n_in) * splits, dW, rtol=1e-5, atol=1e-6 * rows)
+    np.testing.assert_allclose(got[3 + dW.size : 3 + dW.size + n_out] * splits, db, rtol=1e-5, atol=1e-6 * rows)
     assert got[:3].tolist() == [sentinel] * 3 and got[-2:].tolist() == [sentinel] * 2  # nothing else written
+    g = read(device, grads, P).astype(np.float64)
+    np.testing.assert_allclose(read(device, squares, k.gradient_threads(P)).sum(), (g * g).sum(), rtol=1e-5)
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
-@pytest.mark.parametrize("out_stride, out_col", [(70, 0), (71, 1)], ids=["own-buffer", "columns-of-wider"])
-def test_linear_backward_input_matches_twins(device_kernels, activation, out_stride, out_col):
+@pytest.mark.parametrize("n_in, n_out, out_stride, out_col, offset",
+                         [(37, 70, 70, 0, 2), (37, 70, 71, 1, 2), (36, 68, 72, 4, 4)],
+                         ids=["own-buffer", "columns-of-wider", "vec4-loads"])
+def test_linear_backward_input_matches_twins(device_kernels, activation, n_in, n_out, out_stride, out_col, offset):
+    """Rows of dY and W on 4-float boundaries take the vec4-load path."""
     device, kernels = device_kernels
     rng = np.random.default_rng(11)
-    rows, n_in, n_out = 35, 37, 70
+    rows = 35
     wide = rng.normal(size=(rows, out_stride)).astype(np.float32)  # dY is columns out_col.. of it
     dy = wide[:, out_col : out_col + n_out]
     W = rng.normal(size=(n_out, n_in)).astype(np.float32)
     h = ref.activation_forward(rng.normal(size=(rows, n_in)), activation).astype(np.float32)
-    layer = k.Linear(n_in, n_out, 2, 0, k.ACTIVATION_CODES[activation], out_stride, out_col)
+    layer = k.Linear(n_in, n_out, offset, 0, k.ACTIVATION_CODES[activation], out_stride, out_col)
     dz = k.storage_buffer(device, rows * n_in, "dz")
-    params = np.concatenate([np.zeros(2, np.float32), W.ravel()])
+    params = np.concatenate([np.zeros(offset, np.float32), W.ravel()])
     dispatch = k.linear_backward_input(device, kernels, layer, upload(device, wide), upload(device, params),
                                        upload(device, h), dz)
     k.submit(device, [(dispatch, (rows,))])
@@ -60,12 +75,19 @@ def test_linear_backward_input_matches_twins(device_kernels, activation, out_str
 
 
 def run_grad_norm(device, kernels, grads, loss_sums, max_grad_norm):
-    stats = np.zeros(len(k.STATS), np.float32)
-    stats[:6] = loss_sums
-    stats_buffer = upload(device, stats)
-    k.submit(device, [(k.grad_norm(device, kernels, grads.size, upload(device, grads), stats_buffer),
-                       (max_grad_norm,))])
-    return dict(zip(k.STATS, read(device, stats_buffer, len(k.STATS))))
+    """gradient_sum (one split) then grad_norm on stats slot 1 of 2; returns that slot and Adam's step count."""
+    P, S = grads.size, len(k.STATS)
+    stats = np.full(2 * S, -7.0, np.float32)
+    stats[S : S + 6] = loss_sums
+    stats_buffer, clock = upload(device, stats), upload(device, [2.0, 0.0, 0.0])
+    squares = k.storage_buffer(device, k.gradient_threads(P), "squares")
+    k.submit(device, [
+        (k.gradient_sum(device, kernels, P, upload(device, grads), k.storage_buffer(device, P, "grads"), squares), (1,)),
+        (k.grad_norm(device, kernels, P, squares, stats_buffer, clock), (max_grad_norm, S)),
+    ])
+    got = read(device, stats_buffer, 2 * S)
+    assert got[:S].tolist() == [-7.0] * S  # the other slot untouched
+    return dict(zip(k.STATS, got[S:]), steps=read(device, clock, 1)[0])
 
 
 def test_grad_norm_and_clip_match_twin(device_kernels):
@@ -75,7 +97,7 @@ def test_grad_norm_and_clip_match_twin(device_kernels):
     clipped, norm = ref.clip_by_global_norm(grads.astype(np.float64), 0.5)
     np.testing.assert_allclose(stats["grad_norm"], norm, rtol=1e-5)
     np.testing.assert_allclose(stats["clip_scale"], clipped[0] / grads[0], rtol=1e-5)
-    assert stats["finite"] == 1.0
+    assert stats["finite"] == 1.0 and stats["steps"] == 3.0  # a finite step is counted for Adam
     assert run_grad_norm(device, kernels, grads, np.arange(6), max_grad_norm=1e4)["clip_scale"] == 1.0
 
 
@@ -89,15 +111,20 @@ def test_grad_norm_flags_any_nan_or_inf(device_kernels, where):
     else:
         loss_sums[4] = bad
     stats = run_grad_norm(device, kernels, grads, loss_sums, max_grad_norm=0.5)
-    assert stats["finite"] == 0.0
+    assert stats["finite"] == 0.0 and stats["steps"] == 2.0
 
 
 def run_adam(device, kernels, params, grads, m, v, scale, finite, step, lr):
-    stats = np.zeros(len(k.STATS), np.float32)
-    stats[STAT["clip_scale"]], stats[STAT["finite"]] = scale, finite
+    """Adam as the step-th of a clock starting at t = 1 (grad_norm has counted step - 1 steps before
+    this one, and this one), reading stats slot 1."""
+    stats = np.zeros(2 * len(k.STATS), np.float32)
+    stats[len(k.STATS) + STAT["clip_scale"]], stats[len(k.STATS) + STAT["finite"]] = scale, finite
+    clock = np.array(k.adam_clock(lr, 1, step + 1), np.float32)
+    clock[0] = step
     buffers = [upload(device, a) for a in (params, m, v)]
-    dispatch = k.adam(device, kernels, params.size, upload(device, grads), upload(device, stats), *buffers)
-    k.submit(device, [(dispatch, (lr, step))])
+    dispatch = k.adam(device, kernels, params.size, upload(device, grads), upload(device, stats),
+                      upload(device, clock), *buffers)
+    k.submit(device, [(dispatch, (len(k.STATS),))])
     return [read(device, b, params.size) for b in buffers]
 
 

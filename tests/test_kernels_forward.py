@@ -1,4 +1,4 @@
-"""Forward-pass kernels vs their numpy twins: gather, tiled linear + activation, policy head.
+"""Forward-pass kernels vs their numpy twins: gather, tiled linear + activation.
 
 Twins run in float64 on the same float32 inputs; a sum of K products in f32
 is allowed an absolute error of 1e-6 * K (terms of order 1) on top of rtol 1e-5.
@@ -16,15 +16,17 @@ pytestmark = pytest.mark.gpu
 
 @pytest.mark.parametrize("activation", ["identity", "tanh", "relu"])
 @pytest.mark.parametrize("out_stride, out_col", [(35, 0), (41, 4)], ids=["own-buffer", "columns-of-wider"])
-def test_linear_forward_matches_twin(device_kernels, activation, out_stride, out_col):
+@pytest.mark.parametrize("n_in, offset", [(71, 5), (64, 8)], ids=["scalar-loads", "vec4-loads"])
+def test_linear_forward_matches_twin(device_kernels, activation, out_stride, out_col, n_in, offset):
+    """Rows of X and W on 4-float boundaries (n_in, offset multiples of 4) take the vec4-load path."""
     device, kernels = device_kernels
     rng = np.random.default_rng(0)
-    rows, n_in, n_out = 37, 71, 35  # not multiples of the 32-wide tile; 3 slabs over n_in
+    rows, n_out = 37, 35  # not multiples of the 32-wide tile or the 4x4 block
     x = rng.normal(size=(rows, n_in)).astype(np.float32)
     W = (rng.normal(size=(n_out, n_in)) / np.sqrt(n_in)).astype(np.float32)
     b = rng.normal(size=n_out).astype(np.float32)
-    params = np.concatenate([np.full(5, 9.0, np.float32), W.ravel(), b])  # offsets != 0
-    layer = k.Linear(n_in, n_out, 5, 5 + W.size, k.ACTIVATION_CODES[activation], out_stride, out_col)
+    params = np.concatenate([np.full(offset, 9.0, np.float32), W.ravel(), b])  # offsets != 0
+    layer = k.Linear(n_in, n_out, offset, offset + W.size, k.ACTIVATION_CODES[activation], out_stride, out_col)
     sentinel = np.full((rows, out_stride), -7.0, np.float32)
     y_buffer = upload(device, sentinel)
     dispatch = k.linear_forward(device, kernels, layer, upload(device, x), upload(device, params), y_buffer)
@@ -46,25 +48,6 @@ def test_linear_forward_tanh_saturates_without_nan(device_kernels):
     np.testing.assert_allclose(read(device, y_buffer, 4), np.tanh(x.ravel()), rtol=1e-6)
 
 
-def test_policy_head_matches_twins(device_kernels):
-    device, kernels = device_kernels
-    rng = np.random.default_rng(1)
-    rows, A = 70, 30
-    out = (3 * rng.normal(size=(rows, A + 1))).astype(np.float32)
-    actions = rng.integers(0, A, rows)
-    minibatch = np.zeros((5, rows), np.float32)
-    minibatch[0] = actions
-    head = k.storage_buffer(device, (A + 2) * rows, "head")
-    dispatch = k.policy_head(device, kernels, A, upload(device, out), upload(device, minibatch), head)
-    k.submit(device, [(dispatch, (rows,))])
-    got = read(device, head, (A + 2) * rows)
-    logits, _ = ref.split_head(out.astype(np.float64), A)
-    logp = ref.log_softmax(logits)
-    np.testing.assert_allclose(got[: rows * A].reshape(rows, A), logp, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(got[rows * A : rows * (A + 1)], ref.categorical_entropy(logp), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(got[rows * (A + 1) :], ref.categorical_logprob(logp, actions), rtol=1e-5, atol=1e-5)
-
-
 def test_gather_minibatch_copies_the_indexed_rows(device_kernels):
     device, kernels = device_kernels
     rng = np.random.default_rng(2)
@@ -72,12 +55,12 @@ def test_gather_minibatch_copies_the_indexed_rows(device_kernels):
     obs = rng.normal(size=(n, obs_size)).astype(np.float32)
     table = rng.normal(size=(len(k.ROLLOUT_COLUMNS), n)).astype(np.float32)
     index = rng.permutation(n)[:23].astype(np.int32)
-    rows = len(index)
-    index_buffer = k.storage_buffer(device, n, "index")
-    device.queue.write_buffer(index_buffer, 0, index.tobytes())
+    rows, start = len(index), 5  # the minibatch's rows start 5 entries into the index buffer
+    index_buffer = k.storage_buffer(device, start + n, "index")
+    device.queue.write_buffer(index_buffer, 0, np.concatenate([np.full(start, 99, np.int32), index]).tobytes())
     x, minibatch = k.storage_buffer(device, n * obs_size, "x"), k.storage_buffer(device, 5 * n, "minibatch")
     dispatch = k.gather_minibatch(device, kernels, obs_size, n, index_buffer, upload(device, obs),
                                   upload(device, table), x, minibatch)
-    k.submit(device, [(dispatch, (rows,))])
+    k.submit(device, [(dispatch, (rows, start))])
     np.testing.assert_array_equal(read(device, x, rows * obs_size).reshape(rows, obs_size), obs[index])
     np.testing.assert_array_equal(read(device, minibatch, 5 * rows).reshape(5, rows), table[:5, index])

@@ -1,4 +1,4 @@
-"""Loss and advantage kernels vs their numpy twins: PPO loss + gradient, reduce_sum,
+"""Loss and advantage kernels vs their numpy twins: PPO loss + gradient (policy head fused in), reduce_sum,
 advantage normalisation, GAE/returns and explained variance.
 
 Twins run in float64 on the same float32 inputs. Per-row values: rtol 1e-5,
@@ -41,13 +41,14 @@ def test_ppo_loss_and_sums_match_twin(device_kernels, clip_vloss):
     rows, A, clip_coef, ent_coef, vf_coef = 90, 30, 0.2, 0.01, 0.5
     out, minibatch = loss_inputs(rows, A, clip_coef, rng)
     out_buffer, minibatch_buffer = upload(device, out), upload(device, minibatch)
-    head, dout = k.storage_buffer(device, (A + 2) * rows, "head"), k.storage_buffer(device, (A + 1) * rows, "dout")
+    dout = k.storage_buffer(device, (A + 1) * rows, "dout")
     terms, sums = k.storage_buffer(device, 6 * rows, "terms"), k.storage_buffer(device, len(k.STATS), "stats")
+    scratch = k.storage_buffer(device, 6 * k.groups(rows, k.REDUCE_CHUNK), "scratch")
     k.submit(device, [
-        (k.policy_head(device, kernels, A, out_buffer, minibatch_buffer, head), (rows,)),
-        (k.ppo_loss(device, kernels, A, out_buffer, head, minibatch_buffer, dout, terms),
+        (k.ppo_loss(device, kernels, A, out_buffer, minibatch_buffer, dout, terms),
          (rows, clip_coef, clip_vloss, ent_coef, vf_coef)),
-        (k.reduce_sum(device, kernels, 6, terms, sums), (rows,)),
+        *k.column_sums_steps(k.reduce_sum(device, kernels, 6, terms, scratch),
+                             k.reduce_sum(device, kernels, 6, scratch, sums), rows, 0),
     ])
 
     m = minibatch.astype(np.float64)
@@ -61,16 +62,25 @@ def test_ppo_loss_and_sums_match_twin(device_kernels, clip_vloss):
                 ref.old_approx_kl(logratio), ref.clipfrac(logratio, clip_coef)]
     np.testing.assert_allclose(read(device, sums, 6) / rows, expected, rtol=1e-5, atol=1e-6)
     assert 0 < expected[5] < 1  # both clipped and unclipped rows were exercised
+    per_row = read(device, terms, 6 * rows).reshape(6, rows)  # the fused policy head, row by row
+    logp = ref.log_softmax(logits)
+    np.testing.assert_allclose(per_row[2], ref.categorical_entropy(logp), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(-per_row[4], ref.categorical_logprob(logp, m[0].astype(int)) - m[1], rtol=1e-5,
+                               atol=1e-5)
 
 
 def test_reduce_sum_matches_numpy_over_many_rows(device_kernels):
     device, kernels = device_kernels
-    rows, columns = 3001, 3  # more rows than threads: strided partial sums, then the tree
+    rows, columns, offset = 3001, 3, 4  # 47 chunks of 64 rows (the last one short), then their sums
     values = np.random.default_rng(4).normal(size=(columns, rows)).astype(np.float32)
-    sums = k.storage_buffer(device, columns, "sums")
-    k.submit(device, [(k.reduce_sum(device, kernels, columns, upload(device, values), sums), (rows,))])
-    np.testing.assert_allclose(read(device, sums, columns), values.astype(np.float64).sum(axis=1),
+    sums = upload(device, np.full(offset + columns + 2, -7.0, np.float32))
+    scratch = k.storage_buffer(device, columns * k.groups(rows, k.REDUCE_CHUNK), "scratch")
+    k.submit(device, k.column_sums_steps(k.reduce_sum(device, kernels, columns, upload(device, values), scratch),
+                                         k.reduce_sum(device, kernels, columns, scratch, sums), rows, offset))
+    got = read(device, sums, offset + columns + 2)
+    np.testing.assert_allclose(got[offset : offset + columns], values.astype(np.float64).sum(axis=1),
                                rtol=1e-5, atol=1e-6 * rows)
+    assert got[:offset].tolist() == [-7.0] * offset and got[-2:].tolist() == [-7.0] * 2
 
 
 @pytest.mark.parametrize("rows", [2, 300, 1000])

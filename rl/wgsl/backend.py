@@ -5,17 +5,23 @@ rl/numpy_backend.py, in both hosts (wgpu-py in CPython, navigator.gpu in the
 browser). Standard library only.
 
 Everything lives in persistent GPU buffers: parameters, gradients, Adam's m
-and v, the uploaded rollout and the minibatch scratch. One minibatch update is
-one submit of about 15 dispatches,
+and v, the uploaded rollout and the minibatch scratch. One minibatch is about
+15 dispatches,
 
-    gather -> [normalize advantages] -> forward (per layer) -> policy head -> PPO loss
-    -> loss-term sums -> backward (per layer) -> grad norm + finite flag -> Adam
+    gather -> [normalize advantages] -> forward (per layer) -> policy head + PPO loss
+    -> loss-term sums (2) -> backward (per layer, split-K) -> gradient sum + squares
+    -> grad norm + finite flag -> Adam
 
-and one readback of the 9-float stats buffer; the gradient never leaves the
-GPU. The NaN/inf guard is decided on the GPU too: grad_norm.wgsl sets
-finite = 0 when the gradient norm or any loss sum is non-finite, and adam.wgsl
-then leaves params, m and v untouched; the stats readback tells the host not
-to count the step (Adam's t), as the numpy backend does.
+and `train_minibatches` records all the minibatches of an update (every epoch,
+their rows uploaded once) into one submission, with one readback of their
+stats [M, 9] at the end; the gradient never leaves the GPU. Pipelines, uniforms
+and bind groups are made once (kernels.Dispatch keeps one uniform per distinct
+call), so an update writes only the rows and Adam's clock. The NaN/inf guard is
+decided on the GPU too: grad_norm.wgsl sets finite = 0 when the gradient norm
+or any loss sum is non-finite, adam.wgsl then leaves params, m and v untouched,
+and Adam's t counts only finite steps (on the GPU, so later minibatches in the
+same submission use the right bias correction); the stats readback tells the
+host how many steps counted, as the numpy backend does.
 """
 
 from array import array
@@ -33,33 +39,46 @@ from rl.rollout import Rollout
 class RolloutBuffers:
     """One rollout of N = T * E rows on the GPU, and the minibatch scratch (up to N rows) that trains on it."""
 
-    def __init__(self, device, kernels, model_config: ModelConfig, params, grads, stats, num_steps: int,
+    def __init__(self, device, kernels, model_config: ModelConfig, params, grad_partials, num_steps: int,
                  num_envs: int):
         self.num_steps, self.num_envs = num_steps, num_envs
         n, obs_size, num_actions = num_steps * num_envs, model_config.obs_size, model_config.num_actions
         self.rows = n
+        self.device, self.kernels, self.obs_size = device, kernels, obs_size
         self.obs = k.storage_buffer(device, n * obs_size, "rollout obs")
         self.table = k.storage_buffer(device, len(k.ROLLOUT_COLUMNS) * n, "rollout table")
-        self.index = k.storage_buffer(device, n, "minibatch index")
         self.minibatch = k.storage_buffer(device, len(k.MINIBATCH_COLUMNS) * n, "minibatch")
-        self.head = k.storage_buffer(device, (num_actions + 2) * n, "policy head")
         self.terms = k.storage_buffer(device, len(k.LOSS_TERMS) * n, "loss terms")
         self.variances = k.storage_buffer(device, 2, "explained variance")
-        self.network = GPUNetwork(device, kernels, model_config, params, grads, n)
+        self.network = GPUNetwork(device, kernels, model_config, params, grad_partials, n)
         net = self.network
-        self.gather = k.gather_minibatch(device, kernels, obs_size, n, self.index, self.obs, self.table, net.x,
-                                         self.minibatch)
+        self.index, self.gather, self.index_capacity = None, None, 0  # reserve_index sizes them
+        self.reserve_index(n)
         self.normalize = k.normalize_advantages(device, kernels, self.minibatch)
-        self.policy_head = k.policy_head(device, kernels, num_actions, net.out, self.minibatch, self.head)
-        self.loss = k.ppo_loss(device, kernels, num_actions, net.out, self.head, self.minibatch, net.dout, self.terms)
-        self.loss_sums = k.reduce_sum(device, kernels, len(k.LOSS_TERMS), self.terms, stats)
+        self.loss = k.ppo_loss(device, kernels, num_actions, net.out, self.minibatch, net.dout, self.terms)
+        self.loss_partials = k.storage_buffer(device, len(k.LOSS_TERMS) * k.groups(n, k.REDUCE_CHUNK),
+                                              "loss-term partial sums")
+        self.loss_sums = k.reduce_sum(device, kernels, len(k.LOSS_TERMS), self.terms, self.loss_partials)
         self.gae = k.gae(device, kernels, num_steps, num_envs, self.table)
         self.explained_variance = k.explained_variance(device, kernels, n, self.table, self.variances)
 
+    def reserve_index(self, total_rows: int) -> None:
+        """Room in the index buffer for `total_rows` minibatch rows (all of an update's minibatches)."""
+        if total_rows <= self.index_capacity:
+            return
+        if self.index is not None:
+            self.index.destroy()
+            self.gather.destroy()
+        self.index_capacity = total_rows
+        self.index = k.storage_buffer(self.device, total_rows, "minibatch index")
+        self.gather = k.gather_minibatch(self.device, self.kernels, self.obs_size, self.rows, self.index, self.obs,
+                                         self.table, self.network.x, self.minibatch)
+
     def destroy(self) -> None:
-        for buffer in (self.obs, self.table, self.index, self.minibatch, self.head, self.terms, self.variances):
+        for buffer in (self.obs, self.table, self.index, self.minibatch, self.terms, self.loss_partials,
+                       self.variances):
             buffer.destroy()
-        for dispatch in (self.gather, self.normalize, self.policy_head, self.loss, self.loss_sums, self.gae,
+        for dispatch in (self.gather, self.normalize, self.loss, self.loss_sums, self.gae,
                          self.explained_variance):
             dispatch.destroy()
         self.network.destroy()
@@ -87,15 +106,35 @@ class GPUBackend:
         self.num_params = num_params(model_config)
         P = self.num_params
         self.params = k.storage_buffer(device, P, "params")
+        self.grad_partials = k.storage_buffer(device, k.MAX_SPLITS * P, "gradient partials")  # [splits, P]
         self.grads = k.storage_buffer(device, P, "grads")
+        self.squares = k.storage_buffer(device, k.gradient_threads(P), "gradient squares")
         self.adam_m = k.storage_buffer(device, P, "adam m")
         self.adam_v = k.storage_buffer(device, P, "adam v")
-        self.stats = k.storage_buffer(device, len(k.STATS), "minibatch stats")
-        self.grad_norm = k.grad_norm(device, kernels, P, self.grads, self.stats)
-        self.adam = k.adam(device, kernels, P, self.grads, self.stats, self.params, self.adam_m, self.adam_v)
+        self.gradient_sum = k.gradient_sum(device, kernels, P, self.grad_partials, self.grads, self.squares)
         self.adam_step = 0  # Adam's t: minibatch updates applied since load_params
         self.acting = None  # GPUNetwork (forward only) for act(), grown to the largest n seen
         self.rollout = None  # RolloutBuffers for the current rollout size
+        self.stats_capacity = 0  # minibatches per submission that stats and clock hold (reserve_minibatches)
+        self.stats = self.clock = self.grad_norm = self.adam = None
+        self.loss_totals = None  # (rollout, reduce_sum of its loss partials into stats)
+        self.reserve_minibatches(1)
+
+    def reserve_minibatches(self, count: int) -> None:
+        """Room for `count` minibatches in one submission: stats [count, 9], Adam's clock [1 + 2 count]."""
+        if count <= self.stats_capacity:
+            return
+        for old in (self.stats, self.clock, self.grad_norm, self.adam, self.loss_totals and self.loss_totals[1]):
+            if old is not None:
+                old.destroy()
+        device, kernels, P = self.device, self.kernels, self.num_params
+        self.stats_capacity = count
+        self.stats = k.storage_buffer(device, len(k.STATS) * count, "minibatch stats")
+        self.clock = k.storage_buffer(device, 1 + 2 * count, "adam clock")
+        self.grad_norm = k.grad_norm(device, kernels, P, self.squares, self.stats, self.clock)
+        self.adam = k.adam(device, kernels, P, self.grads, self.stats, self.clock, self.params, self.adam_m,
+                           self.adam_v)
+        self.loss_totals = None
 
     async def load_params(self, params: array) -> None:
         """Replace the parameters and reset Adam (m = v = 0, t = 0)."""
@@ -144,8 +183,8 @@ class GPUBackend:
         if self.rollout is None or (self.rollout.num_steps, self.rollout.num_envs) != (num_steps, num_envs):
             if self.rollout is not None:
                 self.rollout.destroy()
-            self.rollout = RolloutBuffers(self.device, self.kernels, self.model_config, self.params, self.grads,
-                                          self.stats, num_steps, num_envs)
+            self.rollout = RolloutBuffers(self.device, self.kernels, self.model_config, self.params,
+                                          self.grad_partials, num_steps, num_envs)
         return self.rollout
 
     async def set_rollout(self, rollout) -> None:
@@ -178,24 +217,45 @@ class GPUBackend:
 
     async def train_minibatch(self, indices: array, lr: float, config) -> dict:
         """One PPO gradient step on rollout rows `indices`; one stats readback."""
-        rows, r = len(indices), self.rollout
-        self.device.queue.write_buffer(r.index, 0, array("i", indices))
-        steps = [(r.gather, (rows,))]
-        if config.norm_adv:
-            steps.append((r.normalize, (rows,)))
-        steps += r.network.forward_steps(rows)
-        steps += [(r.policy_head, (rows,)),
-                  (r.loss, (rows, config.clip_coef, config.clip_vloss, config.ent_coef, config.vf_coef)),
-                  (r.loss_sums, (rows,))]
-        steps += r.network.backward_steps(rows)
-        steps += [(self.grad_norm, (config.max_grad_norm,)), (self.adam, (lr, self.adam_step + 1))]
+        return (await self.train_minibatches([indices], lr, config))[0]
+
+    async def train_minibatches(self, minibatches: list, lr: float, config) -> list[dict]:
+        """train_minibatch on each of `minibatches` in order, all in one submission: their rows
+        uploaded in one write, one readback of every minibatch's stats at the end."""
+        r, count = self.rollout, len(minibatches)
+        self.reserve_minibatches(count)
+        r.reserve_index(sum(map(len, minibatches)))
+        if self.loss_totals is None or self.loss_totals[0] is not r:
+            if self.loss_totals is not None:
+                self.loss_totals[1].destroy()
+            self.loss_totals = (r, k.reduce_sum(self.device, self.kernels, len(k.LOSS_TERMS), r.loss_partials,
+                                                self.stats))
+        queue, steps, start = self.device.queue, [], 0
+        queue.write_buffer(r.index, 0, array("i", [i for minibatch in minibatches for i in minibatch]))
+        queue.write_buffer(self.clock, 0, k.adam_clock(lr, self.adam_step + 1, count))
+        for j, indices in enumerate(minibatches):
+            rows, offset = len(indices), j * len(k.STATS)
+            steps.append((r.gather, (rows, start)))
+            start += rows
+            if config.norm_adv:
+                steps.append((r.normalize, (rows,)))
+            steps += r.network.forward_steps(rows)
+            steps.append((r.loss, (rows, config.clip_coef, config.clip_vloss, config.ent_coef, config.vf_coef)))
+            steps += k.column_sums_steps(r.loss_sums, self.loss_totals[1], rows, offset)
+            steps += r.network.backward_steps(rows)
+            steps += [(self.gradient_sum, (k.weight_splits(rows)[0],)),
+                      (self.grad_norm, (config.max_grad_norm, offset)), (self.adam, (offset,))]
         k.submit(self.device, steps)
-        stats = dict(zip(k.STATS, await k.read_floats(self.device, self.stats, len(k.STATS))))
-        out = {name: stats[name] / rows for name in k.LOSS_TERMS}
-        out["grad_norm"] = stats["grad_norm"]
-        out["finite"] = stats["finite"] == 1.0
-        self.adam_step += int(out["finite"])
-        return out
+        stats = await k.read_floats(self.device, self.stats, len(k.STATS) * count)
+        results = []
+        for j, indices in enumerate(minibatches):
+            named = dict(zip(k.STATS, stats[j * len(k.STATS):(j + 1) * len(k.STATS)]))
+            out = {name: named[name] / len(indices) for name in k.LOSS_TERMS}
+            out["grad_norm"] = named["grad_norm"]
+            out["finite"] = named["finite"] == 1.0
+            self.adam_step += int(out["finite"])
+            results.append(out)
+        return results
 
     async def explained_variance(self) -> float:
         """1 - Var(R - v) / Var(R) over the valid rollout rows (NaN if Var(R) = 0)."""

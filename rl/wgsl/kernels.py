@@ -30,18 +30,23 @@ from gpu import BufferUsage
 
 from rl.model import ModelConfig, chains, param_layout
 
-KERNEL_NAMES = ("gather_minibatch", "normalize_advantages", "linear_forward", "policy_head", "ppo_loss",
-                "reduce_sum", "linear_backward_weights", "linear_backward_input", "grad_norm", "adam", "gae",
+KERNEL_NAMES = ("gather_minibatch", "normalize_advantages", "linear_forward", "ppo_loss",
+                "reduce_sum", "linear_backward_weights", "linear_backward_input", "gradient_sum", "grad_norm", "adam", "gae",
                 "explained_variance", "sample_actions")
-KERNEL_INCLUDES = {"sample_actions": ("pcg4d",)}  # shaders prepended to a kernel's own source
+KERNEL_INCLUDES = {"sample_actions": ("pcg4d", "log_softmax_row"),  # shaders prepended to a kernel's own source
+                   "ppo_loss": ("log_softmax_row",)}
 ROLLOUT_COLUMNS = ("actions", "logprobs", "values", "advantages", "returns", "rewards", "next_values", "dones",
                    "valid")
 MINIBATCH_COLUMNS = ROLLOUT_COLUMNS[:5]
 LOSS_TERMS = ("policy_loss", "value_loss", "entropy", "approx_kl", "old_approx_kl", "clipfrac")
 STATS = LOSS_TERMS + ("grad_norm", "clip_scale", "finite")
 ACTIVATION_CODES = {"identity": 0, "tanh": 1, "relu": 2}
-TILE = 32  # the matmul kernels' output tile: 32 x 32 per workgroup of 8 x 8 threads
+TILE = 32  # the matmul kernels' output tile: 32 x 32 per workgroup of 64 threads, 4 x 4 each
+SPLIT_ROWS = 128  # linear_backward_weights sums at least this many rows per split ...
+MAX_SPLITS = 32  # ... in at most this many splits (the gradient partials are [MAX_SPLITS, P])
+REDUCE_CHUNK = 64  # rows per thread in reduce_sum's first pass; gradient_sum's parameters per thread
 ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-5
+MAX_SLOTS = 256  # uniform blocks a Dispatch keeps, one per distinct call arguments
 UNIFORM_BYTES = 32  # the learner kernels' uniform blocks fit in 32 bytes (Dispatch takes a larger size)
 STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST
 
@@ -52,8 +57,9 @@ def groups(count: int, size: int) -> int:
 
 
 def storage_buffer(device, num_floats: int, label: str):
-    """A zero-filled storage buffer of `num_floats` 4-byte elements (copyable both ways)."""
-    return device.create_buffer(size=4 * max(num_floats, 4), usage=STORAGE, label=label)
+    """A zero-filled storage buffer of `num_floats` 4-byte elements (copyable both ways), rounded up to
+    whole vec4s so that the matmul kernels can also read it as an array of vec4."""
+    return device.create_buffer(size=16 * max(groups(num_floats, 4), 1), usage=STORAGE, label=label)
 
 
 async def read_floats(device, buffer, count: int, offset: int = 0) -> array:
@@ -77,42 +83,55 @@ async def build_kernels(device, names=KERNEL_NAMES, prelude: str = "", includes=
 
 
 class Dispatch:
-    """One kernel bound to its storage buffers, with its own uniform block.
+    """One kernel bound to its storage buffers, with one uniform block per distinct call.
 
     `plan(*args) -> (uniform bytes, workgroups tuple)` turns the per-call
-    arguments (row count, hyperparameters) into the uniform and the grid.
+    arguments (row count, offsets, hyperparameters) into the uniform and the grid.
+    Each distinct `args` gets its own uniform buffer and bind group, written
+    once when first seen: a submission may record one kernel many times with
+    different arguments (every minibatch of an update), and queue writes all
+    land before it runs. Args should take few distinct values (the oldest of
+    more than MAX_SLOTS is dropped); per-call scalars such as the learning rate
+    travel in storage buffers instead.
     """
 
     def __init__(self, device, pipeline, buffers: list, plan, label: str, uniform_bytes: int = UNIFORM_BYTES):
-        self.device, self.pipeline, self.plan = device, pipeline, plan
-        self.uniform_bytes = uniform_bytes
-        self.uniform = device.create_buffer(size=uniform_bytes, usage=BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-                                            label=f"{label} uniform")
-        entries = [{"binding": 0, "resource": {"buffer": self.uniform}}]
-        entries += [{"binding": i + 1, "resource": {"buffer": b}} for i, b in enumerate(buffers)]
-        self.bind_group = device.create_bind_group(layout=pipeline.get_bind_group_layout(0), entries=entries,
-                                                   label=label)
-        self.args, self.workgroups = None, None
+        self.device, self.pipeline, self.plan, self.label = device, pipeline, plan, label
+        self.buffers, self.uniform_bytes = buffers, uniform_bytes
+        self.slots = {}  # args -> (uniform buffer, bind group, workgroups)
 
     def record(self, compute_pass, *args) -> None:
-        self._bind(compute_pass, args)
-        compute_pass.dispatch_workgroups(*self.workgroups)
+        workgroups = self._bind(compute_pass, args)
+        compute_pass.dispatch_workgroups(*workgroups)
 
     def record_indirect(self, compute_pass, grid, grid_offset: int, *args) -> None:
         """As `record`, with the workgroup counts read on the GPU: 3 u32 at byte `grid_offset` of `grid`."""
         self._bind(compute_pass, args)
         compute_pass.dispatch_workgroups_indirect(grid, grid_offset)
 
-    def _bind(self, compute_pass, args: tuple) -> None:
-        if args != self.args:
-            uniform, self.workgroups = self.plan(*args)
-            self.device.queue.write_buffer(self.uniform, 0, uniform.ljust(self.uniform_bytes, b"\0"))
-            self.args = args
+    def _bind(self, compute_pass, args: tuple) -> tuple:
+        if args not in self.slots:
+            uniform_bytes, workgroups = self.plan(*args)
+            uniform = self.device.create_buffer(size=self.uniform_bytes,
+                                                usage=BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+                                                label=f"{self.label} uniform")
+            self.device.queue.write_buffer(uniform, 0, uniform_bytes.ljust(self.uniform_bytes, b"\0"))
+            entries = [{"binding": 0, "resource": {"buffer": uniform}}]
+            entries += [{"binding": i + 1, "resource": {"buffer": b}} for i, b in enumerate(self.buffers)]
+            bind_group = self.device.create_bind_group(layout=self.pipeline.get_bind_group_layout(0),
+                                                       entries=entries, label=self.label)
+            if len(self.slots) >= MAX_SLOTS:  # dropped, not destroyed: a pending command may still use it
+                del self.slots[next(iter(self.slots))]
+            self.slots[args] = (uniform, bind_group, workgroups)
+        _, bind_group, workgroups = self.slots[args]
         compute_pass.set_pipeline(self.pipeline)
-        compute_pass.set_bind_group(0, self.bind_group)
+        compute_pass.set_bind_group(0, bind_group)
+        return workgroups
 
     def destroy(self) -> None:
-        self.uniform.destroy()
+        for uniform, _, _ in self.slots.values():
+            uniform.destroy()
+        self.slots.clear()
 
 
 def submit(device, steps) -> None:
@@ -148,9 +167,16 @@ class Linear(NamedTuple):
     out_stride: int
     out_col: int
 
-    def uniform(self, rows: int) -> bytes:
-        return struct.pack("<8I", rows, self.n_in, self.n_out, self.weight_offset, self.bias_offset, self.activation,
-                           self.out_stride, self.out_col)
+    def uniform(self, rows: int, *extra: int) -> bytes:
+        return struct.pack(f"<{8 + len(extra)}I", rows, self.n_in, self.n_out, self.weight_offset, self.bias_offset,
+                           self.activation, self.out_stride, self.out_col, *extra)
+
+
+def weight_splits(rows: int) -> tuple[int, int]:
+    """(splits, rows per split) for linear_backward_weights over `rows` rows: one split per SPLIT_ROWS
+    rows, at most MAX_SPLITS."""
+    splits = min(MAX_SPLITS, groups(rows, SPLIT_ROWS))
+    return splits, groups(rows, splits)
 
 
 def network_chains(config: ModelConfig) -> list[list[Linear]]:
@@ -172,16 +198,21 @@ def network_chains(config: ModelConfig) -> list[list[Linear]]:
 
 def linear_forward(device, kernels, layer: Linear, x, params, y) -> Dispatch:
     """Y = act(X W^T + b).    record(pass, rows)"""
-    return Dispatch(device, kernels["linear_forward"], [x, params, y],
+    return Dispatch(device, kernels["linear_forward"], [x, x, params, params, y],
                     lambda rows: (layer.uniform(rows), (groups(layer.n_out, TILE), groups(rows, TILE))),
                     "linear_forward")
 
 
-def linear_backward_weights(device, kernels, layer: Linear, dy, x, grads) -> Dispatch:
-    """dW = dY^T X and db = sum_r dY[r] into grads.    record(pass, rows)"""
-    return Dispatch(device, kernels["linear_backward_weights"], [dy, x, grads],
-                    lambda rows: (layer.uniform(rows), (groups(layer.n_in + 1, TILE), groups(layer.n_out, TILE))),
-                    "linear_backward_weights")
+def linear_backward_weights(device, kernels, layer: Linear, num_params: int, dy, x, partials) -> Dispatch:
+    """dW = dY^T X and db = sum_r dY[r], split over rows (weight_splits): split s into
+    partials[s * num_params ..] at the layer's offsets.    record(pass, rows)"""
+    def plan(rows):
+        splits, chunk = weight_splits(rows)
+        return (layer.uniform(rows, chunk, num_params, int(layer.n_out > layer.n_in + 1)),
+                (groups(layer.n_in + 1, TILE), groups(layer.n_out, TILE), splits))
+
+    return Dispatch(device, kernels["linear_backward_weights"], [dy, dy, x, x, partials], plan, "linear_backward_weights",
+                    uniform_bytes=48)
 
 
 def linear_backward_input(device, kernels, layer: Linear, dy, params, h, dz) -> Dispatch:
@@ -189,7 +220,7 @@ def linear_backward_input(device, kernels, layer: Linear, dy, params, h, dz) -> 
 
     `layer.activation` must be the activation whose output H is (the previous layer's).
     """
-    return Dispatch(device, kernels["linear_backward_input"], [dy, params, h, dz],
+    return Dispatch(device, kernels["linear_backward_input"], [dy, dy, params, params, h, dz],
                     lambda rows: (layer.uniform(rows), (groups(layer.n_in, TILE), groups(rows, TILE))),
                     "linear_backward_input")
 
@@ -198,9 +229,10 @@ def linear_backward_input(device, kernels, layer: Linear, dy, params, h, dz) -> 
 
 
 def gather_minibatch(device, kernels, obs_size: int, rollout_rows: int, index, obs, rollout, x, minibatch) -> Dispatch:
-    """x = obs[index], minibatch = first five rollout columns at index.    record(pass, rows)"""
+    """x = obs[index[start ..]], minibatch = first five rollout columns there.    record(pass, rows, start)"""
     return Dispatch(device, kernels["gather_minibatch"], [index, obs, rollout, x, minibatch],
-                    lambda rows: (struct.pack("<3I", rows, rollout_rows, obs_size), (groups(rows, 64),)),
+                    lambda rows, start: (struct.pack("<4I", rows, rollout_rows, obs_size, start),
+                                         (groups(rows, 64),)),
                     "gather_minibatch")
 
 
@@ -210,14 +242,8 @@ def normalize_advantages(device, kernels, minibatch) -> Dispatch:
                     lambda rows: (struct.pack("<I", rows), (1,)), "normalize_advantages")
 
 
-def policy_head(device, kernels, num_actions: int, out, minibatch, head) -> Dispatch:
-    """head = [log_softmax(logits) | entropy | logprob(action)].    record(pass, rows)"""
-    return Dispatch(device, kernels["policy_head"], [out, minibatch, head],
-                    lambda rows: (struct.pack("<2I", rows, num_actions), (groups(rows, 64),)), "policy_head")
-
-
-def ppo_loss(device, kernels, num_actions: int, out, head, minibatch, dout, terms) -> Dispatch:
-    """Per-row PPO loss terms and d loss / d out.
+def ppo_loss(device, kernels, num_actions: int, out, minibatch, dout, terms) -> Dispatch:
+    """Per-row log-softmax, PPO loss terms and d loss / d out.
 
     record(pass, rows, clip_coef, clip_vloss, ent_coef, vf_coef)
     """
@@ -225,38 +251,68 @@ def ppo_loss(device, kernels, num_actions: int, out, head, minibatch, dout, term
         uniform = struct.pack("<3I3f", rows, num_actions, int(clip_vloss), clip_coef, ent_coef, vf_coef)
         return uniform, (groups(rows, 64),)
 
-    return Dispatch(device, kernels["ppo_loss"], [out, head, minibatch, dout, terms], plan, "ppo_loss")
+    return Dispatch(device, kernels["ppo_loss"], [out, minibatch, dout, terms], plan, "ppo_loss")
 
 
 def reduce_sum(device, kernels, columns: int, values, sums) -> Dispatch:
-    """sums[c] = sum_r values[c, r] for c < columns.    record(pass, rows)"""
-    return Dispatch(device, kernels["reduce_sum"], [values, sums],
-                    lambda rows: (struct.pack("<2I", rows, columns), (1,)), "reduce_sum")
+    """sums[offset + c * G + g] = sum of values[c, rows of chunk g], G = ceil(rows / chunk).
 
-
-def grad_norm(device, kernels, num_params: int, grads, stats) -> Dispatch:
-    """stats[grad_norm, clip_scale, finite] from the gradient and the loss sums.
-
-    record(pass, max_grad_norm)
+    record(pass, rows, chunk, offset)
     """
-    return Dispatch(device, kernels["grad_norm"], [grads, stats],
-                    lambda max_grad_norm: (struct.pack("<2If", num_params, len(LOSS_TERMS), max_grad_norm), (1,)),
+    return Dispatch(device, kernels["reduce_sum"], [values, sums],
+                    lambda rows, chunk, offset: (struct.pack("<4I", rows, columns, chunk, offset),
+                                                 (groups(columns * groups(rows, chunk), 64),)),
+                    "reduce_sum")
+
+
+def column_sums_steps(first: Dispatch, second: Dispatch, rows: int, offset: int) -> list:
+    """Column totals of values [columns, rows] into sums[offset + c] over many workgroups: `first` (a
+    reduce_sum from values into a scratch [columns, ceil(rows / REDUCE_CHUNK)]) adds chunks of
+    REDUCE_CHUNK rows, `second` (a reduce_sum from that scratch into sums) adds the chunks."""
+    partials = groups(rows, REDUCE_CHUNK)
+    return [(first, (rows, REDUCE_CHUNK, 0)), (second, (partials, partials, offset))]
+
+
+def gradient_threads(num_params: int) -> int:
+    """gradient_sum's thread count (about REDUCE_CHUNK parameters each): grad_norm's squares to add up."""
+    return 64 * groups(num_params, 64 * REDUCE_CHUNK)
+
+
+def gradient_sum(device, kernels, num_params: int, partials, grads, squares) -> Dispatch:
+    """grads = the sum of the first `splits` rows of partials [splits, P]; squares [gradient_threads] = partial
+    sums of grads^2.    record(pass, splits)"""
+    threads = gradient_threads(num_params)
+    return Dispatch(device, kernels["gradient_sum"], [partials, grads, squares],
+                    lambda splits: (struct.pack("<3I", num_params, splits, threads), (threads // 64,)),
+                    "gradient_sum")
+
+
+def grad_norm(device, kernels, num_params: int, squares, stats, clock) -> Dispatch:
+    """stats[offset + (grad_norm, clip_scale, finite)] from gradient_sum's squares and the loss sums at
+    stats[offset ..]; clock[0] += finite.    record(pass, max_grad_norm, offset)"""
+    count = gradient_threads(num_params)
+    return Dispatch(device, kernels["grad_norm"], [squares, stats, clock],
+                    lambda max_grad_norm, offset: (struct.pack("<2IfI", count, len(LOSS_TERMS), max_grad_norm,
+                                                               offset), (1,)),
                     "grad_norm")
 
 
-def adam(device, kernels, num_params: int, grads, stats, params, adam_m, adam_v) -> Dispatch:
-    """One Adam step on clip_scale * grads, skipped when stats says non-finite.    record(pass, lr, step)
+def adam_clock(lr: float, first_step: int, steps: int) -> array:
+    """adam.wgsl's clock [1 + 2 steps]: a zero count, then step_size = lr / (1 - b1^t) and
+    bias2_sqrt = sqrt(1 - b2^t) for t = first_step .. first_step + steps - 1, in float64 like torch."""
+    clock = array("f", [0.0])
+    for t in range(first_step, first_step + steps):
+        clock.extend((lr / (1.0 - ADAM_BETA1**t), math.sqrt(1.0 - ADAM_BETA2**t)))
+    return clock
 
-    `step` is Adam's t for this update (1 for the first); the bias corrections
-    lr / (1 - b1^t) and sqrt(1 - b2^t) are computed here in float64, like torch.
-    """
-    def plan(lr, step):
-        step_size = lr / (1.0 - ADAM_BETA1**step)
-        bias2_sqrt = math.sqrt(1.0 - ADAM_BETA2**step)
-        uniform = struct.pack("<I5f", num_params, step_size, bias2_sqrt, ADAM_BETA1, ADAM_BETA2, ADAM_EPS)
-        return uniform, (groups(num_params, 256),)
 
-    return Dispatch(device, kernels["adam"], [grads, stats, params, adam_m, adam_v], plan, "adam")
+def adam(device, kernels, num_params: int, grads, stats, clock, params, adam_m, adam_v) -> Dispatch:
+    """One Adam step on clip_scale * grads, skipped when stats[offset ..] says non-finite; its t and lr
+    from clock (adam_clock, counted by grad_norm).    record(pass, offset)"""
+    return Dispatch(device, kernels["adam"], [grads, stats, clock, params, adam_m, adam_v],
+                    lambda offset: (struct.pack("<2I3f", num_params, offset, ADAM_BETA1, ADAM_BETA2, ADAM_EPS),
+                                    (groups(num_params, 256),)),
+                    "adam")
 
 
 def gae(device, kernels, num_steps: int, num_envs: int, rollout) -> Dispatch:

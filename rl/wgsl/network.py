@@ -8,23 +8,24 @@ its columns of out = [logits | value]. For a chain of L layers W_0 .. W_{L-1}:
               acts[L] is the chain's columns of out [rows, A + 1]
     backward  dz[L-1] = the chain's columns of d loss / d out (written by ppo_loss.wgsl), then
               for k = L-1 .. 0:
-              grads[W_k, b_k] = dz[k]^T [acts[k] | 1]                         linear_backward_weights.wgsl
+              partials[W_k, b_k] = dz[k]^T [acts[k] | 1], split over rows     linear_backward_weights.wgsl
               dz[k-1] = (dz[k] W_k) * act_{k-1}'(acts[k])      (k > 0)        linear_backward_input.wgsl
 
 Buffers (float32, row-major, sized for `capacity` rows): x [rows, obs_size]
 and out, dout [rows, A + 1] are shared by the chains; each chain has its hidden
 acts[1..L-1] [rows, width] and dz[0..L-2]. The chains never share a parameter,
-so each writes its own gradients. The gradient w.r.t. the observations is never
-formed. Standard library only.
+so each writes its own gradients, as split-K partial sums [splits, P] that
+gradient_sum.wgsl adds up (rl/wgsl/backend.py). The gradient w.r.t. the
+observations is never formed. Standard library only.
 """
 
 from rl.wgsl.kernels import (linear_backward_input, linear_backward_weights, linear_forward, network_chains,
                             storage_buffer)
-from rl.model import ModelConfig
+from rl.model import ModelConfig, num_params
 
 
 class GPUNetwork:
-    def __init__(self, device, kernels, model_config: ModelConfig, params, grads, capacity: int,
+    def __init__(self, device, kernels, model_config: ModelConfig, params, grad_partials, capacity: int,
                  with_backward: bool = True):
         self.capacity = capacity
         self.chains = network_chains(model_config)
@@ -46,7 +47,8 @@ class GPUNetwork:
             self.hidden += dz[:-1]
             for k in reversed(range(len(layers))):
                 layer = layers[k]
-                self.backward.append(linear_backward_weights(device, kernels, layer, dz[k], acts[k], grads))
+                self.backward.append(linear_backward_weights(device, kernels, layer, num_params(model_config), dz[k],
+                                                             acts[k], grad_partials))
                 if k > 0:
                     into_previous = layer._replace(activation=layers[k - 1].activation)
                     self.backward.append(linear_backward_input(device, kernels, into_previous, dz[k], params,
@@ -57,7 +59,7 @@ class GPUNetwork:
         return [(dispatch, (rows,)) for dispatch in self.forward]
 
     def backward_steps(self, rows: int) -> list:
-        """(dispatch, args) steps writing grads from self.dout (acts must hold this batch's forward)."""
+        """(dispatch, args) steps writing the gradient partials from self.dout (acts must hold this batch's forward)."""
         return [(dispatch, (rows,)) for dispatch in self.backward]
 
     def destroy(self) -> None:
