@@ -18,6 +18,7 @@ from pyodide.ffi import create_proxy
 import gpu
 from app.agent_panel import AUTOSAVE_SECONDS, AgentPanel
 from app.arena_renderer import ArenaRenderer
+from app.champion import load_champion
 from app.controls import Controls
 from app.dom import element
 from app.dshq import expose_diagnostics, set_status, show_problem
@@ -203,6 +204,7 @@ async def boot() -> None:
         show_problem(NO_WEBGPU.format(reason=err))
         return
     page.wire()
+    asyncio.ensure_future(load_champion(page.session))
     expose_diagnostics(page)
     js.requestAnimationFrame(page.on_frame)
     element("loading").hidden = True
