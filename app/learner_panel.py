@@ -43,6 +43,7 @@ class LearnerPanel:
                             ("league", self.draw_ratings),
                             ("restored", lambda run: self.show_hyperparameters(run.setup))):
             session.subscribe(event, view)
+        self.charts, self.rating_chart = make_charts("charts", HISTORY)     # empty until training starts
         element("train").disabled = False
 
     # --- commands ------------------------------------------------------------------------
@@ -63,7 +64,6 @@ class LearnerPanel:
     # --- views -----------------------------------------------------------------------------
     def show_run(self, start) -> None:
         """A new learner: fresh charts (with its history, if restored) and, if it starts from an agent, its numbers."""
-        element("charts").innerHTML = ""
         self.charts, self.rating_chart = make_charts("charts", HISTORY)
         self.draw_charts()
         self.draw_ratings()
@@ -74,8 +74,7 @@ class LearnerPanel:
 
     def show_discarded(self) -> None:
         self.rollbacks_shown = 0
-        element("charts").innerHTML = ""
-        self.charts, self.rating_chart = [], None
+        self.charts, self.rating_chart = make_charts("charts", HISTORY)
         element("train").textContent = "Train"
         set_status(training=False, policy_version=None, train_steps=None, sps=None, updates=None, losses=None)
 
@@ -128,7 +127,8 @@ class LearnerPanel:
         element("t-version").textContent = f"v{report.get('policy_version')}"
         ring = report.get("ring")
         if ring:
-            element("t-ring").textContent = f"{ring['occupancy']}/{ring['slots']} (waits {ring['producer_waits']})"
+            element("t-ring").textContent = (f"{ring['occupancy']} of {ring['slots']} "
+                                             f"(workers waited {ring['producer_waits']}×)")
         self.draw_charts()
 
     def show_evaluation(self, report: dict) -> None:

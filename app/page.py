@@ -25,8 +25,10 @@ from app.dshq import expose_diagnostics, set_status, show_problem
 from app.learner_panel import LearnerPanel
 from app.live_run import LiveRun
 from app.overlays import overlay_shapes
+from app.progress_strip import ProgressStrip
 from app.session import Session
 from app.show_match import ShowMatch
+from app.startup_panel import StartupPanel
 from app.timeline_panel import TimelinePanel
 from app.url_query import positive_number, setup_from_query, switch
 from sim.constants import TICKS_PER_SECOND
@@ -59,6 +61,8 @@ class Page:
         self.learner = LearnerPanel(self.session)
         self.agents = AgentPanel(self.session, autosave_seconds=positive_number("autosave", AUTOSAVE_SECONDS))
         self.timeline = TimelinePanel(self.session)
+        self.progress = ProgressStrip(self.session)
+        self.startup = StartupPanel(self.session)
         self.frame_count = 0
         self.fps_frames, self.fps_start = 0, None   # frames drawn since fps_start (the first frame's time)
         self.frame_ms = 0.0
@@ -182,6 +186,8 @@ class Page:
         self.learner.wire()
         self.agents.wire()
         self.timeline.wire()
+        self.progress.wire()
+        self.startup.wire()
         self.on_frame = create_proxy(self.frame)
 
 

@@ -72,12 +72,13 @@ class ScriptedProgress:
                 and recent[0] >= TARGET_WIN_RATE * (recent[0] + recent[2]) and recent[0] > 0:
             self.beaten_at = env_steps
 
-    def recent(self) -> tuple[int, int, int] | None:
-        """(wins, draws, losses) pooled over the newest evaluations that hold RECENT_MATCHES matches (or all)."""
-        if not self.evaluations:
+    def recent(self, end: int | None = None) -> tuple[int, int, int] | None:
+        """(wins, draws, losses) pooled over the newest evaluations (before index `end`, default all) that hold
+        RECENT_MATCHES matches, or over all of them if they hold fewer."""
+        if not self.evaluations[:end]:
             return None
         wins = draws = losses = 0
-        for _, w, d, l in reversed(self.evaluations):
+        for _, w, d, l in reversed(self.evaluations[:end]):
             wins, draws, losses = wins + w, draws + d, losses + l
             if wins + draws + losses >= RECENT_MATCHES:
                 break

@@ -61,7 +61,7 @@ EVALUATION_METRIC = "eval/win_rate_vs_scripted"
 HISTORY = {"charts/episodic_return": "mean episodic return", EVALUATION_METRIC: "win rate vs scripted",
            "charts/win_rate": "win rate (training opponents)", "losses/policy_loss": "policy loss",
            "losses/value_loss": "value loss", "losses/entropy": "entropy", "losses/approx_kl": "approx KL",
-           "losses/clipfrac": "clip fraction"}
+           "losses/clipfrac": "clip fraction", "losses/explained_variance": "explained variance"}
 
 
 class Run(Protocol):
