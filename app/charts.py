@@ -124,7 +124,8 @@ class ChartFrame:
         ctx.fillStyle = AXIS_COLOUR
         for y in (y0, y1):
             text = value_text(y, self.about, 3)
-            ctx.fillText(text, LEFT - 4 - ctx.measureText(text).width, bottom - (y - y0) / (y1 - y0) * (bottom - TOP) + 4)
+            ctx.fillText(text, LEFT - 4 - ctx.measureText(text).width,
+                         bottom - (y - y0) / (y1 - y0) * (bottom - TOP) + 4)
         ctx.fillText(steps_text(x0), LEFT, CSS_HEIGHT - 4)
         end = f"{steps_text(x1)} env steps"
         ctx.fillText(end, right - ctx.measureText(end).width, CSS_HEIGHT - 4)

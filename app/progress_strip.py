@@ -32,7 +32,8 @@ class ProgressStrip:
 
     def wire(self) -> None:
         for event, view in (("run", lambda *_: self.reset()), ("discarded", self.reset),
-                            ("training", lambda *_: self.render()), ("telemetry", self.on_telemetry), ("evaluation", self.on_evaluation)):
+                            ("training", lambda *_: self.render()), ("telemetry", self.on_telemetry),
+                            ("evaluation", self.on_evaluation)):
             self.session.subscribe(event, view)
         self.reset()
 

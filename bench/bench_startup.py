@@ -53,12 +53,15 @@ def main() -> None:
                 sys.exit(f"the page did not start: {status['error']}")
             session.page.on("dialog", lambda dialog: dialog.accept())      # New agent's confirmation
             adapter = session.page.evaluate("window.dshq.adapter")
-            print(f"adapter: {adapter.get('description') or adapter.get('vendor')}  query: {args.query or '(defaults)'}")
-            print(f"{'start':>6} {'workers':>8} {'kernels':>8} {'rollouts':>9} {'update':>7} {'hot-swap':>9}  (s from Train)")
+            print(f"adapter: {adapter.get('description') or adapter.get('vendor')}  "
+                  f"query: {args.query or '(defaults)'}")
+            print(f"{'start':>6} {'workers':>8} {'kernels':>8} {'rollouts':>9} {'update':>7} {'hot-swap':>9}"
+                  f"  (s from Train)")
             runs = ("first", "again") if args.again else ("first",)
             for name in runs:
                 if name == "again":
                     session.page.click("#train")            # Stop
+                    session.page.evaluate("document.getElementById('hyper-panel').open = true")
                     session.page.click("#new-agent")
                 row = start_up(session, args.timeout)
                 print(f"{name:>6} {row['workers']:8.1f} {row['compile']:8.1f} {row['rollout']:9.1f} "
