@@ -1,7 +1,7 @@
 """Line charts of training metrics, drawn on 2D canvases by the learner panel.
 
 Each chart is a <figure>: a caption (title with its unit, the latest value,
-and an ⓘ that opens one plain line on what the metric means and what good
+and an ⓘ, a circled "i" drawn by app/page.css, that opens one plain line on what the metric means and what good
 looks like, from `HELP`), a canvas with a scaled y axis (its lowest and
 highest value) and an env-steps x axis, and until there are points the words
 "appears when training starts". One `Chart` per metric draws that metric's
@@ -70,7 +70,7 @@ HELP = {
             "average.", "rising toward 1; below 0 it predicts worse than the average."),
 }
 RATING_HELP = ChartHelp(
-    "Elo", "Each snapshot's league rating with its 95% interval; the dashed line is the scripted player, fixed at "
+    "", "Each snapshot's league rating with its 95% interval; the dashed line is the scripted player, fixed at "
            "1000 (a 200-point lead means winning about 3 of 4 decided games).",
     "snapshots climbing above the dashed line.")
 
@@ -92,7 +92,7 @@ class ChartFrame:
         label = f"{title} ({about.unit})" if about.unit else title
         caption.innerHTML = (f'<span class="chart-title">{label}</span> <b class="chart-latest">—</b>'
                              f'<details class="chart-help"><summary aria-label="What is {title}?" '
-                             f'title="What is {title}?">ⓘ</summary><p>{about.meaning} '
+                             f'title="What is {title}?">i</summary><p>{about.meaning} '
                              f'<b>Good:</b> {about.good}</p></details>')
         self.latest = caption.querySelector(".chart-latest")
         self.canvas = document.createElement("canvas")

@@ -21,7 +21,7 @@ from app.progress_estimate import PAGE_CURVE, TARGET_WIN_RATE, ScriptedProgress,
 HEIGHT = 72         # CSS pixels (app/page.css)
 BEFORE_TRAIN = "press Train: the estimate appears once training runs"
 COLOURS = {"wins": "#5cc27a", "draws": "#6b7a86", "losses": "#e06060", "rate": "#f2c14e", "axis": "#9fb0bd",
-           "curve": "#3f5566"}
+           "curve": "#56707f"}
 
 
 class ProgressStrip:
