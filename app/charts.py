@@ -21,8 +21,9 @@ import js
 from app.progress_estimate import steps_text
 
 EMPTY_TEXT = "appears when training starts"
+WAITING_TEXT = "waiting for its first value"      # training, but nothing to show yet (no episode ended, ...)
 CSS_WIDTH, CSS_HEIGHT = 300, 130            # each chart's canvas, in CSS pixels
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 8, 18     # the plot's margins: y labels left, x labels below
+LEFT, RIGHT, TOP, BOTTOM = 58, 8, 8, 18     # the plot's margins: y labels left, x labels below
 FONT = "12px system-ui, sans-serif"
 AXIS_COLOUR = "#9fb0bd"
 
@@ -80,6 +81,19 @@ def value_text(value: float, about: ChartHelp, digits: int = 4) -> str:
     return f"{value:.0%}" if about.percent else f"{value:.{digits}g}"
 
 
+def axis_texts(low: float, high: float, about: ChartHelp) -> tuple[str, str]:
+    """The y axis's two labels: whole numbers from 100 up, else as few significant digits (3 or more) as
+    tell them apart."""
+    if about.percent:
+        return value_text(low, about), value_text(high, about)
+    if max(abs(low), abs(high)) >= 100:
+        return f"{low:,.0f}", f"{high:,.0f}"
+    digits = 3
+    while digits < 7 and f"{low:.{digits}g}" == f"{high:.{digits}g}":
+        digits += 1
+    return f"{low:.{digits}g}", f"{high:.{digits}g}"
+
+
 class ChartFrame:
     """A chart's figure: caption with its ⓘ, a sharp canvas, the empty-state line."""
 
@@ -99,12 +113,17 @@ class ChartFrame:
         ratio = js.window.devicePixelRatio or 1
         self.canvas.width, self.canvas.height = round(CSS_WIDTH * ratio), round(CSS_HEIGHT * ratio)
         self.canvas.setAttribute("aria-label", f"{title} chart")
-        self.empty = document.createElement("p")
-        self.empty.className = "chart-empty"
-        self.empty.textContent = EMPTY_TEXT
-        for child in (caption, self.canvas, self.empty):
+        self.empty_line = document.createElement("p")
+        self.empty_line.className = "chart-empty"
+        self.empty_line.textContent = EMPTY_TEXT
+        for child in (caption, self.canvas, self.empty_line):
             self.figure.appendChild(child)
         container.appendChild(self.figure)
+
+    def empty(self, started: bool) -> None:
+        """No points: a clear canvas and what the person is waiting for."""
+        self.begin(None, None, (0, 1))
+        self.empty_line.textContent = WAITING_TEXT if started else EMPTY_TEXT
 
     def begin(self, latest: str | None, x_range: tuple[float, float] | None, y_range: tuple[float, float]):
         """Clear the canvas, show the latest value (None: the empty state) and draw both axes' labels;
@@ -114,7 +133,7 @@ class ChartFrame:
         ctx.setTransform(ratio, 0, 0, ratio, 0, 0)
         ctx.clearRect(0, 0, CSS_WIDTH, CSS_HEIGHT)
         self.latest.textContent = latest or "—"
-        self.empty.hidden = latest is not None
+        self.empty_line.hidden = latest is not None
         self.ctx = ctx
         if x_range is None:
             return None
@@ -122,8 +141,7 @@ class ChartFrame:
         bottom, right = CSS_HEIGHT - BOTTOM, CSS_WIDTH - RIGHT
         ctx.font = FONT
         ctx.fillStyle = AXIS_COLOUR
-        for y in (y0, y1):
-            text = value_text(y, self.about, 3)
+        for y, text in zip((y0, y1), axis_texts(y0, y1, self.about)):
             ctx.fillText(text, LEFT - 4 - ctx.measureText(text).width,
                          bottom - (y - y0) / (y1 - y0) * (bottom - TOP) + 4)
         ctx.fillText(steps_text(x0), LEFT, CSS_HEIGHT - 4)
@@ -153,12 +171,14 @@ class Chart(ChartFrame):
         self.metric, self.colour = metric, colour
         self.canvas.title = metric     # CleanRL's name as the tooltip
 
-    def draw(self, points: list[tuple[float, float]]) -> None:
+    def draw(self, points: list[tuple[float, float]], started: bool = False) -> None:
+        """points: [(env steps, value)]; `started`: training has begun (what an empty chart waits for)."""
         if not points:
-            self.begin(None, None, (0, 1))
+            self.empty(started)
             return
         xs, ys = [p[0] for p in points], [p[1] for p in points]
-        at = self.begin(value_text(ys[-1], self.about), padded(xs[0], xs[-1], 1), padded(min(ys), max(ys), 1))
+        y_range = (0.0, 1.0) if self.about.percent else padded(min(ys), max(ys), 1)
+        at = self.begin(value_text(ys[-1], self.about), padded(xs[0], xs[-1], 1), y_range)
         ctx = self.ctx
         ctx.strokeStyle = ctx.fillStyle = self.colour
         ctx.lineWidth = 1.5
@@ -180,10 +200,10 @@ class RatingChart(ChartFrame):
         self.colour, self.anchor_colour = colour, anchor_colour
         self.canvas.title = "league rating (+-1.96 sd) of each snapshot; dashed: the scripted player"
 
-    def draw(self, ratings: list[tuple[float, float, float]], anchor_rating: float) -> None:
+    def draw(self, ratings: list[tuple[float, float, float]], anchor_rating: float, started: bool = False) -> None:
         """ratings: [(env steps, rating, plus_minus)] in training order."""
         if not ratings:
-            self.begin(None, None, (0, 1))
+            self.empty(started)
             return
         xs = [x for x, _, _ in ratings]
         y0 = min([anchor_rating - 50, *(y - pm for _, y, pm in ratings)])

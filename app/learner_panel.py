@@ -81,6 +81,7 @@ class LearnerPanel:
     def show_training(self, running: bool) -> None:
         element("train").textContent = "Stop" if running else "Train"
         set_status(training=running)
+        self.draw_charts()        # empty charts now wait for their first value
 
     def show_hyperparameters(self, setup) -> None:
         form = element("hyper-form").elements
@@ -90,14 +91,16 @@ class LearnerPanel:
 
     def draw_charts(self, metric: str | None = None) -> None:
         """Redraw every chart, or only `metric`'s."""
+        started = self.session.run is not None and self.session.run.started
         for chart in self.charts:
             if metric in (None, chart.metric):
-                chart.draw(self.session.history[chart.metric])
+                chart.draw(self.session.history[chart.metric], started)
 
     def draw_ratings(self) -> None:
         if self.rating_chart is not None:
             league = self.session.league
-            self.rating_chart.draw(league.snapshot_ratings(), league.league.config.anchor_rating)
+            self.rating_chart.draw(league.snapshot_ratings(), league.league.config.anchor_rating,
+                                   self.session.run is not None and self.session.run.started)
 
     def show_worker_report(self, report: dict) -> None:
         if "error" in report:

@@ -102,8 +102,10 @@ def duration(seconds: float) -> str:
 
 
 def steps_text(steps: float) -> str:
-    """Env steps in short form: 46k, 2.0M."""
-    return f"{steps / 1e6:.1f}M" if steps >= 1e6 else f"{steps / 1e3:.0f}k"
+    """Env steps in short form: 448, 46k, 2.0M."""
+    if steps >= 1e6:
+        return f"{steps / 1e6:.1f}M"
+    return f"{steps / 1e3:.0f}k" if steps >= 1e4 else f"{steps:,.0f}"
 
 
 def estimate(env_steps: int, steps_per_second: float | None, progress: ScriptedProgress,

@@ -20,7 +20,7 @@ from app.startup_progress import StartupProgress
 
 POLL_SECONDS = 0.25
 HIDE_AFTER_SECONDS = 4.0
-MARKS = {"done": "✓", "running": "…", "waiting": "·"}
+MARKS = {"done": "✓", "running": "›", "waiting": "·"}
 
 
 class StartupPanel:

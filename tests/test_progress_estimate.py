@@ -4,7 +4,7 @@ the current rate, and when it has."""
 import pytest
 
 from app.progress_estimate import (PAGE_CURVE, RECENT_MATCHES, LearningCurve, ScriptedProgress, duration,
-                                   estimate)
+                                   estimate, steps_text)
 
 
 def test_the_page_curve_settles_above_the_target_at_two_million_steps():
@@ -21,6 +21,10 @@ def test_the_page_curve_settles_above_the_target_at_two_million_steps():
                                            (5 * 86400, "5 days")])
 def test_durations_read_as_a_person_would_say_them(seconds, text):
     assert duration(seconds) == text
+
+
+def test_env_steps_read_short():
+    assert [steps_text(n) for n in (448, 9_999, 46_000, 2_000_000)] == ["448", "9,999", "46k", "2.0M"]
 
 
 def test_measuring_before_there_is_a_rate():
@@ -50,7 +54,7 @@ def test_beaten_needs_enough_matches_and_then_stays():
     assert progress.beaten_at == 8000 and progress.recent() == (31, 0, 1)
     progress.add(9000, 0, 0, 4)                          # a dip does not take it back
     assert progress.beaten_at == 8000
-    assert estimate(9000, 300.0, progress) == "beaten at 8k env steps"
+    assert estimate(9000, 300.0, progress) == "beaten at 8,000 env steps"
 
 
 def test_all_draws_or_too_few_wins_are_not_beaten():
