@@ -1,6 +1,6 @@
 """Progress a person can read, in headless Chromium (one page boot): empty charts say when they fill,
-each chart's ⓘ explains it, the shipped champion plays, and a short run shows the start-up steps and the
-progress strip with its estimate. SwiftShader on 2 cores is slow, so the run is tiny (URL parameters)."""
+each chart's ⓘ explains it, the shipped champion plays (on a side, and against a snapshot in the timeline),
+and a short run shows the start-up steps and the progress strip with its estimate. SwiftShader on 2 cores is slow, so the run is tiny (URL parameters)."""
 
 import re
 
@@ -61,6 +61,12 @@ def test_charts_champion_startup_and_progress(browser, browser_log, server_url):
                                "document.getElementById('progress-eta').textContent)", timeout=30_000)
         assert re.fullmatch(r"v\d+: \d+ won, \d+ drawn, \d+ lost", page.locator("#progress-tally").inner_text())
         assert page.locator("#charts .chart-empty:visible").count() < 10     # the charts filled in
+
+        # Then vs the champion: a snapshot of this run replays against it from the timeline.
+        page.select_option("#timeline-opponent", "champion")
+        page.click("#timeline-replay")
+        replay = session.status()["replay"]
+        assert replay["red"] == "v366 (champion)" and replay["blue"].endswith("(snapshot)"), replay
         assert session.errors == []
     finally:
         session.close()
