@@ -43,6 +43,7 @@ class LearnerPanel:
                             ("league", self.draw_ratings),
                             ("restored", lambda run: self.show_hyperparameters(run.setup))):
             session.subscribe(event, view)
+        self.charts, self.rating_chart = make_charts("charts", HISTORY)     # empty until training starts
         element("train").disabled = False
 
     # --- commands ------------------------------------------------------------------------
@@ -63,7 +64,6 @@ class LearnerPanel:
     # --- views -----------------------------------------------------------------------------
     def show_run(self, start) -> None:
         """A new learner: fresh charts (with its history, if restored) and, if it starts from an agent, its numbers."""
-        element("charts").innerHTML = ""
         self.charts, self.rating_chart = make_charts("charts", HISTORY)
         self.draw_charts()
         self.draw_ratings()
@@ -74,14 +74,14 @@ class LearnerPanel:
 
     def show_discarded(self) -> None:
         self.rollbacks_shown = 0
-        element("charts").innerHTML = ""
-        self.charts, self.rating_chart = [], None
+        self.charts, self.rating_chart = make_charts("charts", HISTORY)
         element("train").textContent = "Train"
         set_status(training=False, policy_version=None, train_steps=None, sps=None, updates=None, losses=None)
 
     def show_training(self, running: bool) -> None:
         element("train").textContent = "Stop" if running else "Train"
         set_status(training=running)
+        self.draw_charts()        # empty charts now wait for their first value
 
     def show_hyperparameters(self, setup) -> None:
         form = element("hyper-form").elements
@@ -91,14 +91,16 @@ class LearnerPanel:
 
     def draw_charts(self, metric: str | None = None) -> None:
         """Redraw every chart, or only `metric`'s."""
+        started = self.session.run is not None and self.session.run.started
         for chart in self.charts:
             if metric in (None, chart.metric):
-                chart.draw(self.session.history[chart.metric])
+                chart.draw(self.session.history[chart.metric], started)
 
     def draw_ratings(self) -> None:
         if self.rating_chart is not None:
             league = self.session.league
-            self.rating_chart.draw(league.snapshot_ratings(), league.league.config.anchor_rating)
+            self.rating_chart.draw(league.snapshot_ratings(), league.league.config.anchor_rating,
+                                   self.session.run is not None and self.session.run.started)
 
     def show_worker_report(self, report: dict) -> None:
         if "error" in report:
@@ -128,7 +130,8 @@ class LearnerPanel:
         element("t-version").textContent = f"v{report.get('policy_version')}"
         ring = report.get("ring")
         if ring:
-            element("t-ring").textContent = f"{ring['occupancy']}/{ring['slots']} (waits {ring['producer_waits']})"
+            element("t-ring").textContent = (f"{ring['occupancy']} of {ring['slots']} "
+                                             f"(workers waited {ring['producer_waits']}×)")
         self.draw_charts()
 
     def show_evaluation(self, report: dict) -> None:

@@ -145,7 +145,7 @@ class LiveRun:
         if message.get("type") == "notice":
             self.on_notice(message["text"])
         elif message.get("type") == "stage":
-            self.on_telemetry({"stage": message["text"]})
+            self.on_telemetry({"stage": message["text"], "startup": message.get("startup")})
         elif message.get("type") == "telemetry":
             self.on_telemetry(message)
         elif message.get("type") == "evaluation":

@@ -18,14 +18,17 @@ from pyodide.ffi import create_proxy
 import gpu
 from app.agent_panel import AUTOSAVE_SECONDS, AgentPanel
 from app.arena_renderer import ArenaRenderer
+from app.champion import load_champion
 from app.controls import Controls
 from app.dom import element
 from app.dshq import expose_diagnostics, set_status, show_problem
 from app.learner_panel import LearnerPanel
 from app.live_run import LiveRun
 from app.overlays import overlay_shapes
+from app.progress_strip import ProgressStrip
 from app.session import Session
 from app.show_match import ShowMatch
+from app.startup_panel import StartupPanel
 from app.timeline_panel import TimelinePanel
 from app.url_query import positive_number, setup_from_query, switch
 from sim.constants import TICKS_PER_SECOND
@@ -58,6 +61,8 @@ class Page:
         self.learner = LearnerPanel(self.session)
         self.agents = AgentPanel(self.session, autosave_seconds=positive_number("autosave", AUTOSAVE_SECONDS))
         self.timeline = TimelinePanel(self.session)
+        self.progress = ProgressStrip(self.session)
+        self.startup = StartupPanel(self.session)
         self.frame_count = 0
         self.fps_frames, self.fps_start = 0, None   # frames drawn since fps_start (the first frame's time)
         self.frame_ms = 0.0
@@ -181,6 +186,8 @@ class Page:
         self.learner.wire()
         self.agents.wire()
         self.timeline.wire()
+        self.progress.wire()
+        self.startup.wire()
         self.on_frame = create_proxy(self.frame)
 
 
@@ -203,6 +210,7 @@ async def boot() -> None:
         show_problem(NO_WEBGPU.format(reason=err))
         return
     page.wire()
+    asyncio.ensure_future(load_champion(page.session))
     expose_diagnostics(page)
     js.requestAnimationFrame(page.on_frame)
     element("loading").hidden = True

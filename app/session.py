@@ -31,9 +31,10 @@ on Blue and the opponent on Red, and restarts the match from the current
 seed, so the same agent, opponent and seed replay the same match.
 
 Sides: each side plays "scripted", "random", "learner" (the learner's
-newest weights; untrained ones of the setup's shape before the first update)
-or "agent" (the listed Agent last put on that side). In Human vs AI the person
-plays Blue whatever its side plays (app/show_match.py).
+newest weights; untrained ones of the setup's shape before the first update),
+"champion" (the ready-trained agent that ships with the page, app/champion.py,
+once it has loaded) or "agent" (the listed Agent last put on that side). In
+Human vs AI the person plays Blue whatever its side plays (app/show_match.py).
 """
 
 import itertools
@@ -52,15 +53,15 @@ from rl.policy import Policy
 
 EVENTS = ("notice", "sides", "run", "discarded", "training", "telemetry", "worker", "evaluation", "agents",
           "league", "restored")
-CHOICES = ("scripted", "random", "learner", "agent")
-OPPONENTS = ("learner", "scripted", "random")     # a replay's opponent: one of these or a listed agent's key
+CHOICES = ("scripted", "random", "learner", "champion", "agent")
+OPPONENTS = ("learner", "scripted", "random", "champion")  # a replay's opponent: one of these or a listed key
 WORKER_REPORTS = ("stage", "error", "worker_restarts", "restored_opponents")
 EVALUATION_METRIC = "eval/win_rate_vs_scripted"
 # The metrics whose history a run keeps (charted, autosaved): CleanRL name -> chart title
 HISTORY = {"charts/episodic_return": "mean episodic return", EVALUATION_METRIC: "win rate vs scripted",
            "charts/win_rate": "win rate (training opponents)", "losses/policy_loss": "policy loss",
            "losses/value_loss": "value loss", "losses/entropy": "entropy", "losses/approx_kl": "approx KL",
-           "losses/clipfrac": "clip fraction"}
+           "losses/clipfrac": "clip fraction", "losses/explained_variance": "explained variance"}
 
 
 class Run(Protocol):
@@ -100,6 +101,7 @@ class Session:
         self.listeners = {event: [] for event in EVENTS}
         self.sides = {side: "scripted" for side in match.policies}
         self.side_agents = {}                 # side -> the Agent its "agent" choice plays
+        self.champion: Agent | None = None     # the shipped champion, once loaded (app/champion.py)
         self.run: Run | None = None
         self.setup: LiveSetup | None = None   # the URL's, then the hyperparameter panel's
         self.history = {metric: [] for metric in HISTORY}    # metric -> [(train step, value)]
@@ -129,8 +131,12 @@ class Session:
         """Put one of CHOICES on `side` of the show match (the module docstring says what each plays)."""
         if choice not in CHOICES:
             raise ValueError(f"a side plays one of {', '.join(CHOICES)}, got {choice!r}")
-        if choice == "agent":
-            agent = self.side_agents[side]
+        if choice == "champion" and self.champion is None:
+            self.notify("The champion is still loading; try again in a moment.")
+            self.emit("sides")      # the select shows the side's current player again
+            return
+        if choice in ("agent", "champion"):
+            agent = self.side_agents[side] if choice == "agent" else self.champion
             self.match.set_policy(side, NetworkPlayer(Policy(agent.params, agent.model_config)), agent.label)
         elif choice == "learner" and self.run is not None and self.run.policy is not None:
             self.match.set_policy(side, NetworkPlayer(self.run.policy, self.learner_gamma()), f"v{self.run.version}")

@@ -132,9 +132,9 @@ def test_no_console_errors(trained):
 
 
 def test_a_learner_that_beats_scripted_rates_above_the_anchor(browser, browser_log, server_url):
-    """The learner starts from tests/data/champion.dshq (it beats the scripted player, tests/test_champion.py):
+    """The learner starts from app/agents/champion.dshq (it beats the scripted player, tests/test_champion.py):
     the evaluations of its versions put the learner's rating above the scripted anchor's 1000."""
-    champion = Path(__file__).parent / "data" / "champion.dshq"
+    champion = Path(__file__).parents[1] / "app" / "agents" / "champion.dshq"
     session = PageSession(browser, server_url, browser_log)
     try:
         assert session.open("/?workers=1&envs=4&steps=16&slots=4&eval=4&autosave=600")["error"] is None

@@ -16,7 +16,8 @@ next update; a bad value is refused with a message, nothing half-applied),
 A lost GPU device is re-acquired and training continues from the last
 published weights (Adam's moments restart from zero).
 Messages to the page: {"type": "stage", "text"} while starting (progress on
-slow steps), "paused" once Stop took effect (no update lands after it) and
+slow steps; compiling the kernels also carries {"startup": {"step", "done", "total"}},
+workers/kernel_progress.py), "paused" once Stop took effect (no update lands after it) and
 "training" again on resume, {"type": "telemetry", ...metrics} at most every
 `telemetry_seconds`, {"type": "notice", "text"}.
 """
@@ -36,6 +37,7 @@ from rl.live.training import BoardPublisher, RingSource
 from rl.live.weights_board import WeightsBoard
 from rl.loop import LearnerLoop
 from rl.model import init_params, num_params, shape_hash
+from workers.kernel_progress import compile_backend
 
 EPISODIC_RETURN_WINDOW = 200  # the return chart: mean of the latest episodes (an update ends few of them)
 
@@ -63,8 +65,7 @@ async def main(shared, args, post):
     board = WeightsBoard(BrowserSharedBuffer(shared.board), num_params(model), shape_hash(model))
     board.check()
     ring = RolloutRing(BrowserSharedBuffer(shared.ring), setup.segment_layout(), setup.ring_slots)
-    post({"type": "stage", "text": "trainer: compiling the WGSL training kernels"})
-    backend = await create_backend("gpu", model)
+    backend = await compile_backend(model, post)
     train_step = 0
     if args.get("start") is not None:
         start = read_agent(bytes(args["start"]))

@@ -1,0 +1,74 @@
+"""Train -> first hot-swap in headless Chromium, phase by phase.
+
+    python bench/bench_startup.py [--query "?workers=1&envs=4&steps=16"] [--again]
+
+Opens the page, presses Train and prints, in seconds from the click, when each
+start-up step finished (status().startup, app/startup_progress.py: workers'
+Python up, WGSL kernels compiled, first rollouts written, first update) and
+when the show match first played trained weights (Blue's label reaching v2:
+v1 is the untrained weights the trainer publishes before its first update).
+With --again it then presses New agent and Train and measures the second
+start-up too (its workers and kernels are built afresh). Figures only: no
+target is asserted. Here (no GPU) WebGPU runs on SwiftShader, on the CPU.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from harness import PageSession, chromium, start_server  # noqa: E402
+
+HOT_SWAPPED = "(Number((window.dshq.status().policies.blue.match(/^v(\\d+)/) || [0, 0])[1]) >= 2)"
+
+
+def start_up(session: PageSession, timeout_s: float) -> dict:
+    """Press Train; seconds from the click to each step and to the first hot-swap of trained weights."""
+    page = session.page
+    clicked = page.evaluate("performance.now()")
+    page.click("#train")
+    page.wait_for_function(f"{HOT_SWAPPED} || window.dshq.status().error", timeout=timeout_s * 1000, polling=50)
+    swapped = page.evaluate("performance.now()")
+    status = session.status()
+    if status["error"]:
+        sys.exit(f"training failed: {status['error']}")
+    page.wait_for_function("window.dshq.status().startup.finished", timeout=timeout_s * 1000)
+    return {**session.status()["startup"]["times"], "hot-swap": round((swapped - clicked) / 1000, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--query", default="", help="URL parameters of the run (default: the page's defaults)")
+    parser.add_argument("--again", action="store_true", help="also measure New agent + Train")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per start-up")
+    args = parser.parse_args()
+
+    server, url = start_server()
+    try:
+        with chromium() as browser:
+            session = PageSession(browser, url)
+            status = session.open("/" + args.query)
+            if status["error"]:
+                sys.exit(f"the page did not start: {status['error']}")
+            session.page.on("dialog", lambda dialog: dialog.accept())      # New agent's confirmation
+            adapter = session.page.evaluate("window.dshq.adapter")
+            print(f"adapter: {adapter.get('description') or adapter.get('vendor')}  "
+                  f"query: {args.query or '(defaults)'}")
+            print(f"{'start':>6} {'workers':>8} {'kernels':>8} {'rollouts':>9} {'update':>7} {'hot-swap':>9}"
+                  f"  (s from Train)")
+            runs = ("first", "again") if args.again else ("first",)
+            for name in runs:
+                if name == "again":
+                    session.page.click("#train")            # Stop
+                    session.page.evaluate("document.getElementById('hyper-panel').open = true")
+                    session.page.click("#new-agent")
+                row = start_up(session, args.timeout)
+                print(f"{name:>6} {row['workers']:8.1f} {row['compile']:8.1f} {row['rollout']:9.1f} "
+                      f"{row['update']:7.1f} {row['hot-swap']:9.1f}")
+    finally:
+        server.terminate()
+
+
+if __name__ == "__main__":
+    main()
