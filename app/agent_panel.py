@@ -317,6 +317,7 @@ class AgentPanel:
             return
         if run.problem is not None:     # the trainer cannot answer: the last good save stays
             element("save-state").textContent = "autosave waits until the trainer runs again"
+            self.last_save = time.perf_counter()
             return
         if self.saving:
             self.save_again = True

@@ -83,7 +83,11 @@ class LearnerPanel:
             self.session.apply_hyperparameters(self.form_values())
 
     def reset_hyperparameters(self) -> None:
-        self.fill(default_values(self.session.default_setup()))
+        try:
+            self.fill(default_values(self.session.default_setup()))
+        except (TypeError, ValueError) as err:
+            self.session.notify(f"There are no defaults to fill in: {err}.")
+            return
         self.session.notify("The project's default settings are filled in: press Apply to use them.")
 
     # --- the form's checks -----------------------------------------------------------------

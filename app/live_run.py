@@ -26,7 +26,7 @@ console). `problem` says what is wrong, None while the trainer is fine:
     restart_trainer()  the old trainer is ended and a new one starts from the
                last published weights on the board (Adam's moments restart;
                the rollout workers, the ring, the evaluator and the run go on);
-               Train after a crash does the same
+               Train with a problem shown does the same (app/session.py)
 
 Both are reported through `on_telemetry({"trainer_problem": text or None})`.
 The last published weights stay on the board and in `policy`, and autosaves
@@ -106,9 +106,6 @@ class LiveRun:
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
         """Train: the first call builds everything, later calls resume."""
-        if self.problem is not None and not self.stalled:
-            self.restart_trainer()
-            return
         if self.trainer is None:
             self.create_shared_memory()
             args = {"setup": self.setup.to_args()}
@@ -193,7 +190,7 @@ class LiveRun:
             if error is None or "was terminated" in str(error):
                 return
             worker.terminate()   # its Python has stopped; free the thread
-            js.console.error(f"DrillSergeantHQ: {name} failed: {error}")
+            (js.console.warn if restart else js.console.error)(f"DrillSergeantHQ: {name} failed: {error}")
             if restart is not None:
                 self.restarts += 1
                 self.on_notice(f"{name.capitalize()} stopped because of an internal error and was restarted "
