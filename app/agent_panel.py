@@ -209,8 +209,17 @@ class AgentPanel:
             self.session.play_agent("blue", agent)
             self.session.notify(f"Imported {file.name} ({agent.label}): it plays Blue. The Agents list can make "
                                 f"it Red (an opponent) or the learner's starting point.")
-        if self.autosave is not None:
-            asyncio.ensure_future(self.autosave.keep_import(data))
+        asyncio.ensure_future(self.keep_import(data))
+
+    async def keep_import(self, data: bytes) -> None:
+        """Store an imported file with the autosave, so a restore brings it back."""
+        if self.autosave is None:
+            return
+        try:
+            await self.autosave.keep_import(data)
+        except Exception as err:   # a storage failure: the import itself stands
+            self.session.notify(f"The imported agent could not be kept with the autosave ({err}); it is listed "
+                                f"until the page closes.")
 
     def add_import(self, data: bytes) -> Agent:
         """A checked file in the Agents list (raises CheckpointError for a bad one)."""

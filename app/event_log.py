@@ -12,7 +12,8 @@ app/message_panel.py).
                           called because the cause went away (a good reset, a
                           trainer producing updates again); a new problem
                           under the same key replaces the old one
-    resolve(key)          the problem `key` is over (nothing if none is open)
+    resolve(key)          the problem `key` is over (nothing if none is open); a
+                          status line still showing it is cleared
 
 Every change calls `on_change()` once, so a view redraws from `status`,
 `problems` and `entries`.
@@ -49,7 +50,10 @@ class EventLog:
         self.add(Entry(text, self.clock(), problem=True))
 
     def resolve(self, key: str) -> None:
-        if self.problems.pop(key, None) is not None:
+        text = self.problems.pop(key, None)
+        if text is not None:
+            if self.status == text:     # the status line no longer says something that is over
+                self.status = ""
             self.on_change()
 
     dismiss = resolve      # the person closed it

@@ -11,9 +11,12 @@ def test_events_replace_the_status_line_and_problems_stay_until_resolved():
     assert log.status == "Exported agent-v3.dshq."
     assert log.problems == {"seed": "Reset refused: the seed must be a whole number."}   # still shown
     log.resolve("seed")                                       # a good reset
-    assert log.problems == {}
+    assert log.problems == {} and log.status == "Exported agent-v3.dshq."
+    log.problem("seed", "Reset refused again.")
+    log.resolve("seed")
+    assert log.status == ""                                   # it said what is now over
     log.resolve("seed")                                       # nothing open: no redraw
-    assert len(changes) == 3
+    assert len(changes) == 5
 
 
 def test_a_problem_raised_again_replaces_the_old_one_and_dismiss_closes_it():

@@ -108,6 +108,42 @@ def test_a_crashed_rollout_worker_is_restarted_and_training_goes_on(session):
     set_training(session, False)
 
 
+def test_a_stalled_or_failed_trainer_is_reported_in_plain_words_and_restarted(session, tmp_path):
+    page = session.page
+    set_training(session, True)
+    wait_for_version(session, (session.status()["policy_version"] or 0) + 3, timeout_s=400)   # the watchdog learns
+                                                                                            # the update time
+    model = ModelConfig(OBS_SIZE, NUM_ACTIONS, hidden_sizes=(16,))
+    imported = tmp_path / "sparring-v2.dshq"
+    imported.write_bytes(write_agent(init_params(model, 5), model, {"policy_version": 2, "name": "sparring"}))
+    page.set_input_files("#import-file", str(imported))                    # mid-training: listed, not played
+    page.wait_for_function("(window.dshq.status().notice || '').includes('in the Agents list')")
+    assert session.status()["policies"]["blue"].startswith("v") and "sparring" not in session.status()["policies"]["blue"]
+
+    page.evaluate("window.dshq.simulate_trainer_failure('stall')")
+    page.wait_for_function("(window.dshq.status().trainer_problem || '').includes('no update')", timeout=120_000)
+    assert page.is_visible("#restart-trainer") and "no update" in page.inner_text("#problems")
+    page.click("#restart-trainer")
+    status = session.status()
+    assert status["trainer_problem"] is None and status["training"] is True and page.is_hidden("#restart-trainer")
+    wait_for_version(session, status["policy_version"] + 2, timeout_s=400)   # a new trainer compiles its kernels
+
+    page.evaluate("window.dshq.simulate_trainer_failure('raise')")
+    page.wait_for_function("(window.dshq.status().trainer_problem || '').includes('internal error')",
+                           timeout=60_000)
+    status = session.status()
+    problems = page.inner_text("#problems")
+    assert status["training"] is False and status["error"] is None and page.is_visible("#restart-trainer")
+    assert f"v{status['policy_version']}" in problems and "Traceback" not in problems and "RuntimeError" not in problems
+    failures = [text for text in session.errors if "the trainer failed" in text]
+    assert len(failures) == 1 and "simulated trainer failure" in failures[0]    # the details: in the console
+    session.errors.remove(failures[0])
+    page.click("#train")                                                   # Train restarts the trainer
+    wait_for_version(session, status["policy_version"] + 2, timeout_s=400)
+    assert session.status()["trainer_problem"] is None and page.inner_text("#problems") == ""
+    set_training(session, False)
+
+
 def test_settings_show_the_run_and_bad_values_are_refused_as_typed(session):
     page = session.page
     page.click("#hyper-panel summary")
@@ -151,41 +187,6 @@ def test_settings_show_the_run_and_bad_values_are_refused_as_typed(session):
     page.fill("#seed", "7")
     page.click("#reset")
     assert page.inner_text("#problems") == "" and session.status()["problems"] == {}
-
-
-def test_a_stalled_or_failed_trainer_is_reported_in_plain_words_and_restarted(session, tmp_path):
-    page = session.page
-    set_training(session, True)
-    wait_for_version(session, session.status()["policy_version"] + 3)     # the watchdog learns the update time
-    model = ModelConfig(OBS_SIZE, NUM_ACTIONS, hidden_sizes=(16,))
-    imported = tmp_path / "sparring-v2.dshq"
-    imported.write_bytes(write_agent(init_params(model, 5), model, {"policy_version": 2, "name": "sparring"}))
-    page.set_input_files("#import-file", str(imported))                    # mid-training: listed, not played
-    page.wait_for_function("(window.dshq.status().notice || '').includes('in the Agents list')")
-    assert session.status()["policies"]["blue"].startswith("v") and "sparring" not in session.status()["policies"]["blue"]
-
-    page.evaluate("window.dshq.simulate_trainer_failure('stall')")
-    page.wait_for_function("(window.dshq.status().trainer_problem || '').includes('no update')", timeout=120_000)
-    assert page.is_visible("#restart-trainer") and "no update" in page.inner_text("#problems")
-    page.click("#restart-trainer")
-    status = session.status()
-    assert status["trainer_problem"] is None and status["training"] is True and page.is_hidden("#restart-trainer")
-    wait_for_version(session, status["policy_version"] + 2)               # the new trainer goes on
-
-    page.evaluate("window.dshq.simulate_trainer_failure('raise')")
-    page.wait_for_function("(window.dshq.status().trainer_problem || '').includes('internal error')",
-                           timeout=60_000)
-    status = session.status()
-    problems = page.inner_text("#problems")
-    assert status["training"] is False and status["error"] is None and page.is_visible("#restart-trainer")
-    assert f"v{status['policy_version']}" in problems and "Traceback" not in problems and "RuntimeError" not in problems
-    failures = [text for text in session.errors if "the trainer failed" in text]
-    assert len(failures) == 1 and "simulated trainer failure" in failures[0]    # the details: in the console
-    session.errors.remove(failures[0])
-    page.click("#train")                                                   # Train restarts the trainer
-    wait_for_version(session, status["policy_version"] + 2)
-    assert session.status()["trainer_problem"] is None and page.inner_text("#problems") == ""
-    set_training(session, False)
 
 
 def test_new_agent_asks_first_and_starts_from_fresh_weights(session):
