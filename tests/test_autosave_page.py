@@ -83,10 +83,8 @@ def test_reload_offers_the_autosave_in_a_banner_and_restores_it_with_the_imports
     imported.write_bytes(write_agent(init_params(model, 9), model, {"policy_version": 4, "name": "keeper"}))
     import_by_keyboard(trained, imported)
     trained.page.wait_for_function("(window.dshq.status().imported || '').includes('keeper')")
-    for _ in range(50):                                   # the import is stored with the autosave
-        if any(name.startswith("import-") for name in trained.page.evaluate(AUTOSAVE_NAMES)):
-            break
-        trained.page.wait_for_timeout(100)
+    trained.page.wait_for_function(f"({AUTOSAVE_NAMES})().then((names) => names.some((name) => "
+                                   f"name.startsWith('import-')))", timeout=30_000)   # stored with the autosave
     before = trained.status()
     trained.page.reload()
     trained.page.wait_for_function("window.dshq.status().ready && window.dshq.status().restore_offer !== undefined",
