@@ -21,8 +21,9 @@ console). `problem` says what is wrong, None while the trainer is fine:
                pauses (ring RUN = 0) and `running` turns False
     stalled    no new update for STALL_FACTOR times the slowest recent update
                (at least MIN_STALL_SECONDS; STARTUP_STALL_SECONDS before this
-               trainer's first update): reported, and cleared by itself if
-               updates come again
+               trainer's first updates, and again after a "trainer: ..." stage
+               such as re-acquiring a lost GPU device): reported, and cleared
+               by itself if updates come again
     restart_trainer()  the old trainer is ended and a new one starts from the
                last published weights on the board (Adam's moments restart;
                the rollout workers, the ring, the evaluator and the run go on);
@@ -220,9 +221,13 @@ class LiveRun:
         self.on_telemetry({"trainer_problem": text})
 
     # --- the watchdog -------------------------------------------------------------------------
-    def on_progress(self, update: int | None = None) -> None:
-        """The trainer is alive: a stage message, or telemetry at `update`."""
+    def on_progress(self, update: int | None = None, starting: bool = False) -> None:
+        """The trainer is alive: a stage message, or telemetry at `update`. `starting`: it is (re)building
+        something slow (compiling its kernels, re-acquiring its GPU device): until its next updates the
+        watchdog allows STARTUP_STALL_SECONDS again."""
         now = time.perf_counter()
+        if starting:
+            self.last_update, self.update_seconds = None, []
         if update is not None:
             if self.last_update is not None and self.last_update >= 1 and update > self.last_update:
                 # (not the wait for the first update: compiling and the first rollouts are not update time)
@@ -258,7 +263,7 @@ class LiveRun:
         if message.get("type") == "notice":
             self.on_notice(message["text"])
         elif message.get("type") == "stage":
-            self.on_progress()              # only the trainer reports stages
+            self.on_progress(starting=message["text"].startswith("trainer:"))   # only the trainer reports stages
             self.on_telemetry({"stage": message["text"]})
         elif message.get("type") == "telemetry":
             if "update" in message:
