@@ -1,2 +1,2 @@
 """Main-thread Python of the page (runs under PyScript); show_match, session, run_state, autosave,
-hyperparameters and network_player are pure Python and tested in CPython too."""
+hyperparameters, event_log and network_player are pure Python and tested in CPython too."""

@@ -6,9 +6,16 @@ safe, take it elsewhere, and pit agents against each other.
                 spread over the run (app/run_state.add_snapshot)
     export      name-vN.dshq of the learner (or of any listed agent), downloaded,
                 with its league rating when it is a member (metadata league_rating)
-    import      file picker or a file dropped anywhere on the page; checked
-                strictly (rl.files.agent_file); a bad file is refused with the failed
-                check named and nothing else changes; the agent joins the league
+    import      the Import… button (a file picker) or a file dropped anywhere on
+                the page; checked strictly (rl.files.agent_file); a bad file is
+                refused in plain words ("not a DrillSergeantHQ agent file", or a
+                damaged one) with the failed check after, and nothing else
+                changes; the agent joins the list and the league. While the
+                learner trains an import only joins the list (its row's Blue
+                and Red buttons put it on a side); otherwise it plays Blue at
+                once. The same file twice is listed once. Imports are kept with
+                the autosave and come back with a restore.
+    name        the agent name is checked as it is typed (the rules of Export)
     matchups    any listed agent can play Blue or Red in the show match
                 (`session.play_agent`) or be the learner's starting point
                 (`session.train_from`)
@@ -16,17 +23,19 @@ safe, take it elsewhere, and pit agents against each other.
                 Origin Private File System (app/autosave.py, app/opfs.py), and
                 again when a league result lands after Stop (so none is lost);
                 on load the newest good save is offered for restore
-                (`session.restore`)
+                (`session.restore`) in a banner at the top of the page, with its
+                age in words ("5 minutes ago")
 """
 
 import asyncio
+import hashlib
 import time
 from datetime import datetime
 
 import js
 from pyodide.ffi import create_once_callable, to_js
 
-from app.autosave import Autosave
+from app.autosave import Autosave, time_ago
 from app.dom import element, listen
 from app.dshq import set_status
 from app.opfs import OPFSStorage
@@ -63,11 +72,14 @@ class AgentPanel:
         self.save_again = False          # a save was asked for while one was being written
         self.last_save = time.perf_counter()
         self.offer = None                # (RunState, bytes) the restore banner offers
+        self.imported = {}               # SHA-256 of an imported file -> its Agent
 
     # --- wiring -----------------------------------------------------------------------
     def wire(self) -> None:
         listen(element("export"), "click", lambda *_: self.export_learner())
+        listen(element("import"), "click", lambda *_: element("import-file").click())
         listen(element("import-file"), "change", lambda event: self.on_file_chosen(event))
+        listen(element("agent-name"), "input", lambda *_: self.check_agent_name())
         listen(js.document, "dragover", lambda event: event.preventDefault())
         listen(js.document, "drop", self.on_drop)
         listen(element("agent-list"), "click", self.on_list_click)
@@ -77,7 +89,7 @@ class AgentPanel:
         self.session.subscribe("agents", self.render)
         self.session.subscribe("league", self.on_league)
         self.session.subscribe("training", self.on_training)
-        for element_id in ("export", "import-file", "agent-name"):
+        for element_id in ("export", "import", "import-file", "agent-name"):
             element(element_id).disabled = False
         asyncio.ensure_future(self.open_autosave())
 
@@ -127,6 +139,18 @@ class AgentPanel:
     def agent_name(self) -> str:
         return check_name(element("agent-name").value)
 
+    def check_agent_name(self) -> None:
+        """Mark a name Export would refuse, with the reason beside it."""
+        try:
+            self.agent_name()
+            message = None
+        except ValueError as err:
+            message = f"Export needs another name: {err}."
+        element("agent-name").setAttribute("aria-invalid", "true" if message else "false")
+        element("agent-name-error").textContent = message or ""
+        element("agent-name-error").hidden = message is None
+        set_status(agent_name_error=message)
+
     def export_learner(self) -> None:
         agent = self.session.learner_agent()
         if agent is None:
@@ -166,20 +190,49 @@ class AgentPanel:
             self.refuse_import(file.name, f"file size: {file.size} bytes is over the {MAX_AGENT_BYTES}-byte limit")
             return
         data = js.Uint8Array.new(await file.arrayBuffer()).to_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in self.imported:
+            self.session.resolve("import")
+            self.session.notify(f"{file.name} is already in the Agents list as {self.imported[digest].label}.")
+            return
         try:
-            agent = import_agent(data)
+            agent = self.add_import(data)
         except CheckpointError as err:
             self.refuse_import(file.name, str(err))
             return
+        self.session.resolve("import")
+        run = self.session.run
+        if run is not None and run.running:        # the show match plays the learner: ask, do not take a side
+            self.session.notify(f"Imported {file.name} ({agent.label}): it is in the Agents list. Press its "
+                                f"Blue or Red button to play it, or Train from this to learn from it.")
+        else:
+            self.session.play_agent("blue", agent)
+            self.session.notify(f"Imported {file.name} ({agent.label}): it plays Blue. The Agents list can make "
+                                f"it Red (an opponent) or the learner's starting point.")
+        asyncio.ensure_future(self.keep_import(data))
+
+    async def keep_import(self, data: bytes) -> None:
+        """Store an imported file with the autosave, so a restore brings it back."""
+        if self.autosave is None:
+            return
+        try:
+            await self.autosave.keep_import(data)
+        except Exception as err:   # a storage failure: the import itself stands
+            self.session.notify(f"The imported agent could not be kept with the autosave ({err}); it is listed "
+                                f"until the page closes.")
+
+    def add_import(self, data: bytes) -> Agent:
+        """A checked file in the Agents list (raises CheckpointError for a bad one)."""
+        agent = import_agent(data)
         number = self.session.add_import(agent)
-        self.session.play_agent("blue", agent)
+        self.imported[hashlib.sha256(data).hexdigest()] = agent
         set_status(imported=agent.label, imports=number, import_error=None)
-        self.session.notify(f"Imported {file.name} ({agent.label}): it plays Blue. The Agents list can make it Red "
-                         f"(an opponent) or the learner's starting point.")
+        return agent
 
     def refuse_import(self, filename: str, reason: str) -> None:
         set_status(import_error=f"{filename}: {reason}")
-        self.session.notify(f"Import refused: {filename}: {reason}. Nothing was changed.")
+        self.session.report_problem("import", f"Import refused: {filename} is {refusal_words(reason)}. "
+                                              f"Nothing was changed. (Detail: {reason}.)")
 
     # --- autosave and restore ---------------------------------------------------------------
     async def open_autosave(self) -> None:
@@ -199,9 +252,10 @@ class AgentPanel:
             return
         run = found.value
         self.offer = (run, found.data)
-        created = f" at {run.created}" if run.created else ""
-        text = (f"A training run was autosaved{created}: {run.name} v{run.version}, {run.train_steps:,} env steps. "
-                f"Restore it, or start fresh (the save is kept until your new agent has been autosaved twice).")
+        created = f" {time_ago(run.created)}" if run.created else ""
+        text = (f"Your training run was autosaved{created}: {run.name} v{run.version}, {run.train_steps:,} env "
+                f"steps. Restore it, or start fresh (the save is kept until your new agent has been autosaved "
+                f"twice).")
         if problems:
             text = f"The newest autosave cannot be restored ({problems}); this is the one before it. " + text
         element("restore-text").textContent = text
@@ -217,6 +271,19 @@ class AgentPanel:
         element("agent-name").value = run.name
         self.session.restore(run, data)
         set_status(restore_offer=None)
+        asyncio.ensure_future(self.restore_imports())
+
+    async def restore_imports(self) -> None:
+        """The agents imported with the restored run back in the list (one that fails its checks is skipped)."""
+        if self.autosave is None:
+            return
+        for data in await self.autosave.imports():
+            if hashlib.sha256(data).hexdigest() not in self.imported:
+                try:
+                    self.add_import(data)
+                except CheckpointError as err:
+                    js.console.warn(f"a stored import could not be restored: {err}")
+        set_status(restored_imports=len(self.imported))
 
     def export_offer(self) -> None:
         if self.offer is not None:
@@ -228,6 +295,8 @@ class AgentPanel:
         self.offer = None
         element("restore").hidden = True
         set_status(restore_offer=None)
+        if self.autosave is not None:
+            asyncio.ensure_future(self.autosave.forget_imports())
 
     def on_league(self) -> None:
         """New ratings in the list; a result that lands while the run is stopped is saved at once."""
@@ -255,6 +324,10 @@ class AgentPanel:
         run = self.session.run
         if self.autosave is None or run is None or not run.started:
             return
+        if run.problem is not None:     # the trainer cannot answer: the last good save stays
+            element("save-state").textContent = "autosave waits until the trainer runs again"
+            self.last_save = time.perf_counter()
+            return
         if self.saving:
             self.save_again = True
             return
@@ -281,3 +354,13 @@ class AgentPanel:
             return self.agent_name()
         except ValueError:
             return "agent"
+
+
+NOT_AN_AGENT_FILE = ("file size:", "header length:", "header is not", "metadata: header has no", "metadata 'format'")
+
+
+def refusal_words(reason: str) -> str:
+    """What a refused file is, in plain words, from the failed check (rl.files.container's CheckpointError)."""
+    if reason.startswith(NOT_AN_AGENT_FILE):
+        return "not a DrillSergeantHQ agent file"
+    return "a DrillSergeantHQ agent file this page cannot use (damaged, or from an incompatible version)"

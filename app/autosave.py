@@ -8,6 +8,8 @@ a plain directory in the CPython tests.
     save-00000007.dshq     a complete save (number 7); newest = highest number
     save-00000008.partial  being written (or a write that crashed): never read
     save-00000006.corrupt  a save that failed its checks once (reported, kept until the next prune)
+    import-003-<sha>.dshq  the third agent file imported on this page, as imported (<sha>: the first
+                           16 hex digits of its SHA-256); restored with the run, forgotten on Start fresh
 
 Writing save n (`write`):
     1. write save-n.partial in full
@@ -22,15 +24,20 @@ app/run_state.read_autosave, which checks the run's metadata too). The first
 good one is returned; every newer one that failed is renamed to .corrupt and
 described in `problems`, so the caller can say what happened and offer the
 previous good save.
+
+`time_ago` words a save's age for the restore banner ("2 minutes ago").
 """
 
+import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from rl.files.agent_file import read_agent
 from rl.files.container import CheckpointError
 
 PREFIX, SAVED, PARTIAL, CORRUPT = "save-", ".dshq", ".partial", ".corrupt"
 KEEP = 2          # complete saves kept: the newest and the one before it
+IMPORT_PREFIX = "import-"
 
 
 def save_name(number: int, suffix: str = SAVED) -> str:
@@ -94,3 +101,46 @@ class Autosave:
             found.data, found.name = data, name
             return found
         return found
+
+    # --- imported agents ---------------------------------------------------------------------
+    async def keep_import(self, data: bytes) -> str:
+        """Store an imported file (once per content); returns its name."""
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        names = await self.import_names()
+        for name in names:
+            if name.endswith(f"-{digest}{SAVED}"):
+                return name
+        name = f"{IMPORT_PREFIX}{len(names) + 1:03d}-{digest}{SAVED}"
+        await self.storage.write(name, data)
+        return name
+
+    async def import_names(self) -> list[str]:
+        """Stored imports, in import order."""
+        return sorted(name for name in await self.storage.names()
+                      if name.startswith(IMPORT_PREFIX) and name.endswith(SAVED))
+
+    async def imports(self) -> list[bytes]:
+        return [await self.storage.read(name) for name in await self.import_names()]
+
+    async def forget_imports(self) -> None:
+        for name in await self.import_names():
+            await self.storage.delete(name)
+
+
+def time_ago(created: str, now: datetime | None = None) -> str:
+    """An ISO 8601 time (a save's metadata "created") in words: "just now", "5 minutes ago", "yesterday",
+    "3 days ago"; the ISO text itself if it cannot be read."""
+    try:
+        then = datetime.fromisoformat(created)
+    except (TypeError, ValueError):
+        return str(created)
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=timezone.utc)
+    seconds = ((now or datetime.now(timezone.utc)) - then).total_seconds()
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        count = int(seconds // size)
+        if count >= 1:
+            if unit == "day" and count == 1:
+                return "yesterday"
+            return f"{count} {unit}{'s' if count > 1 else ''} ago"
+    return "just now"

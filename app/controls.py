@@ -113,9 +113,10 @@ class Controls:
         try:
             seed = parse_seed(element("seed").value)
         except ValueError as err:
-            self.session.notify(f"Reset refused: {err}.")
+            self.session.report_problem("seed", f"Reset refused: {err}.")     # stays until a good reset
             return
         self.match.reset(seed)
+        self.session.resolve("seed")
         set_status(seed=seed)
 
     def change_speed(self, *_) -> None:

@@ -49,7 +49,9 @@ def expose_diagnostics(page) -> None:
             ("simulate_device_loss", lambda: page.device.destroy()),
             ("simulate_rollout_crash", lambda: session.run is not None and session.run.simulate_rollout_crash(0)),
             ("simulate_trainer_device_loss",
-             lambda: session.run is not None and session.run.simulate_trainer_device_loss())):
+             lambda: session.run is not None and session.run.simulate_trainer_device_loss()),
+            ("simulate_trainer_failure",      # "stall" or "raise"
+             lambda kind: session.run is not None and session.run.simulate_trainer_failure(kind))):
         setattr(dshq, name, proxy(function))
     dshq.adapter = to_js_value(page.device.adapter_info)
 

@@ -7,7 +7,16 @@ and the hyperparameter panel.
                    plays it if neither side does
     New agent      after a confirmation, session.new_agent(): the learner, its
                    charts and snapshots go; Train starts from fresh weights
-    Apply          session.apply_hyperparameters(the form's values)
+    Apply          session.apply_hyperparameters(the form's values); each field is
+                   checked as it is typed (app/hyperparameters.py's bounds): a bad
+                   one is marked aria-invalid with the message beside it, and
+                   Apply is disabled until every field is good
+    Reset to defaults  fills in the URL setup's values without PPO overrides
+    Restart trainer    shown while the trainer has stopped or stalled
+                   (session "problem" "trainer"): session.restart_trainer()
+
+The fields always show what the run trains with (the session's setup: the
+URL's, the panel's once applied, or a restored run's), worker counts included.
 
 It redraws on the session's events: a new or dropped learner, Train/Stop,
 telemetry, worker reports, evaluations and league results.
@@ -18,7 +27,7 @@ import js
 from app.charts import make_charts
 from app.dom import element, listen
 from app.dshq import set_status
-from app.hyperparameters import PPO_FIELDS, WORKER_FIELDS
+from app.hyperparameters import BOUNDS, default_values, form_errors, panel_values
 from app.session import EVALUATION_METRIC, HISTORY
 
 LOSS_NAMES = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "explained_variance")
@@ -35,15 +44,24 @@ class LearnerPanel:
         session = self.session
         listen(element("train"), "click", lambda *_: session.toggle_training())
         listen(element("hyper-form"), "submit", self.apply_hyperparameters)
+        listen(element("hyper-form"), "input", lambda *_: self.check_form())
+        listen(element("reset-hyper"), "click", lambda *_: self.reset_hyperparameters())
+        listen(element("restart-trainer"), "click", lambda *_: session.restart_trainer())
+        self.add_error_slots()
         listen(element("new-agent"), "click", self.new_agent)
         listen(js.window, "pagehide", lambda *_: session.shutdown())
         for event, view in (("run", self.show_run), ("discarded", self.show_discarded),
                             ("training", self.show_training), ("telemetry", self.show_telemetry),
                             ("worker", self.show_worker_report), ("evaluation", self.show_evaluation),
                             ("league", self.draw_ratings),
-                            ("restored", lambda run: self.show_hyperparameters(run.setup))):
+                            ("restored", lambda run: self.show_hyperparameters(run.setup)),
+                            ("problem", self.show_problem)):
             session.subscribe(event, view)
         self.charts, self.rating_chart = make_charts("charts", HISTORY)     # empty until training starts
+        try:
+            self.show_hyperparameters(session.current_setup())
+        except (TypeError, ValueError):
+            pass        # a bad URL setup: Train says what is wrong with it
         element("train").disabled = False
 
     # --- commands ------------------------------------------------------------------------
@@ -56,16 +74,64 @@ class LearnerPanel:
                              "export the agent first to keep it)."):
             self.session.new_agent()
 
+    def form_values(self) -> dict:
+        form = element("hyper-form").elements
+        return {name: form.namedItem(name).value for name in BOUNDS}
+
     def apply_hyperparameters(self, event) -> None:
         event.preventDefault()
+        if self.check_form():
+            self.session.apply_hyperparameters(self.form_values())
+
+    def reset_hyperparameters(self) -> None:
+        try:
+            self.fill(default_values(self.session.default_setup()))
+        except (TypeError, ValueError) as err:
+            self.session.notify(f"There are no defaults to fill in: {err}.")
+            return
+        self.session.notify("The project's default settings are filled in: press Apply to use them.")
+
+    # --- the form's checks -----------------------------------------------------------------
+    def add_error_slots(self) -> None:
+        """A message element after each field, named by the field's aria-describedby."""
         form = element("hyper-form").elements
-        self.session.apply_hyperparameters({name: form.namedItem(name).value for name in (*PPO_FIELDS, *WORKER_FIELDS)})
+        for name, bound in BOUNDS.items():
+            field = form.namedItem(name)
+            slot = js.document.createElement("span")
+            slot.id, slot.className, slot.hidden = f"{name}-error", "field-error", True
+            field.parentElement.after(slot)
+            field.setAttribute("aria-describedby", slot.id)
+            field.parentElement.title = f"{name}: {bound.describe()}"
+
+    def check_form(self) -> bool:
+        """Mark each bad field (aria-invalid, its message beside it); Apply only while all are good."""
+        try:
+            setup = self.session.current_setup()
+        except (TypeError, ValueError):
+            return True          # Apply reports the URL's problem
+        errors = form_errors(setup, self.form_values())
+        form = element("hyper-form").elements
+        for name in BOUNDS:
+            message = errors.get(name)
+            form.namedItem(name).setAttribute("aria-invalid", "true" if message else "false")
+            slot = element(f"{name}-error")
+            slot.textContent, slot.hidden = message or "", message is None
+        element("apply-hyper").disabled = bool(errors)
+        set_status(hyperparameter_errors=errors)
+        return not errors
+
+    def fill(self, values: dict) -> None:
+        form = element("hyper-form").elements
+        for name, text in values.items():
+            form.namedItem(name).value = text
+        self.check_form()
 
     # --- views -----------------------------------------------------------------------------
     def show_run(self, start) -> None:
         """A new learner: fresh charts (with its history, if restored) and, if it starts from an agent, its numbers."""
         self.charts, self.rating_chart = make_charts("charts", HISTORY)
         self.draw_charts()
+        self.show_hyperparameters(self.session.setup)
         self.draw_ratings()
         if start is not None:
             element("t-version").textContent = f"v{start.version}"
@@ -84,10 +150,18 @@ class LearnerPanel:
         self.draw_charts()        # empty charts now wait for their first value
 
     def show_hyperparameters(self, setup) -> None:
-        form = element("hyper-form").elements
-        ppo = setup.ppo_config()
-        for name in PPO_FIELDS:
-            form.namedItem(name).value = str(getattr(ppo, name))
+        """The fields as `setup` trains."""
+        self.fill(panel_values(setup))
+
+    def show_problem(self, key: str, text: str | None) -> None:
+        """The trainer stopped or stalled (text), or runs again (None): the Restart trainer button."""
+        if key != "trainer":
+            return
+        element("restart-trainer").hidden = text is None
+        run = self.session.run
+        if run is not None and not run.running:
+            element("train").textContent = "Train"
+        set_status(trainer_problem=text, training=bool(run and run.running))
 
     def draw_charts(self, metric: str | None = None) -> None:
         """Redraw every chart, or only `metric`'s."""

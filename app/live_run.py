@@ -14,6 +14,25 @@ the rollout workers start their opponent pools from its saved snapshots.
 `checkpoint()` asks the trainer for a consistent copy of its state (weights,
 Adam state, version, train steps) between two updates, for autosaves.
 
+Trainer failures, in plain words (never a traceback: the details go to the
+console). `problem` says what is wrong, None while the trainer is fine:
+
+    raised     the trainer's Python stopped with an exception: collection
+               pauses (ring RUN = 0) and `running` turns False
+    stalled    no new update for STALL_FACTOR times the slowest recent update
+               (at least MIN_STALL_SECONDS; STARTUP_STALL_SECONDS before this
+               trainer's first updates, and again after a "trainer: ..." stage
+               such as re-acquiring a lost GPU device): reported, and cleared
+               by itself if updates come again
+    restart_trainer()  the old trainer is ended and a new one starts from the
+               last published weights on the board (Adam's moments restart;
+               the rollout workers, the ring, the evaluator and the run go on);
+               Train with a problem shown does the same (app/session.py)
+
+Both are reported through `on_telemetry({"trainer_problem": text or None})`.
+The last published weights stay on the board and in `policy`, and autosaves
+wait (app/agent_panel.py) so the last good one is kept.
+
 Every animation frame the session asks `newer_policy()`: one Atomics load of
 the board's version, and a copy of the weights when it changed (the hot-swap).
 Worker messages reach the session through four callbacks: telemetry,
@@ -23,7 +42,9 @@ session's league requests to the evaluator (workers/league_matches.py).
 
 import asyncio
 import itertools
+import time
 from array import array
+from dataclasses import replace
 
 import js
 from pyodide.ffi import to_js
@@ -37,6 +58,18 @@ from rl.live.setup import LiveSetup
 from rl.live.weights_board import WeightsBoard
 from rl.model import num_params, shape_hash
 from rl.policy import Policy
+
+STALL_FACTOR = 4.0               # a stall: no update for this many times the slowest recent one ...
+MIN_STALL_SECONDS = 20.0         # ... and at least this long
+STARTUP_STALL_SECONDS = 300.0    # before a trainer's first update (it compiles its kernels, rollouts start)
+RECENT_UPDATES = 8               # update intervals the watchdog remembers
+WATCH_SECONDS = 1.0              # the watchdog looks this often
+CRASHED = ("The trainer stopped because of an internal error (details are in the browser console). Your run is "
+           "kept: the last published weights v{version} and the last autosave. Press Restart trainer (or Train) "
+           "to continue from v{version}.")
+STALLED = ("The trainer has produced no update for {waited:.0f} s (an update usually takes {usual:.0f} s). It may "
+           "be stuck. Your run is kept: press Restart trainer to continue from the last published weights "
+           "v{version}, or wait: this message goes away if updates come again.")
 
 
 class LiveRun:
@@ -59,6 +92,12 @@ class LiveRun:
         self.version = start.version if start else 0
         self.train_step = start.train_steps if start else 0      # of the weights in `policy`
         self.policy = Policy(start.params, self.model) if start else None
+        self.problem = None            # why the trainer stopped or stalled; None while it is fine
+        self.stalled = False           # `problem` is a stall (cleared by the next update)
+        self.last_progress = 0.0       # perf_counter of the trainer's last update (or start, or stage)
+        self.last_update = None        # the update count of this trainer's last telemetry (None: none yet)
+        self.update_seconds = []       # the latest intervals between updates, newest last
+        self.watchdog = None
 
     @staticmethod
     def default_workers() -> int:
@@ -73,9 +112,7 @@ class LiveRun:
             args = {"setup": self.setup.to_args()}
             if self.start_file is not None:
                 args["start"] = self.start_file
-            self.trainer = PythonWorker("workers.trainer:main", shared=self.shared, args=args,
-                                        on_message=self.on_worker_message)
-            self.watch(self.trainer, "the trainer")
+            self.start_trainer(args)
             for producer in range(self.setup.rollout_workers):
                 self.start_rollout_worker(producer)
             if self.setup.eval_episodes:
@@ -85,6 +122,27 @@ class LiveRun:
                 self.watch(self.evaluator, "the evaluator")
         else:
             self.trainer.post({"type": "resume"})
+        self.ring.set_running(True)
+        self.running = True
+        self.last_progress = time.perf_counter()
+
+    def start_trainer(self, args: dict) -> None:
+        self.trainer = PythonWorker("workers.trainer:main", shared=self.shared, args=args,
+                                    on_message=self.on_worker_message)
+        self.watch_trainer(self.trainer)
+        self.last_update, self.update_seconds = None, []
+        self.last_progress = time.perf_counter()
+        if self.watchdog is None:
+            self.watchdog = asyncio.ensure_future(self.watch_updates())
+
+    def restart_trainer(self) -> None:
+        """End the trainer (crashed or stuck) and start a new one from the board's weights; training runs."""
+        if self.trainer is None:
+            return
+        old, self.trainer = self.trainer, None
+        old.terminate()
+        self.start_trainer({"setup": self.setup.to_args(), "resume": True})
+        self.problem, self.stalled = None, False
         self.ring.set_running(True)
         self.running = True
 
@@ -100,6 +158,8 @@ class LiveRun:
         """Release every worker (page unload)."""
         if self.ring is not None:
             self.ring.stop()
+        if self.watchdog is not None:
+            self.watchdog.cancel()
         for worker in [self.trainer, self.evaluator, *self.rollout_workers.values()]:
             if worker is not None:
                 worker.terminate()
@@ -124,29 +184,90 @@ class LiveRun:
         self.watch(worker, f"rollout worker {producer}", restart=lambda: self.start_rollout_worker(producer))
 
     def watch(self, worker: PythonWorker, name: str, restart=None) -> None:
-        """Report a worker failure; restart rollout workers (training goes on)."""
+        """Report a worker failure in plain words (the details to the console); restart rollout workers
+        (training goes on)."""
         def done(future):
             error = future.exception()
             if error is None or "was terminated" in str(error):
                 return
             worker.terminate()   # its Python has stopped; free the thread
+            (js.console.warn if restart else js.console.error)(f"DrillSergeantHQ: {name} failed: {error}")
             if restart is not None:
                 self.restarts += 1
-                self.on_notice(f"{name} failed ({error}); restarted it.")
+                self.on_notice(f"{name.capitalize()} stopped because of an internal error and was restarted "
+                               f"(details are in the browser console); training goes on.")
                 self.on_telemetry({"worker_restarts": self.restarts})
                 restart()
             else:
-                self.on_notice(f"{name} failed: {error}")
-                self.on_telemetry({"error": str(error)})
+                self.on_notice(f"{name.capitalize()} stopped because of an internal error (details are in the "
+                               f"browser console); training goes on without it.")
         worker.result.add_done_callback(done)
+
+    def watch_trainer(self, trainer: PythonWorker) -> None:
+        """A trainer that raised: collection pauses and the person is told how to go on."""
+        def done(future):
+            error = future.exception()
+            if error is None or "was terminated" in str(error) or trainer is not self.trainer:
+                return
+            trainer.terminate()
+            js.console.error(f"DrillSergeantHQ: the trainer failed: {error}")
+            self.ring.set_running(False)
+            self.running = False
+            self.report_problem(CRASHED.format(version=self.board.version), stalled=False)
+        trainer.result.add_done_callback(done)
+
+    def report_problem(self, text: str | None, stalled: bool = False) -> None:
+        self.problem, self.stalled = text, stalled
+        self.on_telemetry({"trainer_problem": text})
+
+    # --- the watchdog -------------------------------------------------------------------------
+    def on_progress(self, update: int | None = None, starting: bool = False) -> None:
+        """The trainer is alive: a stage message, or telemetry at `update`. `starting`: it is (re)building
+        something slow (compiling its kernels, re-acquiring its GPU device): until its next updates the
+        watchdog allows STARTUP_STALL_SECONDS again."""
+        now = time.perf_counter()
+        if starting:
+            self.last_update, self.update_seconds = None, []
+        if update is not None:
+            if self.last_update is not None and self.last_update >= 1 and update > self.last_update:
+                # (not the wait for the first update: compiling and the first rollouts are not update time)
+                self.update_seconds.append((now - self.last_progress) / (update - self.last_update))
+                del self.update_seconds[:-RECENT_UPDATES]
+            if self.last_update is not None and update <= self.last_update:
+                return                    # a report of the same update (e.g. the one held back until Stop)
+            self.last_update = update
+        self.last_progress = now
+        if self.stalled:
+            self.report_problem(None)
+            self.on_notice("The trainer is producing updates again.")
+
+    def stall_seconds(self) -> float:
+        """How long without an update counts as a stall (the module docstring)."""
+        if not self.update_seconds:
+            return STARTUP_STALL_SECONDS
+        return max(MIN_STALL_SECONDS, STALL_FACTOR * max(self.update_seconds))
+
+    async def watch_updates(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            waited = time.perf_counter() - self.last_progress
+            if self.running and self.problem is None and waited > self.stall_seconds():
+                usual = max(self.update_seconds) if self.update_seconds else STARTUP_STALL_SECONDS
+                js.console.warn(f"DrillSergeantHQ: no trainer update for {waited:.1f} s "
+                                f"(recent update intervals: {self.update_seconds})")
+                self.report_problem(STALLED.format(waited=waited, usual=usual, version=self.board.version),
+                                    stalled=True)
 
     def on_worker_message(self, data) -> None:
         message = data.to_py() if hasattr(data, "to_py") else dict(data)
         if message.get("type") == "notice":
             self.on_notice(message["text"])
         elif message.get("type") == "stage":
+            self.on_progress(starting=message["text"].startswith("trainer:"))   # only the trainer reports stages
             self.on_telemetry({"stage": message["text"], "startup": message.get("startup")})
         elif message.get("type") == "telemetry":
+            if "update" in message:
+                self.on_progress(message["update"])
             self.on_telemetry(message)
         elif message.get("type") == "evaluation":
             message["params"] = float32s(message.pop("params"))
@@ -204,7 +325,14 @@ class LiveRun:
         self.evaluator.post(request)
         return True
 
+    def simulate_trainer_failure(self, kind: str) -> None:
+        """Diagnostics: make the trainer "stall" (no more updates) or "raise"."""
+        if self.trainer is not None:
+            self.trainer.post({"type": f"simulate_{kind}"})
+
     def set_hyperparameters(self, values: dict) -> None:
+        """Send PPO values to the trainer; `setup` keeps what it trains with (autosaves, a restarted trainer)."""
+        self.setup = replace(self.setup, ppo={**self.setup.ppo, **values})
         if self.trainer is not None:
             self.trainer.post({"type": "hyper", "values": values})
 

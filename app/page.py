@@ -6,7 +6,7 @@ the listed agents and the league; the controls (app/controls.py), the learner
 panel (app/learner_panel.py), the Agents panel (app/agent_panel.py) and the
 timeline (app/timeline_panel.py) are its views, and app/dshq.py is
 `window.dshq`. This file turns animation frames
-into ticks and draws, and shows the session's notices.
+into ticks and draws; app/message_panel.py shows the session's messages.
 """
 
 import asyncio
@@ -24,6 +24,7 @@ from app.dom import element
 from app.dshq import expose_diagnostics, set_status, show_problem
 from app.learner_panel import LearnerPanel
 from app.live_run import LiveRun
+from app.message_panel import MessagePanel
 from app.overlays import overlay_shapes
 from app.progress_strip import ProgressStrip
 from app.session import Session
@@ -42,7 +43,6 @@ NO_WEBGPU = ("WebGPU is not available: {reason}. DrillSergeantHQ needs a browser
 SOFTWARE_DRAW_FPS = 30          # on a software rasteriser, 60 fps of presents starve the workers' GPU calls
 FAST_BUDGET_SECONDS = 0.012     # fast mode: simulate this long per animation frame ...
 FAST_DRAW_EVERY = 15            # ... and draw one frame in this many
-NOTICE_SECONDS = 4.0
 
 
 class Page:
@@ -63,13 +63,13 @@ class Page:
         self.timeline = TimelinePanel(self.session)
         self.progress = ProgressStrip(self.session)
         self.startup = StartupPanel(self.session)
+        self.messages = MessagePanel(self.session)
         self.frame_count = 0
         self.fps_frames, self.fps_start = 0, None   # frames drawn since fps_start (the first frame's time)
         self.frame_ms = 0.0
         self.last_timestamp = None  # of the previous frame while the match plays
         self.last_draw = -1e9       # ms, timestamp of the last drawn frame
         self.draw_interval_ms = 0.0
-        self.notice_until = 0.0
         self.shown = {}             # what the scoreboard shows, to touch the DOM only on change
         self.reported = {}          # side -> (Decision, advantage) last put in status()
 
@@ -170,18 +170,9 @@ class Page:
             fields.update(fps=fps, frame_ms=round(self.frame_ms, 2))
         set_status(**fields)
         self.report_decisions()
-        if self.notice_until and now > self.notice_until:
-            element("notice").hidden = True
-            self.notice_until = 0.0
-
-    def notify(self, text: str) -> None:
-        """A short message over the pitch (rejected input, recoveries)."""
-        element("notice").textContent = text
-        element("notice").hidden = False
-        self.notice_until = time.perf_counter() + NOTICE_SECONDS
 
     def wire(self) -> None:
-        self.session.subscribe("notice", self.notify)
+        self.messages.wire()
         self.controls.wire()
         self.learner.wire()
         self.agents.wire()

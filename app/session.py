@@ -9,6 +9,8 @@ are views: they command the session and redraw on its events.
 
     event        arguments         fired when
     notice       text              there is something to tell the person
+    problem      key, text|None    a problem the person must see until it is resolved (text None) or
+                                   dismissed (app/event_log.py); key "trainer": the trainer stopped or stalled
     sides        -                 a side's player or its label changed
     run          start: Agent|None a new learner began (fresh charts)
     discarded    -                 the learner was dropped
@@ -51,7 +53,7 @@ from rl.live.setup import LiveSetup
 from rl.model import ModelConfig, init_params
 from rl.policy import Policy
 
-EVENTS = ("notice", "sides", "run", "discarded", "training", "telemetry", "worker", "evaluation", "agents",
+EVENTS = ("notice", "problem", "sides", "run", "discarded", "training", "telemetry", "worker", "evaluation", "agents",
           "league", "restored")
 CHOICES = ("scripted", "random", "learner", "champion", "agent")
 OPPONENTS = ("learner", "scripted", "random", "champion")  # a replay's opponent: one of these or a listed key
@@ -81,6 +83,8 @@ class Run(Protocol):
     def set_hyperparameters(self, values: dict) -> None: ...
     def play_league_match(self, request: dict) -> bool: ...    # False: no evaluator to play it
     async def checkpoint(self) -> dict: ...
+    problem: str | None         # why the trainer stopped or stalled (None: it is fine)
+    def restart_trainer(self) -> None: ...
 
 
 def add_point(points: list, x: float, y) -> None:
@@ -125,6 +129,13 @@ class Session:
 
     def notify(self, text: str) -> None:
         self.emit("notice", text)
+
+    def report_problem(self, key: str, text: str) -> None:
+        """A problem that stays shown until `resolve(key)` (or the person dismisses it)."""
+        self.emit("problem", key, text)
+
+    def resolve(self, key: str) -> None:
+        self.emit("problem", key, None)
 
     # --- sides ---------------------------------------------------------------------------
     def assign(self, side: str, choice: str) -> None:
@@ -202,6 +213,9 @@ class Session:
                 return
         if self.run.running:
             self.run.stop()
+        elif self.run.problem:      # the trainer stopped: Train restarts it
+            self.restart_trainer()
+            return
         else:
             self.play_learner()
             self.run.start()
@@ -267,6 +281,13 @@ class Session:
         self.begin(setup, export_bytes(agent, setup), agent)
         self.notify(f"The learner starts from {agent.label}: press Train.")
 
+    def restart_trainer(self) -> None:
+        """A new trainer from the last published weights, after the old one stopped or stalled (app/live_run.py)."""
+        self.run.restart_trainer()
+        self.resolve("trainer")
+        self.play_learner()
+        self.emit("training", self.run.running)
+
     def learner_agent(self) -> Agent | None:
         """The learner's current weights as an Agent (None before there are any)."""
         run = self.run
@@ -304,6 +325,12 @@ class Session:
     # --- reports from the run --------------------------------------------------------------
     def on_telemetry(self, report: dict) -> None:
         """A trainer report (rl/loop.py's entry: global_step, update, charts/*, losses/*) or a worker's."""
+        if "trainer_problem" in report:
+            if report["trainer_problem"] is None:
+                self.resolve("trainer")
+            else:
+                self.report_problem("trainer", report["trainer_problem"])
+            return
         if any(key in report for key in WORKER_REPORTS):
             self.emit("worker", report)
             return

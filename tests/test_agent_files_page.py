@@ -15,8 +15,9 @@ from typing import NamedTuple
 import pytest
 
 from harness import PageSession
-from rl.files.agent_file import MAX_AGENT_BYTES, read_agent
-from rl.soccer.spec import OBS_SIZE, OBS_SPEC_VERSION
+from rl.files.agent_file import MAX_AGENT_BYTES, read_agent, write_agent
+from rl.model import ModelConfig, init_params
+from rl.soccer.spec import NUM_ACTIONS, OBS_SIZE, OBS_SPEC_VERSION
 from test_agent_file import assemble, header_and_data, with_raw_metadata
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -137,17 +138,26 @@ def test_a_bad_file_is_refused_and_nothing_changes(exported, fresh, tmp_path, ca
     assert [status.get(key) for key in kept] == [before.get(key) for key in kept]
 
 
-def test_a_file_dropped_on_the_page_is_imported(exported, fresh):
-    path, label = exported.path, exported.label
-    fresh.page.select_option("#blue-policy", "scripted")
-    fresh.page.evaluate("""([bytes, name]) => {
+def drop(session, data: bytes, name: str) -> None:
+    session.page.evaluate("""([bytes, name]) => {
         const transfer = new DataTransfer();
         transfer.items.add(new File([new Uint8Array(bytes)], name));
         document.getElementById("arena").dispatchEvent(
             new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
-    }""", [list(path.read_bytes()), path.name])
+    }""", [list(data), name])
+
+
+def test_a_file_dropped_on_the_page_is_imported_once(exported, fresh):
+    path = exported.path
+    fresh.page.select_option("#blue-policy", "scripted")
+    drop(fresh, path.read_bytes(), "again.dshq")                             # the picked file once more
+    fresh.page.wait_for_function("(window.dshq.status().notice || '').includes('already in the Agents list')")
+    assert len(fresh.status()["agents"]) == 1 and fresh.status()["policies"]["blue"] == "scripted"
+    model = ModelConfig(OBS_SIZE, NUM_ACTIONS, hidden_sizes=(16,))
+    other = write_agent(init_params(model, 5), model, {"policy_version": 2, "train_step": 128})
+    drop(fresh, other, "other-v2.dshq")
     fresh.page.wait_for_function("window.dshq.status().imports >= 2")
-    assert fresh.status()["policies"]["blue"].split()[0] == label
+    assert fresh.status()["policies"]["blue"] == "v2 (agent)"
     assert len(fresh.status()["agents"]) == 2                                # the picked and the dropped file
 
 

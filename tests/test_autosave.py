@@ -2,11 +2,12 @@
 
 import asyncio
 import os
+from datetime import datetime, timedelta, timezone
 from array import array
 
 import pytest
 
-from app.autosave import Autosave
+from app.autosave import Autosave, time_ago
 from rl.files.agent_file import read_agent, write_agent
 from rl.model import ModelConfig, init_params
 from rl.soccer.spec import NUM_ACTIONS, OBS_SIZE
@@ -121,3 +122,30 @@ def test_other_files_in_the_folder_are_left_alone(tmp_path):
         run(autosave.write(agent_bytes(version)))
     assert sorted(os.listdir(tmp_path)) == ["notes.txt", "save-00000002.dshq", "save-00000003.dshq", "save-12.dshq"]
     assert read_agent((tmp_path / "save-00000003.dshq").read_bytes()).params == array("f", init_params(MODEL, 3))
+
+
+def test_imported_files_are_kept_once_each_in_import_order_and_forgotten_on_request(tmp_path):
+    autosave = Autosave(FolderStorage(tmp_path))
+    first, second = b"first agent file", b"second agent file"
+    names = [asyncio.run(autosave.keep_import(data)) for data in (first, second, first)]
+    assert names[0] == names[2] != names[1]                        # the same file twice: stored once
+    assert names[0].startswith("import-001-") and names[1].startswith("import-002-")
+    assert asyncio.run(autosave.imports()) == [first, second]
+    asyncio.run(autosave.write(b"a save"))                          # saves and their pruning leave imports alone
+    asyncio.run(autosave.prune())
+    assert asyncio.run(autosave.imports()) == [first, second]
+    asyncio.run(autosave.forget_imports())
+    assert asyncio.run(autosave.imports()) == [] and asyncio.run(autosave.saves()) == ["save-00000001.dshq"]
+
+
+@pytest.mark.parametrize("seconds, words", [(0, "just now"), (59, "just now"), (60, "1 minute ago"),
+                                            (150, "2 minutes ago"), (3600, "1 hour ago"), (3 * 3600 + 59, "3 hours ago"),
+                                            (86400, "yesterday"), (3 * 86400, "3 days ago"), (-30, "just now")])
+def test_a_saves_age_in_words(seconds, words):
+    now = datetime(2026, 11, 30, 12, 0, 0, tzinfo=timezone.utc)
+    created = (now - timedelta(seconds=seconds)).isoformat(timespec="seconds")
+    assert time_ago(created, now) == words
+
+
+def test_an_unreadable_time_is_shown_as_it_is():
+    assert time_ago("yesterday-ish") == "yesterday-ish"

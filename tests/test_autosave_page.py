@@ -6,10 +6,15 @@ and the snapshot pool playing itself in the show match. Tiny model and batches, 
 autosave every few seconds (URL parameters). One page at a time: a second page drawing
 on the same software GPU starves the workers' WebGPU calls (app/page.py)."""
 
+import re
+
 import pytest
 
 from harness import PageSession
+from rl.files.agent_file import write_agent
+from rl.model import ModelConfig, init_params
 from rl.soccer.selfplay import SelfPlayConfig
+from rl.soccer.spec import NUM_ACTIONS, OBS_SIZE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -61,20 +66,43 @@ def test_snapshots_can_play_each_other(trained):
     trained.page.select_option("#blue-policy", "learner")
 
 
-def test_reload_offers_the_autosave_and_restores_it(trained):
+def import_by_keyboard(session, path) -> None:
+    """Tab from Export to Import…, Enter, pick `path` in the file chooser."""
+    page = session.page
+    page.focus("#export")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "import"
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(str(path))
+
+
+def test_reload_offers_the_autosave_in_a_banner_and_restores_it_with_the_imports(trained, tmp_path):
+    model = ModelConfig(OBS_SIZE, NUM_ACTIONS, hidden_sizes=(16,))
+    imported = tmp_path / "keeper-v4.dshq"
+    imported.write_bytes(write_agent(init_params(model, 9), model, {"policy_version": 4, "name": "keeper"}))
+    import_by_keyboard(trained, imported)
+    trained.page.wait_for_function("(window.dshq.status().imported || '').includes('keeper')")
+    trained.page.wait_for_function(f"({AUTOSAVE_NAMES})().then((names) => names.some((name) => "
+                                   f"name.startsWith('import-')))", timeout=30_000)   # stored with the autosave
     before = trained.status()
     trained.page.reload()
     trained.page.wait_for_function("window.dshq.status().ready && window.dshq.status().restore_offer !== undefined",
                                    timeout=90_000)
     assert trained.status()["restore_offer"] == before["saved_version"]
     assert trained.page.is_visible("#restore")
-    assert f"v{before['saved_version']}" in trained.page.inner_text("#restore-text")
+    assert trained.page.locator("#restore").bounding_box()["y"] < 200          # at the top, not below the pitch
+    text = trained.page.inner_text("#restore-text")
+    assert f"v{before['saved_version']}" in text
+    assert re.search(r"autosaved (just now|\d+ minutes? ago)", text) and not re.search(r"\d{4}-\d\d-\d\dT", text)
     trained.page.click("#restore-run")
+    trained.page.wait_for_function("window.dshq.status().restored_imports >= 1")
+    assert any("keeper" in label for label in trained.status()["agents"])       # the import came back
     status = trained.status()
     assert status["policy_version"] == before["saved_version"]
     assert status["train_steps"] == before["train_steps"]
     assert status["policies"]["blue"] == f"v{before['saved_version']}"
-    restored = status["agents"]                                            # the pool as saved on Stop
+    restored = [label for label in status["agents"] if "keeper" not in label]   # the pool as saved on Stop
     assert restored and all(label.endswith(" (snapshot)") for label in restored)
     assert max(int(label.split()[0][1:]) for label in restored) <= before["saved_version"]
     assert not trained.page.is_visible("#restore")
@@ -104,7 +132,7 @@ def test_a_damaged_autosave_is_reported_and_the_previous_one_offered(trained):
         await writable.close();
         return names;
     }""")
-    assert len(names) == 2
+    assert len([name for name in names if name.startswith("save-")]) == 2   # and the stored import
     trained.page.reload()
     trained.page.wait_for_function("window.dshq.status().ready && window.dshq.status().restore_offer !== undefined",
                                    timeout=90_000)

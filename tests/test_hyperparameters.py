@@ -2,7 +2,9 @@
 
 import pytest
 
-from app.hyperparameters import apply_panel
+from app.hyperparameters import (HyperparameterError, apply_panel, check_ppo, default_values, field_error,
+                                 form_errors, panel_values)
+from rl.config import SOCCER_PPO
 from rl.live.setup import LiveSetup
 
 FORM = {"learning_rate": "0.001", "gamma": "0.98", "gae_lambda": "0.9", "clip_coef": "0.1", "ent_coef": "0.02",
@@ -36,3 +38,52 @@ def test_bad_values_are_refused_naming_the_field(field, text, message):
 def test_minibatches_must_divide_the_batch():
     with pytest.raises(ValueError, match="num_minibatches"):
         apply_panel(LiveSetup(rollout_workers=1, envs_per_worker=3, num_steps=5), {**FORM, "num_minibatches": "4"})
+
+
+@pytest.mark.parametrize("field, text", [
+    ("update_epochs", "1000000000"), ("update_epochs", "0"), ("update_epochs", "65"),
+    ("learning_rate", "1e300"), ("learning_rate", "0"), ("learning_rate", "inf"),
+    ("gamma", "0"), ("gae_lambda", "1.01"), ("clip_coef", "0"), ("ent_coef", "-0.01"), ("ent_coef", "1.5"),
+    ("num_minibatches", "2000"), ("envs_per_worker", "257"), ("rollout_workers", "17"),
+])
+def test_values_outside_their_bounds_are_refused_naming_the_bounds(field, text):
+    with pytest.raises(HyperparameterError, match=f"{field} must be a (whole )?number (from|above)"):
+        apply_panel(LiveSetup(), {**FORM, field: text})
+    assert field_error(field, text).startswith(f"{field} must be")
+
+
+@pytest.mark.parametrize("field, text", [("update_epochs", "1"), ("update_epochs", "64"), ("learning_rate", "1"),
+                                         ("gamma", "1"), ("ent_coef", "0"), ("rollout_workers", "16"),
+                                         ("envs_per_worker", "")])
+def test_values_at_their_bounds_are_accepted(field, text):
+    assert field_error(field, text) is None
+
+
+def test_form_errors_name_each_bad_field_and_then_cross_field_problems():
+    errors = form_errors(LiveSetup(), {**FORM, "update_epochs": "1e9", "learning_rate": "1e300"})
+    assert set(errors) == {"update_epochs", "learning_rate"}
+    assert form_errors(LiveSetup(), FORM) == {}
+    small = LiveSetup(rollout_workers=1, envs_per_worker=3, num_steps=5)
+    assert "num_minibatches" in form_errors(small, {**FORM, "num_minibatches": "4"})["num_minibatches"]
+
+
+def test_the_trainer_refuses_out_of_bounds_values_with_a_named_error():
+    check_ppo({"update_epochs": 4, "learning_rate": 0.001, "num_envs": 32})      # unknown names: PPOConfig's job
+    with pytest.raises(HyperparameterError, match="update_epochs must be a whole number from 1 to 64"):
+        check_ppo({"update_epochs": 10**9})
+    with pytest.raises(HyperparameterError, match="learning_rate"):
+        check_ppo({"learning_rate": 1e300})
+    with pytest.raises(HyperparameterError, match="update_epochs"):
+        check_ppo({"update_epochs": True})
+
+
+def test_the_panel_shows_what_the_run_trains_with_and_resets_to_the_defaults():
+    setup = LiveSetup(rollout_workers=3, envs_per_worker=8)
+    values = panel_values(setup)
+    assert (values["learning_rate"], values["ent_coef"]) == (str(SOCCER_PPO.learning_rate), str(SOCCER_PPO.ent_coef))
+    assert (values["rollout_workers"], values["envs_per_worker"]) == ("3", "8")
+    assert values["num_minibatches"] == str(setup.ppo_config().num_minibatches)
+    changed, _ = apply_panel(setup, {**values, "learning_rate": "0.0003"})
+    assert panel_values(changed)["learning_rate"] == "0.0003"
+    assert default_values(changed) == values
+    assert form_errors(setup, values) == {}           # what the panel shows is always accepted as it is

@@ -36,6 +36,12 @@ class StandInRun:
         self.running = self.started = self.shut_down = False
         self.published = None
         self.hyperparameters = []
+        self.problem = None
+        self.trainer_restarts = 0
+
+    def restart_trainer(self):
+        self.problem, self.running = None, True
+        self.trainer_restarts += 1
 
     def start(self):
         self.running = self.started = True
@@ -147,6 +153,22 @@ def test_train_begins_a_learner_on_blue_and_stop_pauses_it():
     assert run.running
     assert events(fired, "training") == [(True,), (False,), (True,)]
     assert events(fired, "run") == [(None,)]
+
+
+def test_a_stopped_trainer_is_a_problem_until_train_restarts_it():
+    session, fired = make_session()
+    session.toggle_training()
+    run = session.run
+    run.running, run.problem = False, "The trainer stopped because of an internal error."
+    run.on_telemetry({"trainer_problem": run.problem})
+    assert events(fired, "problem") == [("trainer", "The trainer stopped because of an internal error.")]
+    assert "telemetry" not in [entry[0] for entry in fired]
+    session.toggle_training()                                 # Train: a new trainer, not a second run
+    assert run.trainer_restarts == 1 and run.running and session.run is run
+    assert events(fired, "problem")[-1] == ("trainer", None)  # resolved
+    assert events(fired, "training")[-1] == (True,)
+    run.on_telemetry({"trainer_problem": None})               # a stall that ended by itself: resolved too
+    assert events(fired, "problem")[-1] == ("trainer", None)
 
 
 def test_a_bad_setup_is_reported_and_no_learner_begins():

@@ -4,14 +4,18 @@ is slow, so the model and batches are tiny (URL parameters)."""
 
 import asyncio
 import math
+import re
 import threading
 from pathlib import Path
 
 import pytest
 
 from harness import PageSession
-from rl.soccer.spec import OBS_SIZE
+from rl.config import SOCCER_PPO
+from rl.files.agent_file import write_agent
 from rl.live.setup import LiveSetup
+from rl.model import ModelConfig, init_params
+from rl.soccer.spec import NUM_ACTIONS, OBS_SIZE
 from trainer_check import first_update
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -105,18 +109,86 @@ def test_a_crashed_rollout_worker_is_restarted_and_training_goes_on(session):
     set_training(session, False)
 
 
-def test_hyperparameter_panel_refuses_bad_values_and_applies_good_ones(session):
-    session.page.click("#hyper-panel summary")
-    session.page.fill("input[name=learning_rate]", "fast")
-    session.page.click("#apply-hyper")
-    assert "learning_rate must be a number" in session.page.inner_text("#notice")
-    session.page.fill("input[name=learning_rate]", "0.001")
-    session.page.fill("input[name=num_minibatches]", "3")      # does not divide the batch of 64
-    session.page.click("#apply-hyper")
-    assert "num_minibatches" in session.page.inner_text("#notice")
-    session.page.fill("input[name=num_minibatches]", "4")
-    session.page.click("#apply-hyper")
-    assert "next update" in session.page.inner_text("#notice")
+def test_a_stalled_or_failed_trainer_is_reported_in_plain_words_and_restarted(session, tmp_path):
+    page = session.page
+    set_training(session, True)
+    wait_for_version(session, (session.status()["policy_version"] or 0) + 3, timeout_s=400)   # the watchdog learns
+                                                                                            # the update time
+    model = ModelConfig(OBS_SIZE, NUM_ACTIONS, hidden_sizes=(16,))
+    imported = tmp_path / "sparring-v2.dshq"
+    imported.write_bytes(write_agent(init_params(model, 5), model, {"policy_version": 2, "name": "sparring"}))
+    page.set_input_files("#import-file", str(imported))                    # mid-training: listed, not played
+    page.wait_for_function("(window.dshq.status().notice || '').includes('in the Agents list')")
+    assert session.status()["policies"]["blue"].startswith("v") and "sparring" not in session.status()["policies"]["blue"]
+
+    page.evaluate("window.dshq.simulate_trainer_failure('stall')")
+    page.wait_for_function("(window.dshq.status().trainer_problem || '').includes('no update')", timeout=120_000)
+    assert page.is_visible("#restart-trainer") and "no update" in page.inner_text("#problems")
+    page.click("#restart-trainer")
+    status = session.status()
+    assert status["trainer_problem"] is None and status["training"] is True and page.is_hidden("#restart-trainer")
+    wait_for_version(session, status["policy_version"] + 2, timeout_s=400)   # a new trainer compiles its kernels
+
+    page.evaluate("window.dshq.simulate_trainer_failure('raise')")
+    page.wait_for_function("(window.dshq.status().trainer_problem || '').includes('internal error')",
+                           timeout=60_000)
+    status = session.status()
+    problems = page.inner_text("#problems")
+    assert status["training"] is False and status["error"] is None and page.is_visible("#restart-trainer")
+    kept = int(re.search(r"last published weights v(\d+)", problems).group(1))    # the board's newest
+    assert kept >= status["policy_version"] and "Traceback" not in problems and "RuntimeError" not in problems
+    failures = [text for text in session.errors if "the trainer failed" in text]
+    assert len(failures) == 1 and "simulated trainer failure" in failures[0]    # the details: in the console
+    session.errors.remove(failures[0])
+    page.click("#train")                                                   # Train restarts the trainer
+    wait_for_version(session, status["policy_version"] + 2, timeout_s=400)
+    assert session.status()["trainer_problem"] is None and page.inner_text("#problems") == ""
+    set_training(session, False)
+
+
+def test_settings_show_the_run_and_bad_values_are_refused_as_typed(session):
+    page = session.page
+    page.click("#hyper-panel summary")
+
+    def field(name):
+        return page.locator(f"#hyper-form input[name={name}]")
+
+    setup = LiveSetup(rollout_workers=1, envs_per_worker=4, num_steps=16)
+    assert field("learning_rate").input_value() == str(SOCCER_PPO.learning_rate)      # what the trainer uses
+    assert field("ent_coef").input_value() == str(SOCCER_PPO.ent_coef)
+    assert field("num_minibatches").input_value() == str(setup.ppo_config().num_minibatches)
+    assert (field("rollout_workers").input_value(), field("envs_per_worker").input_value()) == ("1", "4")
+    for name, text in (("update_epochs", "1000000000"), ("learning_rate", "1e300")):
+        field(name).fill(text)
+        assert field(name).get_attribute("aria-invalid") == "true"
+        assert f"{name} must be" in page.inner_text(f"#{name}-error")
+        assert page.is_disabled("#apply-hyper")
+    assert set(session.status()["hyperparameter_errors"]) == {"update_epochs", "learning_rate"}
+    field("update_epochs").fill("4")
+    field("learning_rate").fill("0.001")
+    field("num_minibatches").fill("3")                         # does not divide the batch of 64
+    assert "num_minibatches" in page.inner_text("#num_minibatches-error") and page.is_disabled("#apply-hyper")
+    field("num_minibatches").fill("4")
+    assert page.is_enabled("#apply-hyper") and field("learning_rate").get_attribute("aria-invalid") == "false"
+    assert session.status()["hyperparameter_errors"] == {}
+    page.click("#apply-hyper")
+    assert "next update" in page.inner_text("#notice")
+    page.click("#reset-hyper")
+    assert field("num_minibatches").input_value() == str(setup.ppo_config().num_minibatches)
+
+    page.fill("#agent-name", "my agent!")                      # names are checked as they are typed
+    assert page.get_attribute("#agent-name", "aria-invalid") == "true"
+    assert "agent name" in page.inner_text("#agent-name-error")
+    page.fill("#agent-name", "striker")
+    assert page.get_attribute("#agent-name", "aria-invalid") == "false" and page.is_hidden("#agent-name-error")
+
+    page.fill("#seed", "seven")                                # a refused seed stays until a good reset
+    page.click("#reset")
+    page.wait_for_timeout(5000)
+    assert "Reset refused" in page.inner_text("#problems")
+    page.fill("#seed", "7")
+    page.click("#reset")
+    assert page.inner_text("#problems") == "" and session.status()["problems"] == {}
 
 
 def test_new_agent_asks_first_and_starts_from_fresh_weights(session):

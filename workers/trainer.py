@@ -2,16 +2,22 @@
 the rollout ring, weights to the board after every update (rl/live/training.py's
 RingSource and BoardPublisher), telemetry to the page.
 
-Started with args {"setup": LiveSetup, "start": .dshq bytes (optional)}: with a
-start file the learner begins from its weights, Adam state (if saved) and
-train step (an autosave being restored, or an imported agent).
+Started with args {"setup": LiveSetup, "start": .dshq bytes (optional),
+"resume": True (optional)}: with a start file the learner begins from its
+weights, Adam state (if saved) and train step (an autosave being restored, or
+an imported agent); with "resume" it is a restarted trainer (app/live_run.py's
+restart_trainer) and begins from the weights on the board, publishing nothing
+until its first update. The setup's PPO values are checked against the page's
+bounds (app/hyperparameters.py) before anything starts.
 
 Messages from the page: {"type": "pause"}, {"type": "resume"},
 {"type": "checkpoint", "id"} (answered between two updates, paused or not, with
 {"type": "checkpoint", "id", "version", "train_steps", "params", "m", "v", "step"}),
 {"type": "hyper", "values": {PPOConfig field: value}} (applied before the
 next update; a bad value is refused with a message, nothing half-applied),
-{"type": "simulate_device_loss"} (diagnostics: destroys this worker's device).
+{"type": "simulate_device_loss"} (diagnostics: destroys this worker's device),
+{"type": "simulate_stall"} / {"type": "simulate_raise"} (diagnostics: no more
+updates / an exception, for the page's watchdog and crash report).
 
 A lost GPU device is re-acquired and training continues from the last
 published weights (Adam's moments restart from zero).
@@ -27,7 +33,7 @@ import dataclasses
 import time
 
 import gpu
-
+from app.hyperparameters import check_ppo
 from rl.backend import create_backend
 from rl.files.agent_file import read_agent
 from rl.live.browser_buffer import BrowserSharedBuffer
@@ -41,7 +47,7 @@ from workers.kernel_progress import compile_backend
 
 EPISODIC_RETURN_WINDOW = 200  # the return chart: mean of the latest episodes (an update ends few of them)
 
-control = {"paused": False, "hyper": None, "lose_device": False, "checkpoints": []}
+control = {"paused": False, "hyper": None, "lose_device": False, "checkpoints": [], "simulate": None}
 
 
 def on_message(data) -> None:
@@ -57,17 +63,24 @@ def on_message(data) -> None:
         control["checkpoints"].append(message.get("id"))
     elif kind == "simulate_device_loss":
         control["lose_device"] = True
+    elif kind in ("simulate_stall", "simulate_raise"):
+        control["simulate"] = kind
 
 
 async def main(shared, args, post):
     setup = setup_from_args(args["setup"])
+    check_ppo(setup.ppo)
     model = setup.model_config()
     board = WeightsBoard(BrowserSharedBuffer(shared.board), num_params(model), shape_hash(model))
     board.check()
     ring = RolloutRing(BrowserSharedBuffer(shared.ring), setup.segment_layout(), setup.ring_slots)
     backend = await compile_backend(model, post)
     train_step = 0
-    if args.get("start") is not None:
+    resumed = args.get("resume") and board.read_if_newer(0)
+    if resumed:
+        _, train_step, params = resumed
+        await backend.load_params(params)
+    elif args.get("start") is not None:
         start = read_agent(bytes(args["start"]))
         params = start.params
         await backend.load_params(params)
@@ -82,13 +95,22 @@ async def main(shared, args, post):
     source = RingSource(ring, board, live, is_paused=lambda: control["paused"])
     trainer = LearnerLoop(backend, setup.ppo_config(), source, [publisher], params, global_step=train_step,
                           return_window=EPISODIC_RETURN_WINDOW)
-    post({"type": "telemetry", "policy_version": publisher.publish(params, train_step), "update": 0,
-          "global_step": train_step})
+    if resumed:
+        publisher.last_good_params = params
+        post({"type": "notice", "text": f"A new trainer continues from v{board.version}."})
+    else:
+        publisher.publish(params, train_step)
+    post({"type": "telemetry", "policy_version": board.version, "update": 0, "global_step": train_step})
     post({"type": "stage", "text": "trainer: waiting for rollouts"})
     telemetry_seconds = live.telemetry_seconds
     last_report, unreported = 0.0, None      # the newest report not sent yet (sent at the latest on Stop)
     paused_reported = False
     while True:
+        if control["simulate"] == "simulate_raise":
+            raise RuntimeError("simulated trainer failure (diagnostics)")
+        if control["simulate"] == "simulate_stall":
+            await asyncio.sleep(0.1)      # alive, but no update comes
+            continue
         if control["hyper"] is not None:
             values, control["hyper"] = control["hyper"], None
             apply_hyperparameters(trainer, values, post)
@@ -150,6 +172,7 @@ async def recover_device(trainer, publisher, model, post) -> None:
 def apply_hyperparameters(trainer, values: dict, post) -> None:
     """Replace the PPOConfig as a whole (validated), or refuse and keep the old one."""
     try:
+        check_ppo(values)
         config = dataclasses.replace(trainer.config, **values)
     except (TypeError, ValueError) as err:
         post({"type": "notice", "text": f"Hyperparameters refused: {err}"})
