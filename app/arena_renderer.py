@@ -1,15 +1,18 @@
 """Draws the match: one instanced, SDF-shaded draw call per frame (shaders/arena.wgsl).
 
-Per frame the renderer packs every shape (posts, the overlays of
-app/overlays.py, ball and its motion trail, the two players with heading
-markers and dash-cooldown rings) into one float32
+Per frame the renderer packs every shape (the value field, posts, the
+overlays of app/overlays.py, ball and its motion trail, the two players with
+heading markers and dash-cooldown rings) into one float32
 array, writes it to the GPU with a single `write_buffer`, copies the cached
 pitch image into the canvas texture and issues `draw(6, shape_count)` over it.
 The pitch (the one full-canvas shape, and by far the most fragment work) is
 drawn into its own texture only when the canvas size changes: on a software
 rasteriser (SwiftShader) this keeps a frame cheap. The canvas backing store follows the element's CSS
 size times devicePixelRatio, and the pitch is fitted into it with its aspect
-ratio kept, so shapes stay crisp at any zoom.
+ratio kept, so shapes stay crisp at any zoom. The value field
+(app/value_field.py) is one more shape over the pitch: its cells' colours sit
+in their own storage buffer, written only when a new field arrives (a few
+times a second), and the shader looks each pixel's cell up there.
 """
 
 from array import array
@@ -18,7 +21,8 @@ from math import sqrt
 import js
 
 import gpu
-from app.overlays import ARC, BOX, CIRCLE, PITCH, TRAIL
+from app.overlays import ARC, BOX, CIRCLE, FIELD, PITCH, TRAIL
+from app.value_field import FIELD_RGBA
 from gpu.browser import configure_canvas
 from sim.constants import (
     BALL_RADIUS, DASH_COOLDOWN_TICKS, DT, GOAL_DEPTH, GOAL_HALF_WIDTH, HALF_LENGTH, HALF_WIDTH,
@@ -27,6 +31,7 @@ from sim.constants import (
 
 FLOATS_PER_SHAPE = 16          # struct Shape in arena.wgsl: 64 bytes
 MAX_SHAPES = 64
+MAX_FIELD_CELLS = 4096         # the value field's grid, at most
 FRAME_UNIFORM_BYTES = 48       # struct Frame in arena.wgsl
 VIEW_HALF_X = HALF_LENGTH + GOAL_DEPTH + 0.4    # m, what the view must show
 VIEW_HALF_Y = HALF_WIDTH + 0.4
@@ -38,10 +43,14 @@ DASH_COOLDOWN_SECONDS = DASH_COOLDOWN_TICKS * DT
 
 
 class ArenaRenderer:
-    def __init__(self, device, canvas, context, texture_format, pipeline, frame_buffer, shape_buffer, bind_group):
+    def __init__(self, device, canvas, context, texture_format, pipeline, frame_buffer, shape_buffer, field_buffer,
+                 bind_group):
         self.device, self.canvas, self.context, self.pipeline = device, canvas, context, pipeline
         self.texture_format = texture_format
-        self.frame_buffer, self.shape_buffer, self.bind_group = frame_buffer, shape_buffer, bind_group
+        self.frame_buffer, self.shape_buffer, self.field_buffer = frame_buffer, shape_buffer, field_buffer
+        self.bind_group = bind_group
+        self.field_size = (0.0, 0.0)    # (columns, rows) of the field in field_buffer
+        self.field_version = None       # which FieldImage field_buffer holds
         self.pixels_per_metre = 1.0
         self.shapes = array("f")
         self.pitch_texture = None   # the pitch drawn at the canvas's current size
@@ -65,11 +74,15 @@ class ArenaRenderer:
                                                 usage=gpu.BufferUsage.UNIFORM | gpu.BufferUsage.COPY_DST)
             shape_buffer = device.create_buffer(size=4 * FLOATS_PER_SHAPE * MAX_SHAPES,
                                                 usage=gpu.BufferUsage.STORAGE | gpu.BufferUsage.COPY_DST)
+            field_buffer = device.create_buffer(size=4 * FIELD_RGBA * MAX_FIELD_CELLS,
+                                                usage=gpu.BufferUsage.STORAGE | gpu.BufferUsage.COPY_DST)
             bind_group = device.create_bind_group(
                 layout=pipeline.get_bind_group_layout(0),
                 entries=[{"binding": 0, "resource": {"buffer": frame_buffer}},
-                         {"binding": 1, "resource": {"buffer": shape_buffer}}])
-        return cls(device, canvas, context, texture_format, pipeline, frame_buffer, shape_buffer, bind_group)
+                         {"binding": 1, "resource": {"buffer": shape_buffer}},
+                         {"binding": 2, "resource": {"buffer": field_buffer}}])
+        return cls(device, canvas, context, texture_format, pipeline, frame_buffer, shape_buffer, field_buffer,
+                   bind_group)
 
     # --- view transform ---------------------------------------------------------------
     def fit_canvas(self) -> None:
@@ -84,7 +97,7 @@ class ArenaRenderer:
         self.pixels_per_metre = min(width / (2 * VIEW_HALF_X), height / (2 * VIEW_HALF_Y))
         scale = self.pixels_per_metre
         frame = array("f", [2 * scale / width, 2 * scale / height, 0.0, 0.0, 1.0 / scale,
-                            HALF_LENGTH, HALF_WIDTH, GOAL_HALF_WIDTH, GOAL_DEPTH, 0.0, 0.0, 0.0])
+                            HALF_LENGTH, HALF_WIDTH, GOAL_HALF_WIDTH, GOAL_DEPTH, 0.0, *self.field_size])
         self.device.queue.write_buffer(self.frame_buffer, 0, frame)
         if self.pitch_texture is not None:
             self.pitch_texture.destroy()
@@ -124,8 +137,23 @@ class ArenaRenderer:
                      length / 2 + BALL_RADIUS, BALL_RADIUS * 0.8, vx / speed, vy / speed, 0.0, (1.0, 1.0, 1.0, 0.35))
         self.add(CIRCLE, x, y, BALL_RADIUS, BALL_RADIUS, 1.0, 0.0, 0.03, WHITE)
 
-    def build_shapes(self, view: dict, overlays) -> None:
+    def add_field(self, field) -> None:
+        """The value field (app/value_field.py's FieldImage) over the pitch; its colours go to the GPU
+        only when they are new."""
+        if field.version != self.field_version:
+            if field.columns * field.rows > MAX_FIELD_CELLS:
+                raise ValueError(f"the value field has {field.columns * field.rows} cells, at most "
+                                 f"{MAX_FIELD_CELLS} can be drawn")
+            self.device.queue.write_buffer(self.field_buffer, 0, field.colours)
+            self.field_size = (float(field.columns), float(field.rows))
+            self.device.queue.write_buffer(self.frame_buffer, 40, array("f", self.field_size))
+            self.field_version = field.version
+        self.add(FIELD, 0.0, 0.0, HALF_LENGTH, HALF_WIDTH, 1.0, 0.0, 0.0, WHITE)
+
+    def build_shapes(self, view: dict, overlays, field=None) -> None:
         self.shapes = array("f")
+        if field is not None:
+            self.add_field(field)
         for sx in (-1.0, 1.0):
             for sy in (-1.0, 1.0):
                 self.add(CIRCLE, sx * (HALF_LENGTH + POST_RADIUS), sy * (GOAL_HALF_WIDTH + POST_RADIUS),
@@ -148,11 +176,12 @@ class ArenaRenderer:
         render_pass.end()
         self.device.queue.submit([encoder.finish()])
 
-    def draw(self, view: dict, overlays=()) -> None:
-        """Draw one frame of `view` (a `SoccerEnv.snapshot()`-shaped dict) with `overlays`
-        (app/overlays.py's shape tuples) over the pitch, under the players and the ball."""
+    def draw(self, view: dict, overlays=(), field=None) -> None:
+        """Draw one frame of `view` (a `SoccerEnv.snapshot()`-shaped dict) with `field` (a FieldImage
+        or None) and `overlays` (app/overlays.py's shape tuples) over the pitch, under the players
+        and the ball."""
         self.fit_canvas()
-        self.build_shapes(view, overlays)
+        self.build_shapes(view, overlays, field)
         target = self.context.get_current_texture()
         encoder = self.device.create_command_encoder()
         encoder.copy_texture_to_texture({"texture": self.pitch_texture}, {"texture": target},

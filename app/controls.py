@@ -1,5 +1,5 @@
 """The match controls: Play/Pause, Step, Reset and its seed, Speed, Mode, who
-plays Blue and Red, the Show menu's overlays (keys I and V), the keyboard, and
+plays Blue and Red, the Show menu's overlays (keys I, V and F), the keyboard, and
 dragging in Sandbox mode.
 
 They command the session's show match (`session.match`) and its sides, and
@@ -18,13 +18,13 @@ from app.overlays import OVERLAYS
 from app.show_match import SPEEDS, parse_seed
 
 HINTS = {
-    "ai-vs-ai": "Keys: Space play/pause · → step · R reset · I intent · V value",
+    "ai-vs-ai": "Keys: Space play/pause · → step · R reset · I intent · V value · F value field",
     "human-vs-ai": "You are Blue: W/A/S/D or arrows move · Q/E turn · Space dash  —  P play/pause · . step · R reset"
-                   " · I intent · V value",
+                   " · I intent · V value · F value field",
     "sandbox": "Drag the ball or a player with the mouse or a finger · Space play/pause · → step · R reset"
-               " · I intent · V value",
+               " · I intent · V value · F value field",
 }
-OVERLAY_KEYS = {"i": "intent", "v": "value"}
+OVERLAY_KEYS = {"i": "intent", "v": "value", "f": "field"}
 HUMAN_KEYS = ("w", "a", "s", "d", "q", "e", " ", "arrowup", "arrowdown", "arrowleft", "arrowright")
 
 

@@ -21,6 +21,7 @@ from app.arena_renderer import ArenaRenderer
 from app.controls import Controls
 from app.dom import element
 from app.dshq import expose_diagnostics, set_status, show_problem
+from app.field_overlay import FieldOverlay
 from app.learner_panel import LearnerPanel
 from app.live_run import LiveRun
 from app.overlays import overlay_shapes
@@ -58,6 +59,7 @@ class Page:
         self.learner = LearnerPanel(self.session)
         self.agents = AgentPanel(self.session, autosave_seconds=positive_number("autosave", AUTOSAVE_SECONDS))
         self.timeline = TimelinePanel(self.session)
+        self.field = FieldOverlay(match)
         self.frame_count = 0
         self.fps_frames, self.fps_start = 0, None   # frames drawn since fps_start (the first frame's time)
         self.frame_ms = 0.0
@@ -102,6 +104,7 @@ class Page:
         wall = 0.0 if self.last_timestamp is None else (timestamp - self.last_timestamp) / 1000.0
         self.last_timestamp = timestamp if self.match.playing else None     # a paused match resumes from now
         self.session.hot_swap()
+        self.field.tick("field" in self.controls.overlays)
         if self.controls.fast:
             while self.match.playing and time.perf_counter() - started < FAST_BUDGET_SECONDS:
                 self.match.tick()
@@ -122,9 +125,10 @@ class Page:
         """Draw the match with the overlays shown; False when there is no GPU to draw with."""
         if self.renderer is None or self.device.lost:
             return False
-        match = self.match
+        match, shown = self.match, self.controls.overlays
         view = match.view()
-        self.renderer.draw(view, overlay_shapes(view, match.decisions, match.advantages, self.controls.overlays))
+        self.renderer.draw(view, overlay_shapes(view, match.decisions, match.advantages, shown),
+                           self.field.image if "field" in shown else None)
         return True
 
     def report_decisions(self) -> None:
