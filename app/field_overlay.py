@@ -7,7 +7,8 @@ app/value_field.py's FieldRefresh allows: at most `refresh_hz` times a second, o
 flight, only when the state or the weights changed. A request costs the main thread one small
 message (20 floats); the weights travel once per policy. The answer (the worker's forward, on
 its GPU or in pure Python) becomes viridis colours once, and the renderer uploads them once.
-While the field is hidden nothing is asked, and the worker starts the first time it is shown.
+While the field is hidden nothing is asked; the worker starts the first time it is shown, and
+is asked nothing before it is ready (boot.mjs has no entry to hand earlier messages to).
 """
 
 import time
@@ -38,7 +39,7 @@ class FieldOverlay:
         self.refresh = FieldRefresh(self.config)
         self.worker = None
         self.policy, self.weights = None, 0     # the policy whose weights the worker holds, and their token
-        self.requests = {}                      # id -> (side, token) of the request in flight
+        self.requests = {}                      # id -> ((side, token), state, time_left) of the request in flight
         self.next_id = 0
         self.image = None                       # the FieldImage to draw, or None
         self.image_key = None                   # (side, token) the image belongs to
@@ -58,6 +59,9 @@ class FieldOverlay:
         if side is None:
             self.hide()
             return
+        worker = self.start_worker()
+        if not worker.ready.done() or worker.ready.exception() is not None:
+            return                      # booting (messages before it is ready would be lost), or it failed
         if player.policy is not self.policy:
             self.send_weights(player.policy)
         key = (side, self.weights)
@@ -68,8 +72,8 @@ class FieldOverlay:
         if self.refresh.due(now, (key, state, time_left)):
             self.refresh.asked(now, (key, state, time_left))
             self.next_id += 1
-            self.requests = {self.next_id: key}
-            self.start_worker().post({"type": "field", "id": self.next_id, "weights": self.weights, "state": state,
+            self.requests = {self.next_id: (key, state, time_left)}
+            worker.post({"type": "field", "id": self.next_id, "weights": self.weights, "state": state,
                                       "side": AGENTS.index(side), "time_left": time_left})
 
     def start_worker(self) -> PythonWorker:
@@ -88,7 +92,7 @@ class FieldOverlay:
 
     def send_weights(self, policy) -> None:
         self.policy, self.weights = policy, self.weights + 1
-        self.start_worker().post({"type": "weights", "weights": self.weights,
+        self.worker.post({"type": "weights", "weights": self.weights,
                                   "model": asdict(policy.model_config), "params": policy.params.tobytes()})
 
     def hide(self) -> None:
@@ -105,13 +109,13 @@ class FieldOverlay:
             set_status(value_field_error=message.get("text"))
         elif kind == "field":
             self.refresh.answered()
-            key = self.requests.pop(message["id"], None)
+            key, state, time_left = self.requests.pop(message["id"], (None, None, None))
             if key is None or key != (self.network_side()[0], self.weights):
                 return                  # asked for a player or weights no longer on the pitch
-            self.show(key[0], list(message["values"]), message["engine"], message["ms"])
+            self.show(key[0], list(message["values"]), message["engine"], message["ms"], state, time_left)
             self.image_key = key
 
-    def show(self, side: str, values: list[float], engine: str, ms: float) -> None:
+    def show(self, side: str, values: list[float], engine: str, ms: float, state, time_left: float) -> None:
         colours, low, high = field_colours(values, self.config.opacity)
         self.answers += 1
         self.image = FieldImage(colours, self.config.columns, self.config.rows, self.answers)
@@ -125,4 +129,5 @@ class FieldOverlay:
         element("field-legend-high").textContent = f"{high:+.3f}"
         set_status(value_field={"side": side, "columns": self.config.columns, "rows": self.config.rows,
                                 "values": values, "low": low, "high": high, "engine": engine,
-                                "ms": round(ms, 1), "answers": self.answers})
+                                "ms": round(ms, 1), "answers": self.answers, "state": list(state),
+                                "time_left": time_left})

@@ -1,8 +1,12 @@
 """The value-field worker: answers the page's field requests (app/field_overlay.py) with one batched
 forward each (app/value_field.py's `field_values`), off the main thread.
 
-The forward runs on this worker's GPU when it gets a device (rl/wgsl's GPUBackend.forward: float32,
-the learner's own WGSL kernels), otherwise in pure Python (rl.policy.Policy.forward). Requests
+The forward runs on this worker's GPU when it gets a hardware device (rl/wgsl/network.py's
+GPUForward: float32, the learner's own linear_forward kernel, the only one built here), otherwise
+in pure Python (rl.policy.Policy.forward). A software adapter (SwiftShader, llvmpipe) counts as
+none: there the GPU is the browser's one GPU process on the CPU, and a field's forward on it
+(about 4 s for 512 rows on this project's 2-core machines) stalled the page's frames to 1-2 fps;
+the Python forward runs on this worker's own thread instead. Requests
 arrive faster than answers when the forward is slow; only the newest waiting one is answered.
 
 Messages from the page:
@@ -23,9 +27,12 @@ import gpu
 from app.value_field import ValueFieldConfig, field_values
 from rl.model import ModelConfig, num_params
 from rl.policy import Policy
+from rl.wgsl import kernels as k
+from rl.wgsl.network import GPUForward
 
 weights = {}            # token -> (ModelConfig, params array('f'))
-waiting = {"request": None, "wake": None}
+waiting = {"request": None}
+wake = asyncio.Event()  # set when a request arrives (even while main is still getting its device)
 
 
 def on_message(data) -> None:
@@ -36,8 +43,7 @@ def on_message(data) -> None:
         weights[message["weights"]] = (ModelConfig(**message["model"]), params)
     elif message.get("type") == "field":
         waiting["request"] = message
-        if waiting["wake"] is not None:
-            waiting["wake"].set()
+        wake.set()
 
 
 class Forward:
@@ -46,7 +52,7 @@ class Forward:
     def __init__(self, device):
         self.device, self.engine = device, "gpu" if device is not None else "python"
         self.token, self.forward = None, None
-        self.backends = {}      # ModelConfig -> GPUBackend
+        self.kernels, self.gpu = None, {}       # linear_forward; ModelConfig -> (params buffer, GPUForward)
 
     async def use(self, token) -> None:
         if token == self.token:
@@ -59,12 +65,14 @@ class Forward:
         if self.device is None:
             self.forward = Policy(params, model).forward
         else:
-            from rl.wgsl.backend import create_backend
-            if model not in self.backends:
-                self.backends[model] = await create_backend(model, self.device)
-            backend = self.backends[model]
-            await backend.load_params(params)
-            self.forward = backend.forward
+            if self.kernels is None:
+                self.kernels = await k.build_kernels(self.device, names=("linear_forward",))
+            if model not in self.gpu:
+                buffer = k.storage_buffer(self.device, num_params(model), "value field params")
+                self.gpu[model] = buffer, GPUForward(self.device, self.kernels, model, buffer)
+            buffer, gpu_forward = self.gpu[model]
+            self.device.queue.write_buffer(buffer, 0, params)
+            self.forward = gpu_forward.forward
         self.token = token
         for old in [t for t in weights if t < token]:     # tokens grow: older weights are not asked for again
             del weights[old]
@@ -76,12 +84,14 @@ async def main(shared, args, post):
         device = await gpu.request_device(label="dshq-value-field")
     except gpu.GPUError:
         device = None
+    if device is not None and gpu.is_software_adapter(device.adapter_info):
+        device.destroy()
+        device = None
     forward = Forward(device)
-    waiting["wake"] = asyncio.Event()
     post({"type": "engine", "engine": forward.engine})
     while True:
-        await waiting["wake"].wait()
-        waiting["wake"].clear()
+        await wake.wait()
+        wake.clear()
         request, waiting["request"] = waiting["request"], None
         if request is None:
             continue
@@ -94,7 +104,7 @@ async def main(shared, args, post):
             post({"type": "error", "id": request["id"], "text": f"the GPU forward failed ({err}); using Python"})
             forward = Forward(None)
             waiting["request"] = waiting["request"] or request
-            waiting["wake"].set()
+            wake.set()
             continue
         except (ValueError, KeyError, TypeError) as err:
             post({"type": "error", "id": request.get("id"), "text": str(err)})
