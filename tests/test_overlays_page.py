@@ -4,7 +4,6 @@ the same weights (the untrained learner: init_params(model, 1)); the value field
 CPython forward too, drawn in their viridis colours, and dragging in Sandbox moves the glyph's
 and the field's numbers and colours before the drag ends."""
 
-import asyncio
 import math
 
 import pytest
@@ -104,7 +103,12 @@ def cpython_field(field) -> list[float]:
     """The field of the state the page asked for, by the pure-Python forward of the same weights."""
     model = LiveSetup().model_config()
     policy = Policy(init_params(model, 1), model)
-    return asyncio.run(field_values(policy.forward, field["state"], 0, field["time_left"], ValueFieldConfig()))
+    coroutine = field_values(policy.forward, field["state"], 0, field["time_left"], ValueFieldConfig())
+    try:
+        coroutine.send(None)        # a plain forward never suspends (Playwright's loop forbids asyncio.run here)
+    except StopIteration as done:
+        return done.value
+    raise AssertionError("field_values suspended on a synchronous forward")
 
 
 def clear_cells(field) -> list[int]:
