@@ -45,6 +45,7 @@ class FieldOverlay:
         self.image_key = None                   # (side, token) the image belongs to
         self.answers = 0
         self.legend_side = None
+        self.answer_seconds = 0.0               # main-thread time spent on answers since the page last read it
 
     def network_side(self):
         """(side, player) of the network player the field is for, or (None, None)."""
@@ -108,12 +109,14 @@ class FieldOverlay:
             self.refresh.answered()
             set_status(value_field_error=message.get("text"))
         elif kind == "field":
+            started = time.perf_counter()
             self.refresh.answered()
             key, state, time_left = self.requests.pop(message["id"], (None, None, None))
             if key is None or key != (self.network_side()[0], self.weights):
                 return                  # asked for a player or weights no longer on the pitch
             self.show(key[0], list(message["values"]), message["engine"], message["ms"], state, time_left)
             self.image_key = key
+            self.answer_seconds += time.perf_counter() - started
 
     def show(self, side: str, values: list[float], engine: str, ms: float, state, time_left: float) -> None:
         colours, low, high = field_colours(values, self.config.opacity)

@@ -63,6 +63,8 @@ class Page:
         self.frame_count = 0
         self.fps_frames, self.fps_start = 0, None   # frames drawn since fps_start (the first frame's time)
         self.frame_ms = 0.0
+        self.overlay_ms = 0.0       # of frame_ms, the overlays' part: field requests and answers, overlay shapes
+        self.overlay_seconds = 0.0  # spent on the overlays in this frame so far
         self.last_timestamp = None  # of the previous frame while the match plays
         self.last_draw = -1e9       # ms, timestamp of the last drawn frame
         self.draw_interval_ms = 0.0
@@ -104,7 +106,10 @@ class Page:
         wall = 0.0 if self.last_timestamp is None else (timestamp - self.last_timestamp) / 1000.0
         self.last_timestamp = timestamp if self.match.playing else None     # a paused match resumes from now
         self.session.hot_swap()
+        self.overlay_seconds = 0.0
+        overlay_started = time.perf_counter()
         self.field.tick("field" in self.controls.overlays)
+        self.overlay_seconds += time.perf_counter() - overlay_started
         if self.controls.fast:
             while self.match.playing and time.perf_counter() - started < FAST_BUDGET_SECONDS:
                 self.match.tick()
@@ -116,6 +121,8 @@ class Page:
             self.last_draw = timestamp
             self.fps_frames += 1
         self.frame_ms = 0.9 * self.frame_ms + 0.1 * (time.perf_counter() - started) * 1000.0
+        self.overlay_ms = 0.9 * self.overlay_ms + 0.1 * (self.overlay_seconds + self.field.answer_seconds) * 1000.0
+        self.field.answer_seconds = 0.0
         self.frame_count += 1
         self.update_readouts()
         self.agents.tick()
@@ -127,8 +134,10 @@ class Page:
             return False
         match, shown = self.match, self.controls.overlays
         view = match.view()
-        self.renderer.draw(view, overlay_shapes(view, match.decisions, match.advantages, shown),
-                           self.field.image if "field" in shown else None)
+        overlay_started = time.perf_counter()
+        shapes = overlay_shapes(view, match.decisions, match.advantages, shown)
+        self.overlay_seconds += time.perf_counter() - overlay_started
+        self.renderer.draw(view, shapes, self.field.image if "field" in shown else None)
         return True
 
     def report_decisions(self) -> None:
@@ -166,7 +175,7 @@ class Page:
             self.fps_frames, self.fps_start = 0, now
         fields = {"tick": match.ticks, "score": list(score), "playing": match.playing}
         if fps is not None:
-            fields.update(fps=fps, frame_ms=round(self.frame_ms, 2))
+            fields.update(fps=fps, frame_ms=round(self.frame_ms, 2), overlay_ms=round(self.overlay_ms, 3))
         set_status(**fields)
         self.report_decisions()
         if self.notice_until and now > self.notice_until:
