@@ -1,7 +1,7 @@
 """Draws the match: one instanced, SDF-shaded draw call per frame (shaders/arena.wgsl).
 
-Per frame the renderer packs every shape (the value field, posts, the
-overlays of app/overlays.py, ball and its motion trail, the two players with
+Per frame the renderer packs every shape (posts, the overlays of
+app/overlays.py, ball and its motion trail, the two players with
 heading markers and dash-cooldown rings) into one float32
 array, writes it to the GPU with a single `write_buffer`, copies the cached
 pitch image into the canvas texture and issues `draw(6, shape_count)` over it.
@@ -10,9 +10,11 @@ drawn into its own texture only when the canvas size changes: on a software
 rasteriser (SwiftShader) this keeps a frame cheap. The canvas backing store follows the element's CSS
 size times devicePixelRatio, and the pitch is fitted into it with its aspect
 ratio kept, so shapes stay crisp at any zoom. The value field
-(app/value_field.py) is one more shape over the pitch: its cells' colours sit
-in their own storage buffer, written only when a new field arrives (a few
-times a second), and the shader looks each pixel's cell up there.
+(app/value_field.py) is drawn into that same cached background, over the
+pitch, only when a new field arrives (a few times a second) or is shown or
+hidden: its cells' colours go to their own storage buffer and one quad looks
+each pixel's cell up there. Drawn every frame instead, that full-pitch quad
+cut SwiftShader's frame rate from 28 to 10 fps here.
 """
 
 from array import array
@@ -32,6 +34,7 @@ from sim.constants import (
 FLOATS_PER_SHAPE = 16          # struct Shape in arena.wgsl: 64 bytes
 MAX_SHAPES = 64
 MAX_FIELD_CELLS = 4096         # the value field's grid, at most
+STALE = "stale"                # ArenaRenderer.background when the texture holds nothing yet
 FRAME_UNIFORM_BYTES = 48       # struct Frame in arena.wgsl
 VIEW_HALF_X = HALF_LENGTH + GOAL_DEPTH + 0.4    # m, what the view must show
 VIEW_HALF_Y = HALF_WIDTH + 0.4
@@ -50,10 +53,10 @@ class ArenaRenderer:
         self.frame_buffer, self.shape_buffer, self.field_buffer = frame_buffer, shape_buffer, field_buffer
         self.bind_group = bind_group
         self.field_size = (0.0, 0.0)    # (columns, rows) of the field in field_buffer
-        self.field_version = None       # which FieldImage field_buffer holds
         self.pixels_per_metre = 1.0
         self.shapes = array("f")
-        self.pitch_texture = None   # the pitch drawn at the canvas's current size
+        self.pitch_texture = None       # the pitch (and the value field) drawn at the canvas's current size
+        self.background = None          # the FieldImage version in pitch_texture (None: no field), or STALE
 
     @classmethod
     async def create(cls, device, canvas) -> "ArenaRenderer":
@@ -87,7 +90,7 @@ class ArenaRenderer:
     # --- view transform ---------------------------------------------------------------
     def fit_canvas(self) -> None:
         """Match the backing store to CSS size x devicePixelRatio; on a change,
-        refit the view and redraw the cached pitch."""
+        refit the view and make a new texture for the background."""
         ratio = js.window.devicePixelRatio or 1
         width = max(1, round(self.canvas.clientWidth * ratio))
         height = max(1, round(self.canvas.clientHeight * ratio))
@@ -104,9 +107,25 @@ class ArenaRenderer:
         self.pitch_texture = self.device.create_texture(
             size=[width, height, 1], format=self.texture_format,
             usage=gpu.TextureUsage.RENDER_ATTACHMENT | gpu.TextureUsage.COPY_SRC, label="pitch")
+        self.background = STALE
+
+    def paint_background(self, field) -> None:
+        """Draw the pitch and `field` (a FieldImage or None) into the cached texture, when either changed."""
+        version = None if field is None else field.version
+        if version == self.background:
+            return
         self.shapes = array("f")
         self.add(PITCH, 0.0, 0.0, VIEW_HALF_X, VIEW_HALF_Y, 1.0, 0.0, 0.0, WHITE)
+        if field is not None:
+            if field.columns * field.rows > MAX_FIELD_CELLS:
+                raise ValueError(f"the value field has {field.columns * field.rows} cells, at most "
+                                 f"{MAX_FIELD_CELLS} can be drawn")
+            self.device.queue.write_buffer(self.field_buffer, 0, field.colours)
+            self.field_size = (float(field.columns), float(field.rows))
+            self.device.queue.write_buffer(self.frame_buffer, 40, array("f", self.field_size))
+            self.add(FIELD, 0.0, 0.0, HALF_LENGTH, HALF_WIDTH, 1.0, 0.0, 0.0, WHITE)
         self.render(self.pitch_texture.create_view(), "clear")
+        self.background = version
 
     def css_to_world(self, css_x: float, css_y: float) -> tuple[float, float]:
         """A point in the canvas element's CSS pixels -> world metres."""
@@ -137,23 +156,8 @@ class ArenaRenderer:
                      length / 2 + BALL_RADIUS, BALL_RADIUS * 0.8, vx / speed, vy / speed, 0.0, (1.0, 1.0, 1.0, 0.35))
         self.add(CIRCLE, x, y, BALL_RADIUS, BALL_RADIUS, 1.0, 0.0, 0.03, WHITE)
 
-    def add_field(self, field) -> None:
-        """The value field (app/value_field.py's FieldImage) over the pitch; its colours go to the GPU
-        only when they are new."""
-        if field.version != self.field_version:
-            if field.columns * field.rows > MAX_FIELD_CELLS:
-                raise ValueError(f"the value field has {field.columns * field.rows} cells, at most "
-                                 f"{MAX_FIELD_CELLS} can be drawn")
-            self.device.queue.write_buffer(self.field_buffer, 0, field.colours)
-            self.field_size = (float(field.columns), float(field.rows))
-            self.device.queue.write_buffer(self.frame_buffer, 40, array("f", self.field_size))
-            self.field_version = field.version
-        self.add(FIELD, 0.0, 0.0, HALF_LENGTH, HALF_WIDTH, 1.0, 0.0, 0.0, WHITE)
-
-    def build_shapes(self, view: dict, overlays, field=None) -> None:
+    def build_shapes(self, view: dict, overlays) -> None:
         self.shapes = array("f")
-        if field is not None:
-            self.add_field(field)
         for sx in (-1.0, 1.0):
             for sy in (-1.0, 1.0):
                 self.add(CIRCLE, sx * (HALF_LENGTH + POST_RADIUS), sy * (GOAL_HALF_WIDTH + POST_RADIUS),
@@ -181,7 +185,8 @@ class ArenaRenderer:
         or None) and `overlays` (app/overlays.py's shape tuples) over the pitch, under the players
         and the ball."""
         self.fit_canvas()
-        self.build_shapes(view, overlays, field)
+        self.paint_background(field)
+        self.build_shapes(view, overlays)
         target = self.context.get_current_texture()
         encoder = self.device.create_command_encoder()
         encoder.copy_texture_to_texture({"texture": self.pitch_texture}, {"texture": target},
