@@ -73,7 +73,7 @@ def main() -> None:
             session.page.wait_for_function("window.dshq.status().value_field !== null", timeout=120_000)
             print_row("1x, all overlays", measure(session, "1", args.seconds))
             session.page.click("#train")
-            session.page.wait_for_function("window.dshq.status().policy_version >= 1", timeout=300_000)
+            session.page.wait_for_function("window.dshq.status().policy_version >= 1", timeout=900_000)
             print_row("1x, all overlays, training", measure(session, "1", args.seconds))
     finally:
         server.terminate()
