@@ -7,7 +7,7 @@ second and the main thread's milliseconds per frame (simulation + policy +
 render submission) that `window.dshq.status()` reports, and of those the
 overlays' part (`overlay_ms`: overlay shapes, value-field requests and answers). Then, with the
 learner on both sides and every overlay on (intent, value, value field: keys
-I, V, F), the same at 1x before and while training, with the value field's
+I, V, F), the same at 1x while training, with the value field's
 answers per second and the worker's milliseconds per field. Figures only: no
 target is asserted. Here (no GPU) WebGPU runs on SwiftShader, on the CPU.
 """
@@ -65,15 +65,15 @@ def main() -> None:
                   f"{'fields/s':>9} {'field ms':>9}")
             for speed in ("1", "4"):
                 print_row(f"{speed}x", measure(session, speed, args.seconds))
+            session.page.click("#train")
+            session.page.wait_for_function("window.dshq.status().updates >= 1", timeout=900_000)
+            print_row("1x, training", measure(session, "1", args.seconds))
             for side in ("blue", "red"):
                 session.page.select_option(f"#{side}-policy", "learner")
             session.page.evaluate("document.activeElement.blur()")
             for key in "ivf":
                 session.page.keyboard.press(key)
-            session.page.wait_for_function("window.dshq.status().value_field !== null", timeout=120_000)
-            print_row("1x, all overlays", measure(session, "1", args.seconds))
-            session.page.click("#train")
-            session.page.wait_for_function("window.dshq.status().policy_version >= 1", timeout=900_000)
+            session.page.wait_for_function("window.dshq.status().value_field !== null", timeout=300_000)
             print_row("1x, all overlays, training", measure(session, "1", args.seconds))
     finally:
         server.terminate()
