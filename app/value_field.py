@@ -35,7 +35,7 @@ class ValueFieldConfig:
     """Cells along the pitch's length (x)."""
     rows: int = 12
     """Cells across its width (y); 24 x 12 cells are 0.67 m x 0.83 m on the 16 m x 10 m pitch, 288 rows
-    a forward: about 0.1 s of the pure-Python forward in Pyodide on an idle core."""
+    a forward (docs/overlays.md has the worker's time per field)."""
     refresh_hz: float = 4.0
     """At most this many field requests a second (and one in flight at a time)."""
     opacity: float = 0.72

@@ -71,7 +71,7 @@ def test_the_gpu_engine_gives_the_same_field_within_float32():
     params = init_params(model, 4)
     env = played_env(6)
     device = asyncio.run(gpu.request_device(label="value field test"))
-    config = ValueFieldConfig()                                  # the page's grid: 512 rows in one forward
+    config = ValueFieldConfig()                                  # the page's grid: 288 rows in one forward
     values, engine = worker_field(env, "red", params, model, device, config)
     assert engine == "gpu"
     assert values == pytest.approx(expected_field(env, "red", Policy(params, model), config), abs=2e-5)
