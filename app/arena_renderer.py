@@ -1,15 +1,20 @@
 """Draws the match: one instanced, SDF-shaded draw call per frame (shaders/arena.wgsl).
 
 Per frame the renderer packs every shape (posts, the overlays of
-app/overlays.py, ball and its motion trail, the two players with heading
-markers and dash-cooldown rings) into one float32
+app/overlays.py, ball and its motion trail, the two players with
+heading markers and dash-cooldown rings) into one float32
 array, writes it to the GPU with a single `write_buffer`, copies the cached
 pitch image into the canvas texture and issues `draw(6, shape_count)` over it.
 The pitch (the one full-canvas shape, and by far the most fragment work) is
 drawn into its own texture only when the canvas size changes: on a software
 rasteriser (SwiftShader) this keeps a frame cheap. The canvas backing store follows the element's CSS
 size times devicePixelRatio, and the pitch is fitted into it with its aspect
-ratio kept, so shapes stay crisp at any zoom.
+ratio kept, so shapes stay crisp at any zoom. The value field
+(app/value_field.py) is drawn into that same cached background, over the
+pitch, only when a new field arrives (a few times a second) or is shown or
+hidden: its cells' colours go to their own storage buffer and one quad looks
+each pixel's cell up there. Drawn every frame instead, that full-pitch quad
+cut SwiftShader's frame rate from 28 to 10 fps here.
 """
 
 from array import array
@@ -18,7 +23,8 @@ from math import sqrt
 import js
 
 import gpu
-from app.overlays import ARC, BOX, CIRCLE, PITCH, TRAIL
+from app.overlays import ARC, BOX, CIRCLE, FIELD, PITCH, TRAIL
+from app.value_field import FIELD_RGBA
 from gpu.browser import configure_canvas
 from sim.constants import (
     BALL_RADIUS, DASH_COOLDOWN_TICKS, DT, GOAL_DEPTH, GOAL_HALF_WIDTH, HALF_LENGTH, HALF_WIDTH,
@@ -27,6 +33,8 @@ from sim.constants import (
 
 FLOATS_PER_SHAPE = 16          # struct Shape in arena.wgsl: 64 bytes
 MAX_SHAPES = 64
+MAX_FIELD_CELLS = 4096         # the value field's grid, at most
+STALE = "stale"                # ArenaRenderer.background when the texture holds nothing yet
 FRAME_UNIFORM_BYTES = 48       # struct Frame in arena.wgsl
 VIEW_HALF_X = HALF_LENGTH + GOAL_DEPTH + 0.4    # m, what the view must show
 VIEW_HALF_Y = HALF_WIDTH + 0.4
@@ -38,13 +46,17 @@ DASH_COOLDOWN_SECONDS = DASH_COOLDOWN_TICKS * DT
 
 
 class ArenaRenderer:
-    def __init__(self, device, canvas, context, texture_format, pipeline, frame_buffer, shape_buffer, bind_group):
+    def __init__(self, device, canvas, context, texture_format, pipeline, frame_buffer, shape_buffer, field_buffer,
+                 bind_group):
         self.device, self.canvas, self.context, self.pipeline = device, canvas, context, pipeline
         self.texture_format = texture_format
-        self.frame_buffer, self.shape_buffer, self.bind_group = frame_buffer, shape_buffer, bind_group
+        self.frame_buffer, self.shape_buffer, self.field_buffer = frame_buffer, shape_buffer, field_buffer
+        self.bind_group = bind_group
+        self.field_size = (0.0, 0.0)    # (columns, rows) of the field in field_buffer
         self.pixels_per_metre = 1.0
         self.shapes = array("f")
-        self.pitch_texture = None   # the pitch drawn at the canvas's current size
+        self.pitch_texture = None       # the pitch (and the value field) drawn at the canvas's current size
+        self.background = None          # the FieldImage version in pitch_texture (None: no field), or STALE
 
     @classmethod
     async def create(cls, device, canvas) -> "ArenaRenderer":
@@ -65,16 +77,20 @@ class ArenaRenderer:
                                                 usage=gpu.BufferUsage.UNIFORM | gpu.BufferUsage.COPY_DST)
             shape_buffer = device.create_buffer(size=4 * FLOATS_PER_SHAPE * MAX_SHAPES,
                                                 usage=gpu.BufferUsage.STORAGE | gpu.BufferUsage.COPY_DST)
+            field_buffer = device.create_buffer(size=4 * FIELD_RGBA * MAX_FIELD_CELLS,
+                                                usage=gpu.BufferUsage.STORAGE | gpu.BufferUsage.COPY_DST)
             bind_group = device.create_bind_group(
                 layout=pipeline.get_bind_group_layout(0),
                 entries=[{"binding": 0, "resource": {"buffer": frame_buffer}},
-                         {"binding": 1, "resource": {"buffer": shape_buffer}}])
-        return cls(device, canvas, context, texture_format, pipeline, frame_buffer, shape_buffer, bind_group)
+                         {"binding": 1, "resource": {"buffer": shape_buffer}},
+                         {"binding": 2, "resource": {"buffer": field_buffer}}])
+        return cls(device, canvas, context, texture_format, pipeline, frame_buffer, shape_buffer, field_buffer,
+                   bind_group)
 
     # --- view transform ---------------------------------------------------------------
     def fit_canvas(self) -> None:
         """Match the backing store to CSS size x devicePixelRatio; on a change,
-        refit the view and redraw the cached pitch."""
+        refit the view and make a new texture for the background."""
         ratio = js.window.devicePixelRatio or 1
         width = max(1, round(self.canvas.clientWidth * ratio))
         height = max(1, round(self.canvas.clientHeight * ratio))
@@ -84,16 +100,32 @@ class ArenaRenderer:
         self.pixels_per_metre = min(width / (2 * VIEW_HALF_X), height / (2 * VIEW_HALF_Y))
         scale = self.pixels_per_metre
         frame = array("f", [2 * scale / width, 2 * scale / height, 0.0, 0.0, 1.0 / scale,
-                            HALF_LENGTH, HALF_WIDTH, GOAL_HALF_WIDTH, GOAL_DEPTH, 0.0, 0.0, 0.0])
+                            HALF_LENGTH, HALF_WIDTH, GOAL_HALF_WIDTH, GOAL_DEPTH, 0.0, *self.field_size])
         self.device.queue.write_buffer(self.frame_buffer, 0, frame)
         if self.pitch_texture is not None:
             self.pitch_texture.destroy()
         self.pitch_texture = self.device.create_texture(
             size=[width, height, 1], format=self.texture_format,
             usage=gpu.TextureUsage.RENDER_ATTACHMENT | gpu.TextureUsage.COPY_SRC, label="pitch")
+        self.background = STALE
+
+    def paint_background(self, field) -> None:
+        """Draw the pitch and `field` (a FieldImage or None) into the cached texture, when either changed."""
+        version = None if field is None else field.version
+        if version == self.background:
+            return
         self.shapes = array("f")
         self.add(PITCH, 0.0, 0.0, VIEW_HALF_X, VIEW_HALF_Y, 1.0, 0.0, 0.0, WHITE)
+        if field is not None:
+            if field.columns * field.rows > MAX_FIELD_CELLS:
+                raise ValueError(f"the value field has {field.columns * field.rows} cells, at most "
+                                 f"{MAX_FIELD_CELLS} can be drawn")
+            self.device.queue.write_buffer(self.field_buffer, 0, field.colours)
+            self.field_size = (float(field.columns), float(field.rows))
+            self.device.queue.write_buffer(self.frame_buffer, 40, array("f", self.field_size))
+            self.add(FIELD, 0.0, 0.0, HALF_LENGTH, HALF_WIDTH, 1.0, 0.0, 0.0, WHITE)
         self.render(self.pitch_texture.create_view(), "clear")
+        self.background = version
 
     def css_to_world(self, css_x: float, css_y: float) -> tuple[float, float]:
         """A point in the canvas element's CSS pixels -> world metres."""
@@ -148,10 +180,12 @@ class ArenaRenderer:
         render_pass.end()
         self.device.queue.submit([encoder.finish()])
 
-    def draw(self, view: dict, overlays=()) -> None:
-        """Draw one frame of `view` (a `SoccerEnv.snapshot()`-shaped dict) with `overlays`
-        (app/overlays.py's shape tuples) over the pitch, under the players and the ball."""
+    def draw(self, view: dict, overlays=(), field=None) -> None:
+        """Draw one frame of `view` (a `SoccerEnv.snapshot()`-shaped dict) with `field` (a FieldImage
+        or None) and `overlays` (app/overlays.py's shape tuples) over the pitch, under the players
+        and the ball."""
         self.fit_canvas()
+        self.paint_background(field)
         self.build_shapes(view, overlays)
         target = self.context.get_current_texture()
         encoder = self.device.create_command_encoder()

@@ -1,6 +1,6 @@
 """The match controls: Play/Pause, Step, Reset and its seed, Speed, Mode, how
 keys move the person's player, who plays Blue and Red, the Show menu's
-overlays (keys I and V), the keyboard, the on-pitch legend of Human vs AI,
+overlays (keys I, V and F), the keyboard, the on-pitch legend of Human vs AI,
 the touch stick (app/touch_controls.py) and dragging in Sandbox mode.
 
 They command the session's show match (`session.match`) and its sides, and
@@ -29,15 +29,15 @@ from app.show_match import SPEEDS, parse_seed
 from app.touch_controls import TouchControls, has_touch_screen
 
 HINTS = {
-    "ai-vs-ai": "Keys (click the pitch first): Space play/pause · → step · R reset · I intent · V value",
+    "ai-vs-ai": "Keys (click the pitch first): Space play/pause · → step · R reset · I intent · V value · F value field",
     "human-vs-ai": "You are Blue, attacking the goal on the right. \"Keys move: on screen\": W/A/S/D or the arrows"
                    " move Blue up, left, down and right on the screen (keys combine into diagonals) and Blue turns"
                    " to face where it goes. \"Keys move: by heading\" uses the players' own moves, relative to where"
                    " Blue faces (the white dot is its front): W forward, S back, A/D sidestep. Q/E turn, Space"
-                   " dashes along the heading. P play/pause · . step · R reset · I intent · V value."
+                   " dashes along the heading. P play/pause · . step · R reset · I intent · V value · F value field."
                    " On a touch screen: the stick and Dash under the pitch.",
     "sandbox": "Drag the ball or a player with the mouse or a finger · Space play/pause · → step · R reset"
-               " · I intent · V value",
+               " · I intent · V value · F value field",
 }
 LEGENDS = {     # the on-pitch legend in Human vs AI, by how keys move Blue
     "screen": "You are Blue → attack the right goal\nW A S D / arrows: move on screen (Blue turns that way)\n"
@@ -48,7 +48,7 @@ LEGENDS = {     # the on-pitch legend in Human vs AI, by how keys move Blue
     "touch": "You are Blue → attack the right goal · the stick moves you · Dash dashes\n"
              "Keys: W A S D move · Space dash · P pause (\"Keys move\" above: on screen or by heading)",
 }
-OVERLAY_KEYS = {"i": "intent", "v": "value"}
+OVERLAY_KEYS = {"i": "intent", "v": "value", "f": "field"}
 PITCH_TARGETS = ("body", "html")    # besides the pitch itself: where the page's keys act
 
 

@@ -67,12 +67,14 @@ def action_probabilities(match, side: str, obs):
 
 def decision(match, side: str):
     """The current decision of the network player on `side` (app/show_match.py's `decisions`): its
-    observation, probabilities, value and action, and the side's last advantage; null when there is none."""
+    observation, probabilities, value and action (`acted` false for a Sandbox what-if), and the side's last
+    advantage; null when there is none."""
     current = match.decisions.get(side)
     if current is None:
         return None
     return to_js_value({"observation": current.observation, "probabilities": current.probabilities,
-                        "value": current.value, "action": current.action, "advantage": match.advantages.get(side)})
+                        "value": current.value, "action": current.action, "acted": current.acted,
+                        "advantage": match.advantages.get(side)})
 
 
 def world_to_css(page, x: float, y: float):

@@ -45,6 +45,7 @@ class Decision:
     value: float                # V(observation)
     action: int                 # argmax of `probabilities`
     reward: float = 0.0         # summed over the ticks the action was held (app/show_match.py adds it)
+    acted: bool = True          # False for a what-if: what it would do here, not what it did
 
 
 class NetworkPlayer:
@@ -67,6 +68,11 @@ class NetworkPlayer:
 
     def act(self, obs) -> int:
         return self.decide(obs).action
+
+    def what_if(self, obs) -> Decision:
+        """The decision it would take on `obs`, without taking it (a blend window does not move)."""
+        probabilities, value = self.evaluate(obs)
+        return Decision(list(obs), probabilities, value, argmax(probabilities), acted=False)
 
 
 class BlendingPlayer(NetworkPlayer):

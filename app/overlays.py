@@ -24,8 +24,8 @@ from math import sqrt
 
 from sim.actions import MOVES, TURNS, decode_action
 
-PITCH, BOX, CIRCLE, ARC, TRAIL, CAPSULE = 0.0, 1.0, 2.0, 3.0, 4.0, 5.0    # shape kinds of shaders/arena.wgsl
-OVERLAYS = ("intent", "value")
+PITCH, BOX, CIRCLE, ARC, TRAIL, CAPSULE, FIELD = 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0  # shape kinds of shaders/arena.wgsl
+OVERLAYS = ("intent", "value", "field")     # "field": the value field, app/value_field.py and app/field_overlay.py
 
 MOVE_DIRECTIONS = ((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0))   # moves 1..4, player frame
 PETAL_BASE = 0.75           # m from the player's centre, clear of its body and dash-cooldown ring

@@ -22,6 +22,7 @@ from app.champion import load_champion
 from app.controls import Controls
 from app.dom import element
 from app.dshq import expose_diagnostics, set_status, show_problem
+from app.field_overlay import FieldOverlay
 from app.learner_panel import LearnerPanel
 from app.live_run import LiveRun
 from app.message_panel import MessagePanel
@@ -64,9 +65,12 @@ class Page:
         self.progress = ProgressStrip(self.session)
         self.startup = StartupPanel(self.session)
         self.messages = MessagePanel(self.session)
+        self.field = FieldOverlay(match)
         self.frame_count = 0
         self.fps_frames, self.fps_start = 0, None   # frames drawn since fps_start (the first frame's time)
         self.frame_ms = 0.0
+        self.overlay_ms = 0.0       # of frame_ms, the overlays' part: field requests and answers, overlay shapes
+        self.overlay_seconds = 0.0  # spent on the overlays in this frame so far
         self.last_timestamp = None  # of the previous frame while the match plays
         self.last_draw = -1e9       # ms, timestamp of the last drawn frame
         self.draw_interval_ms = 0.0
@@ -107,6 +111,10 @@ class Page:
         wall = 0.0 if self.last_timestamp is None else (timestamp - self.last_timestamp) / 1000.0
         self.last_timestamp = timestamp if self.match.playing else None     # a paused match resumes from now
         self.session.hot_swap()
+        self.overlay_seconds = 0.0
+        overlay_started = time.perf_counter()
+        self.field.tick("field" in self.controls.overlays)
+        self.overlay_seconds += time.perf_counter() - overlay_started
         if self.controls.fast:
             while self.match.playing and time.perf_counter() - started < FAST_BUDGET_SECONDS:
                 self.match.tick()
@@ -118,6 +126,8 @@ class Page:
             self.last_draw = timestamp
             self.fps_frames += 1
         self.frame_ms = 0.9 * self.frame_ms + 0.1 * (time.perf_counter() - started) * 1000.0
+        self.overlay_ms = 0.9 * self.overlay_ms + 0.1 * (self.overlay_seconds + self.field.answer_seconds) * 1000.0
+        self.field.answer_seconds = 0.0
         self.frame_count += 1
         self.update_readouts()
         self.agents.tick()
@@ -127,9 +137,12 @@ class Page:
         """Draw the match with the overlays shown; False when there is no GPU to draw with."""
         if self.renderer is None or self.device.lost:
             return False
-        match = self.match
+        match, shown = self.match, self.controls.overlays
         view = match.view()
-        self.renderer.draw(view, overlay_shapes(view, match.decisions, match.advantages, self.controls.overlays))
+        overlay_started = time.perf_counter()
+        shapes = overlay_shapes(view, match.decisions, match.advantages, shown)
+        self.overlay_seconds += time.perf_counter() - overlay_started
+        self.renderer.draw(view, shapes, self.field.image if "field" in shown else None)
         return True
 
     def report_decisions(self) -> None:
@@ -167,7 +180,7 @@ class Page:
             self.fps_frames, self.fps_start = 0, now
         fields = {"tick": match.ticks, "score": list(score), "playing": match.playing}
         if fps is not None:
-            fields.update(fps=fps, frame_ms=round(self.frame_ms, 2))
+            fields.update(fps=fps, frame_ms=round(self.frame_ms, 2), overlay_ms=round(self.overlay_ms, 3))
         set_status(**fields)
         self.report_decisions()
 

@@ -24,6 +24,12 @@ with r the show env's rewards summed over the ticks the action was held (the
 show env steps one tick at a time, so its shaping term is per tick) and gamma
 the player's. A reset, a kickoff after the match ran out, a Sandbox drop or a
 new player on the side forgets them: s' would not follow from s.
+
+What-if: each Sandbox drop (every pointer move of a drag, before letting go)
+puts in `decisions` what each network player would decide in the new state
+(`NetworkPlayer.what_if`, one forward, `acted` False): the intent glyphs show
+it at once. The action held until the next decision is unchanged, and no
+advantage is computed from a what-if.
 """
 
 from dataclasses import dataclass
@@ -193,7 +199,7 @@ class ShowMatch:
             return player.act(self.observations[side])
         decision = player.decide(self.observations[side])
         finished = self.decisions.get(side)
-        if finished is not None:
+        if finished is not None and finished.acted:
             self.advantages[side] = finished.reward + player.gamma * decision.value - finished.value
         self.decisions[side] = decision
         return decision.action
@@ -214,6 +220,9 @@ class ShowMatch:
         self.forget_decisions()
         self.observations = {side: self.env.observe(side) for side in AGENTS}
         self.previous = self.current = self.env.snapshot()
+        for side in AGENTS:
+            if isinstance(self.policies[side], NetworkPlayer):
+                self.decisions[side] = self.policies[side].what_if(self.observations[side])
 
     def body_at(self, x: float, y: float, reach: float = 0.6) -> str | None:
         """Which body (ball, blue, red) is within `reach` metres of (x, y), nearest first."""

@@ -4,7 +4,11 @@
 
 Drives the page at 1x and 4x for `--seconds` each and prints the frames per
 second and the main thread's milliseconds per frame (simulation + policy +
-render submission) that `window.dshq.status()` reports. Figures only: no
+render submission) that `window.dshq.status()` reports, and of those the
+overlays' part (`overlay_ms`: overlay shapes, value-field requests and answers). Then, with the
+learner on both sides and every overlay on (intent, value, value field: keys
+I, V, F), the same at 1x while training, with the value field's
+answers per second and the worker's milliseconds per field. Figures only: no
 target is asserted. Here (no GPU) WebGPU runs on SwiftShader, on the CPU.
 """
 
@@ -19,16 +23,28 @@ from harness import PageSession, chromium, start_server  # noqa: E402
 
 def measure(session: PageSession, speed: str, seconds: float) -> dict:
     session.page.select_option("#speed", speed)
+    session.page.evaluate("document.activeElement.blur()")      # keys go to the page, not the select
     session.page.wait_for_timeout(1500)   # let the fps window refill
     samples = []
     for _ in range(int(seconds)):
         session.page.wait_for_timeout(1000)
         status = session.status()
-        samples.append((status["fps"], status["frame_ms"], status["tick"]))
+        field = status.get("value_field") or {}
+        samples.append((status["fps"], status["frame_ms"], status["tick"], field.get("answers", 0), field.get("ms"),
+                        status.get("overlay_ms") or 0.0))
     fps = sum(s[0] for s in samples) / len(samples)
     frame_ms = sum(s[1] for s in samples) / len(samples)
-    ticks_per_second = (samples[-1][2] - samples[0][2]) / max(1, len(samples) - 1)
-    return {"speed": speed, "fps": fps, "frame_ms": frame_ms, "ticks_per_s": ticks_per_second}
+    per_second = max(1, len(samples) - 1)
+    field_ms = [s[4] for s in samples if s[4] is not None]
+    return {"speed": speed, "fps": fps, "frame_ms": frame_ms, "overlay_ms": sum(s[5] for s in samples) / len(samples), "ticks_per_s": (samples[-1][2] - samples[0][2]) / per_second,
+            "fields_per_s": (samples[-1][3] - samples[0][3]) / per_second,
+            "field_ms": sum(field_ms) / len(field_ms) if field_ms else None}
+
+
+def print_row(label: str, row: dict) -> None:
+    field = "" if row["field_ms"] is None else f" {row['fields_per_s']:9.2f} {row['field_ms']:9.0f}"
+    print(f"{label:>28} {row['fps']:7.1f} {row['frame_ms']:21.2f} {row['overlay_ms']:11.3f} {row['ticks_per_s']:12.0f}"
+          f"{field}")
 
 
 def main() -> None:
@@ -45,10 +61,20 @@ def main() -> None:
                 sys.exit(f"the page did not start: {status['error']}")
             adapter = session.page.evaluate("window.dshq.adapter")
             print(f"adapter: {adapter.get('description') or adapter.get('vendor')}  ({args.seconds:.0f} s per speed)")
-            print(f"{'speed':>6} {'fps':>7} {'main-thread ms/frame':>21} {'sim ticks/s':>12}")
+            print(f"{'':>28} {'fps':>7} {'main-thread ms/frame':>21} {'overlays ms':>11} {'sim ticks/s':>12} "
+                  f"{'fields/s':>9} {'field ms':>9}")
             for speed in ("1", "4"):
-                row = measure(session, speed, args.seconds)
-                print(f"{row['speed'] + 'x':>6} {row['fps']:7.1f} {row['frame_ms']:21.2f} {row['ticks_per_s']:12.0f}")
+                print_row(f"{speed}x", measure(session, speed, args.seconds))
+            session.page.click("#train")
+            session.page.wait_for_function("window.dshq.status().updates >= 1", timeout=900_000)
+            print_row("1x, training", measure(session, "1", args.seconds))
+            for side in ("blue", "red"):
+                session.page.select_option(f"#{side}-policy", "learner")
+            session.page.evaluate("document.activeElement.blur()")
+            for key in "ivf":
+                session.page.keyboard.press(key)
+            session.page.wait_for_function("window.dshq.status().value_field !== null", timeout=300_000)
+            print_row("1x, all overlays, training", measure(session, "1", args.seconds))
     finally:
         server.terminate()
 

@@ -3,8 +3,10 @@
 // device pixel, so it stays crisp at any devicePixelRatio).
 //
 // Buffers
-//   frame  (uniform):  world -> clip transform and the size of a pixel in metres
+//   frame  (uniform):  world -> clip transform, the size of a pixel in metres, the field's grid
 //   shapes (storage):  array<Shape>, one per instance, written once per frame
+//   field  (storage):  array<vec4<f32>>, the value field's rgba per cell, row by row from the
+//                      bottom left (app/value_field.py), written when a new field arrives
 // Draw: draw(6, shape_count) — two triangles per instance.
 //
 // Shape kinds (field `kind`):
@@ -16,6 +18,8 @@
 //   4 trail   capsule along local x fading toward -x (the ball's motion cue)
 //   5 capsule segment along local x of radius half_size.y, outline width `param`
 //             inside its edge (the overlays: intent petals, value bars)
+//   6 field   the value field: the rectangle half_size cut into frame.field_size cells,
+//             each painted with its colour from `field`
 
 struct Frame {
     scale: vec2<f32>,        // clip = world * scale + offset
@@ -26,8 +30,7 @@ struct Frame {
     goal_half_width: f32,    // m
     goal_depth: f32,         // m
     _pad0: f32,
-    _pad1: f32,
-    _pad2: f32,
+    field_size: vec2<f32>,   // (columns, rows) of the value field
 };
 
 struct Shape {
@@ -42,6 +45,7 @@ struct Shape {
 
 @group(0) @binding(0) var<uniform> frame: Frame;
 @group(0) @binding(1) var<storage, read> shapes: array<Shape>;
+@group(0) @binding(2) var<storage, read> field: array<vec4<f32>>;
 
 struct VertexOut {
     @builtin(position) position: vec4<f32>,
@@ -140,6 +144,12 @@ fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
         let ring = abs(length(p) - shape.half_size.x) - 0.035;
         let turn = fract(atan2(-p.x, p.y) / 6.2831853 + 1.0);   // 0 at the top, clockwise
         color = over(color, shape.fill, inside(ring) * step(turn, shape.param));
+    } else if (kind == 6u) {
+        let size = vec2<i32>(frame.field_size);
+        let cell = clamp(vec2<i32>(floor((p / shape.half_size * 0.5 + 0.5) * frame.field_size)),
+                         vec2<i32>(0), size - vec2<i32>(1));
+        let d = box_sdf(p, shape.half_size, 0.0);
+        color = over(color, field[cell.y * size.x + cell.x], inside(d));
     } else if (kind == 5u) {
         let along = clamp(p.x, -shape.half_size.x + shape.half_size.y, shape.half_size.x - shape.half_size.y);
         let d = length(p - vec2<f32>(along, 0.0)) - shape.half_size.y;

@@ -163,6 +163,11 @@ class SoccerEnv:
         packed = DIGEST_FORMAT.pack(*self._state, self.tick, self.score[0], self.score[1], self._rng.state)
         return hashlib.sha256(packed).hexdigest()
 
+    def observation_inputs(self) -> tuple[tuple, float]:
+        """(state, time_left): the 20 body floats (ball, blue, red in sim/physics.py's layout) and the
+        fraction of the match left, what `encode_observation` reads (app/value_field.py's grid)."""
+        return tuple(self._state), self._time_left()
+
     def snapshot(self) -> dict:
         """What a renderer needs, world frame, SI units (cheap; interpolate between two).
 

@@ -105,3 +105,23 @@ def test_value_bars_reach_out_in_proportion_and_clamp():
     _, _, _, low = value_shapes(body, 0.5, -3.0)
     assert low[1] == pytest.approx(-VALUE_BAR_HALF / 2)       # clamped at -1: the bar's middle at -half/2
     assert low[8] != fill[8]                                  # negative: the other colour
+
+
+def test_a_sandbox_drop_shows_what_the_player_would_do_there_without_doing_it():
+    match, policy, _ = network_match(20)
+    held = dict(match.actions)
+    match.set_mode("sandbox")
+    match.drop("ball", 3.0, -2.0)                      # a pointer move during a drag
+    what_if = match.decisions["blue"]
+    assert not what_if.acted and match.advantages == {}
+    assert what_if.observation == match.env.observe("blue")
+    logits, values = policy.forward(what_if.observation, 1)
+    assert what_if.probabilities == softmax(logits.tolist()) and what_if.value == values[0]
+    assert "red" not in match.decisions                # the scripted player has no intent
+    assert match.actions == held                       # the held action plays on until the next decision
+    match.drop("blue", -4.0, 1.0)
+    assert match.decisions["blue"] is not what_if and match.decisions["blue"].observation[0] == -4.0 / 8.0
+    while match.ticks % match.config.decision_ticks:
+        match.tick()
+    match.tick()                                       # the next decision: acted, no advantage from the what-if
+    assert match.decisions["blue"].acted and "blue" not in match.advantages

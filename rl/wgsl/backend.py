@@ -31,7 +31,7 @@ import gpu
 
 from rl.wgsl import kernels as k
 from rl.optimizer_state import OptimizerState
-from rl.wgsl.network import GPUNetwork
+from rl.wgsl.network import GPUForward, GPUNetwork
 from rl.model import ModelConfig, num_params
 from rl.rollout import Rollout
 
@@ -113,7 +113,7 @@ class GPUBackend:
         self.adam_v = k.storage_buffer(device, P, "adam v")
         self.gradient_sum = k.gradient_sum(device, kernels, P, self.grad_partials, self.grads, self.squares)
         self.adam_step = 0  # Adam's t: minibatch updates applied since load_params
-        self.acting = None  # GPUNetwork (forward only) for act(), grown to the largest n seen
+        self.acting = GPUForward(device, kernels, model_config, self.params)
         self.rollout = None  # RolloutBuffers for the current rollout size
         self.stats_capacity = 0  # minibatches per submission that stats and clock hold (reserve_minibatches)
         self.stats = self.clock = self.grad_norm = self.adam = None
@@ -164,18 +164,7 @@ class GPUBackend:
 
     async def forward(self, obs: array, n: int) -> tuple[array, array]:
         """Forward n rows; read back out [n, A+1] once and split it into logits [n*A] and values [n]."""
-        config = self.model_config
-        if self.acting is None or self.acting.capacity < n:
-            if self.acting is not None:
-                self.acting.destroy()
-            self.acting = GPUNetwork(self.device, self.kernels, config, self.params, None, n, with_backward=False)
-        self.device.queue.write_buffer(self.acting.x, 0, memoryview(obs)[: n * config.obs_size])
-        k.submit(self.device, self.acting.forward_steps(n))
-        width = config.num_actions + 1
-        out = await k.read_floats(self.device, self.acting.out, n * width)
-        values = out[config.num_actions :: width]
-        del out[config.num_actions :: width]
-        return out, values
+        return await self.acting.forward(obs, n)
 
     def rollout_buffers(self, num_steps: int, num_envs: int) -> RolloutBuffers:
         """The rollout buffers for T x E rows (reallocated when the shape changes): what `set_rollout`

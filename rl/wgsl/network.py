@@ -20,7 +20,7 @@ observations is never formed. Standard library only.
 """
 
 from rl.wgsl.kernels import (linear_backward_input, linear_backward_weights, linear_forward, network_chains,
-                            storage_buffer)
+                            read_floats, storage_buffer, submit)
 from rl.model import ModelConfig, num_params
 
 
@@ -67,3 +67,29 @@ class GPUNetwork:
             buffer.destroy()
         for dispatch in self.forward + self.backward:
             dispatch.destroy()
+
+
+class GPUForward:
+    """forward(obs, n) -> (logits [n*A], values [n]) over the parameters in the storage buffer `params`,
+    needing only the linear_forward kernel: GPUBackend acts through one, and the value field's worker
+    (workers/value_field.py) uses one alone, without building the learner's other kernels. Its
+    forward-only GPUNetwork grows to the largest n seen."""
+
+    def __init__(self, device, kernels, model_config: ModelConfig, params):
+        self.device, self.kernels, self.model_config, self.params = device, kernels, model_config, params
+        self.network = None
+
+    async def forward(self, obs, n: int):
+        """Forward n rows; read back out [n, A+1] once and split it into logits [n*A] and values [n]."""
+        config = self.model_config
+        if self.network is None or self.network.capacity < n:
+            if self.network is not None:
+                self.network.destroy()
+            self.network = GPUNetwork(self.device, self.kernels, config, self.params, None, n, with_backward=False)
+        self.device.queue.write_buffer(self.network.x, 0, memoryview(obs)[: n * config.obs_size])
+        submit(self.device, self.network.forward_steps(n))
+        width = config.num_actions + 1
+        out = await read_floats(self.device, self.network.out, n * width)
+        values = out[config.num_actions :: width]
+        del out[config.num_actions :: width]
+        return out, values
