@@ -2,7 +2,10 @@
 published weights (browser only; app/session.py drives it).
 
     Train (first time)  create the weights board and the rollout ring (SABs),
-                        start the trainer worker and the rollout workers
+                        start the trainer worker, and the rollout workers when
+                        the trainer's engine is theirs (rl/live/engine.py: with
+                        ?engine=workers at once, else when the trainer reports
+                        that it chose them or fell back to them)
     Stop                ring RUN = 0 (rollout workers pause) + trainer "pause";
                         the weights stay on the board
     Train (again)       RUN = 1 + "resume": learning continues from the same weights
@@ -76,8 +79,8 @@ class LiveRun:
             self.trainer = PythonWorker("workers.trainer:main", shared=self.shared, args=args,
                                         on_message=self.on_worker_message)
             self.watch(self.trainer, "the trainer")
-            for producer in range(self.setup.rollout_workers):
-                self.start_rollout_worker(producer)
+            if self.setup.engine == "workers":
+                self.start_rollout_workers()
             if self.setup.eval_episodes:
                 self.evaluator = PythonWorker("workers.evaluator:main", shared=self.shared,
                                               args={"setup": self.setup.to_args()},
@@ -114,6 +117,10 @@ class LiveRun:
         self.ring = RolloutRing(BrowserSharedBuffer(ring_sab), layout, self.setup.ring_slots).initialize()
         self.shared = to_js({"board": board_sab, "ring": ring_sab}, dict_converter=js.Object.fromEntries)
 
+    def start_rollout_workers(self) -> None:
+        for producer in range(self.setup.rollout_workers):
+            self.start_rollout_worker(producer)
+
     def start_rollout_worker(self, producer: int) -> None:
         args = {"setup": self.setup.to_args(), "producer": producer}
         if self.start_file is not None:
@@ -144,6 +151,10 @@ class LiveRun:
         message = data.to_py() if hasattr(data, "to_py") else dict(data)
         if message.get("type") == "notice":
             self.on_notice(message["text"])
+        elif message.get("type") == "engine":
+            if message["name"] == "workers" and not self.rollout_workers:
+                self.start_rollout_workers()
+            self.on_telemetry({"engine": {key: value for key, value in message.items() if key != "type"}})
         elif message.get("type") == "stage":
             self.on_telemetry({"stage": message["text"]})
         elif message.get("type") == "telemetry":
