@@ -76,6 +76,7 @@ class TrainerEngine:
         self.setup, self.ring, self.board, self.live = setup, ring, board, live
         self.is_paused, self.post = is_paused, post
         self.report: EngineReport | None = None
+        self.source = None          # the rollout source it built last
 
     async def start(self, backend, params, snapshots: dict | None = None):
         """The source for the setup's engine on `backend`'s device, `params` the pool's first snapshot and
@@ -84,11 +85,13 @@ class TrainerEngine:
         return await self.build(backend, params, snapshots or {})
 
     async def after_device_loss(self, backend, params):
-        """The source on a re-acquired device (`backend`), its pool starting again from `params`."""
-        if self.report.name == "gpu":
-            self.report = dataclasses.replace(self.report, adapter=describe_adapter(backend.device.adapter_info),
-                                              reason="the GPU device was lost; the engine was rebuilt on a new "
-                                                     "device from the last published weights")
+        """The source on a re-acquired device (`backend`): the GPU engine rebuilt, its pool starting again
+        from `params`; the ring's source as it was (what it holds stays valid)."""
+        if self.report.name == "workers":
+            return self.source
+        self.report = dataclasses.replace(self.report, adapter=describe_adapter(backend.device.adapter_info),
+                                          reason="the GPU device was lost; the engine was rebuilt on a new "
+                                                 "device from the last published weights")
         return await self.build(backend, params, {})
 
     async def build(self, backend, params, snapshots: dict):
@@ -103,6 +106,7 @@ class TrainerEngine:
         if source is None:
             source = RingSource(self.ring, self.board, self.live, is_paused=self.is_paused)
         self.post({"type": "engine", **dataclasses.asdict(self.report)})
+        self.source = source
         return source
 
     async def gpu_source(self, backend, params, snapshots: dict):
