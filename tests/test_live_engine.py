@@ -39,7 +39,7 @@ class FakeBackend:
 
 
 def test_a_gpu_engine_that_cannot_start_falls_back_to_the_rollout_workers_and_says_why(monkeypatch):
-    """...and a lost device later keeps the ring's source (its pending segments)."""
+    """A lost device later keeps the ring's source, with what it holds."""
     async def failing(self, backend, params, snapshots):
         raise gpu.GPUError("building selfplay_record: out of memory")
 

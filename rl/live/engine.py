@@ -24,9 +24,11 @@ import gpu
 from rl.live.setup import ENGINES
 from rl.live.training import RingSource
 
-SOFTWARE_ENGINE = "gpu"
-"""What `auto` runs on a software adapter: bench/bench_live.py --engines measured the GPU engine faster
-than the rollout workers on Chromium's SwiftShader here (docs/gpu_engine.md)."""
+SOFTWARE_ENGINE = "workers"
+"""What `auto` runs on a software adapter: bench/bench_live.py --engines measured the rollout workers
+faster than the GPU engine on Chromium's SwiftShader (docs/gpu_engine.md). There the GPU engine puts
+the rollout on the same emulated GPU as the update and the show match's drawing, one after the other,
+while a rollout worker collects on another core during the update."""
 
 
 @dataclass
