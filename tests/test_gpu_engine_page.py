@@ -1,7 +1,7 @@
 """The GPU engine in the page (`?engine=gpu`, rl/live/engine.py): the trainer worker collects its
 rollouts on its own WebGPU device, with no rollout workers; Train -> versions rise -> Stop holds,
-the evaluator still scores versions on the Python sim, and a lost device is rebuilt and the run goes
-on. One page boot; Chromium's WebGPU here is SwiftShader, so the batch is tiny. The workers engine
+Stop autosaves (the trainer's checkpoint), the evaluator still scores versions on the Python sim, and
+a lost device is rebuilt and the run goes on. One page boot; Chromium's WebGPU here is SwiftShader, so the batch is tiny. The workers engine
 is tests/test_training_page.py's."""
 
 import math
@@ -12,7 +12,7 @@ from harness import PageSession
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SMALL = "/?engine=gpu&workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=1"
+SMALL = "/?engine=gpu&workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=1&autosave=600"
 
 
 def wait_for_version(session, at_least: int, timeout_s: float = 150) -> dict:
@@ -44,6 +44,8 @@ def test_the_gpu_engine_trains_stops_and_survives_a_lost_device(browser, browser
         session.page.click("#train")  # Stop
         session.page.wait_for_function("window.dshq.status().stage === 'paused'", timeout=120_000)
         frozen = session.status()["policy_version"]
+        session.page.wait_for_function(     # Stop autosaves: the trainer's checkpoint of the GPU engine's run
+            f"window.dshq.status().saved_version >= {frozen}", timeout=60_000)
         session.page.wait_for_timeout(4000)
         assert session.status()["policy_version"] == frozen
 

@@ -70,8 +70,8 @@ def choose_engine(requested: str, adapter_info: dict) -> EngineReport:
 class TrainerEngine:
     """Builds the trainer's rollout source for its engine, and builds it again on a new device.
 
-    `ring`, `board`, `live` and `is_paused` are what RingSource needs; `selfplay` and `match` are the
-    self-play and sim configs of the GPU engine; `post` sends a message to the page.
+    `setup` is the run's LiveSetup (its engine, batch and self-play configs); `ring`, `board`, `live` and
+    `is_paused` are what RingSource needs; `post` sends a message to the page.
     """
 
     def __init__(self, setup, ring, board, live, is_paused, post):
