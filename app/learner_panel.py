@@ -183,6 +183,11 @@ class LearnerPanel:
             set_status(worker_restarts=report["worker_restarts"])
         elif "restored_opponents" in report:
             set_status(restored_opponents=report["restored_opponents"])
+        elif "engine" in report:
+            engine = report["engine"]
+            element("t-engine").textContent = f"{engine['name']} ({'software' if engine['software'] else 'GPU'})"
+            element("t-engine").title = f"{engine['adapter']}: {engine['reason']}"
+            set_status(engine=engine)
         else:
             element("t-stage").textContent = report["stage"]
             set_status(stage=report["stage"])

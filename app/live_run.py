@@ -2,7 +2,11 @@
 published weights (browser only; app/session.py drives it).
 
     Train (first time)  create the weights board and the rollout ring (SABs),
-                        start the trainer worker and the rollout workers
+                        start the trainer worker, and the rollout workers when
+                        the trainer's engine is theirs (rl/live/engine.py): at
+                        once when the page's own adapter says the trainer will
+                        choose them, else when the trainer reports that it did
+                        or fell back to them (and they stop if it chose gpu)
     Stop                ring RUN = 0 (rollout workers pause) + trainer "pause";
                         the weights stay on the board
     Train (again)       RUN = 1 + "resume": learning continues from the same weights
@@ -52,6 +56,7 @@ from pyodide.ffi import to_js
 from app.python_worker import PythonWorker
 from app.run_state import Agent
 from rl.live.browser_buffer import BrowserSharedBuffer
+from rl.live.engine import choose_engine
 from rl.live.layout import board_bytes, ring_bytes
 from rl.live.rollout_ring import RolloutRing
 from rl.live.setup import LiveSetup
@@ -113,8 +118,8 @@ class LiveRun:
             if self.start_file is not None:
                 args["start"] = self.start_file
             self.start_trainer(args)
-            for producer in range(self.setup.rollout_workers):
-                self.start_rollout_worker(producer)
+            if self.expected_engine() == "workers":    # they boot while the trainer compiles
+                self.start_rollout_workers()
             if self.setup.eval_episodes:
                 self.evaluator = PythonWorker("workers.evaluator:main", shared=self.shared,
                                               args={"setup": self.setup.to_args()},
@@ -173,6 +178,15 @@ class LiveRun:
             first_version=max(1, self.version))
         self.ring = RolloutRing(BrowserSharedBuffer(ring_sab), layout, self.setup.ring_slots).initialize()
         self.shared = to_js({"board": board_sab, "ring": ring_sab}, dict_converter=js.Object.fromEntries)
+
+    def expected_engine(self) -> str:
+        """The engine the trainer will choose, judged by the page's adapter (the same GPU as the worker's)."""
+        adapter = js.window.dshq.adapter
+        return choose_engine(self.setup.engine, adapter.to_py() if adapter else {}).name
+
+    def start_rollout_workers(self) -> None:
+        for producer in range(self.setup.rollout_workers):
+            self.start_rollout_worker(producer)
 
     def start_rollout_worker(self, producer: int) -> None:
         args = {"setup": self.setup.to_args(), "producer": producer}
@@ -262,6 +276,14 @@ class LiveRun:
         message = data.to_py() if hasattr(data, "to_py") else dict(data)
         if message.get("type") == "notice":
             self.on_notice(message["text"])
+        elif message.get("type") == "engine":
+            if message["name"] == "workers" and not self.rollout_workers:
+                self.start_rollout_workers()
+            elif message["name"] == "gpu":
+                for worker in self.rollout_workers.values():
+                    worker.terminate()
+                self.rollout_workers = {}
+            self.on_telemetry({"engine": {key: value for key, value in message.items() if key != "type"}})
         elif message.get("type") == "stage":
             self.on_progress(starting=message["text"].startswith("trainer:"))   # only the trainer reports stages
             self.on_telemetry({"stage": message["text"], "startup": message.get("startup")})

@@ -16,7 +16,7 @@ are views: they command the session and redraw on its events.
     discarded    -                 the learner was dropped
     training     running: bool     Train or Stop took effect
     telemetry    report            the trainer reported metrics
-    worker       report            a worker reported {stage | error | worker_restarts | restored_opponents}
+    worker       report            a worker reported {stage | error | worker_restarts | restored_opponents | engine}
     evaluation   report            the evaluator played a version against scripted
     agents       -                 the listed agents (snapshots, imports) changed
     league       -                 the league's members, results or milestones changed
@@ -57,7 +57,7 @@ EVENTS = ("notice", "problem", "sides", "run", "discarded", "training", "telemet
           "league", "restored")
 CHOICES = ("scripted", "random", "learner", "champion", "agent")
 OPPONENTS = ("learner", "scripted", "random", "champion")  # a replay's opponent: one of these or a listed key
-WORKER_REPORTS = ("stage", "error", "worker_restarts", "restored_opponents")
+WORKER_REPORTS = ("stage", "error", "worker_restarts", "restored_opponents", "engine")
 EVALUATION_METRIC = "eval/win_rate_vs_scripted"
 # The metrics whose history a run keeps (charted, autosaved): CleanRL name -> chart title
 HISTORY = {"charts/episodic_return": "mean episodic return", EVALUATION_METRIC: "win rate vs scripted",

@@ -6,7 +6,7 @@
 
 const state = {
   ready: false, playing: false, tick: null, score: null, mode: null,
-  training: false, policy_version: null, train_steps: null, sps: null, agents: [],
+  training: false, engine: null, policy_version: null, train_steps: null, sps: null, agents: [],
   fps: null, updates: null, losses: null, error: null, league: {}, timeline: [],
   overlays: [], intent: { blue: null, red: null }, value: { blue: null, red: null }, value_field: null,
 };

@@ -2,6 +2,8 @@
 
     ?workers=1&envs=8&steps=32&slots=4&seed=3&eval=0&hidden=32,32
                      the LiveSetup of the first Train (small runs, tests)
+    ?engine=auto|gpu|workers
+                     where the trainer's rollouts come from (rl/live/engine.py; default auto)
     ?blend=SECONDS   hot-swaps blend old and new weights over this window
     ?autosave=SECONDS  the autosave interval while training
     ?league=0        no league matches in the evaluator (evaluations still rate the snapshots)
@@ -58,4 +60,6 @@ def setup_from_query() -> LiveSetup:
         if not all(part.isdigit() and int(part) > 0 for part in text.split(",")):
             raise ValueError(f"the URL parameter hidden must be widths like 64,64, got {text!r}")
         fields["hidden_sizes"] = tuple(int(part) for part in text.split(","))
+    if values.has("engine"):
+        fields["engine"] = values.get("engine")          # LiveSetup names the choices if it is none of them
     return LiveSetup(**fields)

@@ -1,16 +1,20 @@
-"""Live training in headless Chromium against headless `rl.train`, in one run.
+"""Live training in headless Chromium, per engine, against headless `rl.train`, in one run.
 
-    python bench/bench_live.py [--seconds 60] [--query "workers=1&envs=16&steps=32&hidden=64,64"] [--league]
+    python bench/bench_live.py [--seconds 60] [--query "workers=1&envs=16&steps=32&hidden=64,64"]
+                               [--engines gpu workers] [--league]
 
-Drives the page for `--seconds` of training and prints env steps per second
-(SPS), updates per second, ring occupancy and the show match's frame rate
-while training; then runs `python -m rl.train` (numpy backend, one process)
-for a similar number of steps on the same machine and prints its SPS and the
-browser/native ratio. With `--league`, instead: browser runs with league
-matches off (`league=0`) and on, alternating for `--rounds` rounds (so a
-change in the machine's load falls on both settings alike), the league
-matches the evaluator played in each, and the on/off ratio of the medians. Figures only, nothing is asserted. Here
-WebGPU is SwiftShader (CPU), so the browser figures say little about a real GPU.
+For each engine (`?engine=gpu`: rollouts on the trainer's WebGPU device;
+`?engine=workers`: Pyodide rollout workers over the ring; rl/live/engine.py),
+drives the page for `--seconds` of training and prints env steps per second
+(SPS), updates per second, the show match's frame rate while training and the
+engine's adapter; then runs `python -m rl.train` (numpy backend, one process)
+for a similar number of steps on the same machine and prints its SPS and each
+engine's browser/native ratio. With `--league`, instead: browser runs with
+league matches off (`league=0`) and on, alternating for `--rounds` rounds (so
+a change in the machine's load falls on both settings alike), the league
+matches the evaluator played in each, and the on/off ratio of the medians.
+Figures only, nothing is asserted. Here WebGPU is SwiftShader (CPU), so the browser figures say little
+about a real GPU.
 """
 
 import argparse
@@ -40,19 +44,18 @@ def browser_run(seconds: float, query: str) -> dict:
             session.page.wait_for_function("(window.dshq.status().updates || 0) >= 1", timeout=300_000)
             first = session.status()
             start = time.perf_counter()
-            fps, occupancy = [], []
+            fps = []
             while time.perf_counter() - start < seconds:
                 session.page.wait_for_timeout(2000)
                 status = session.status()
                 fps.append(status["fps"] or 0.0)
-                occupancy.append(session.page.inner_text("#t-ring"))
             elapsed = time.perf_counter() - start
             last = session.status()
     finally:
         server.terminate()
-    return {"sps": (last["train_steps"] - first["train_steps"]) / elapsed,
+    return {"engine": last["engine"], "sps": (last["train_steps"] - first["train_steps"]) / elapsed,
             "updates_per_s": (last["updates"] - first["updates"]) / elapsed,
-            "fps": sum(fps) / len(fps), "ring": occupancy[-1], "steps": last["train_steps"] - first["train_steps"],
+            "fps": sum(fps) / len(fps), "steps": last["train_steps"] - first["train_steps"],
             "league_matches": last["league_matches"] - first["league_matches"],
             "evaluated": (first.get("evaluated_version"), last.get("evaluated_version"))}
 
@@ -71,6 +74,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="seconds of browser training measured")
     parser.add_argument("--query", default="workers=1&envs=16&steps=32&hidden=64,64",
                         help="page URL parameters (LiveSetup)")
+    parser.add_argument("--engines", nargs="+", choices=("auto", "gpu", "workers"), default=["gpu", "workers"],
+                        help="the page's engines to measure, one browser run each")
     parser.add_argument("--league", action="store_true",
                         help="compare training with league matches off and on (alternating browser runs)")
     parser.add_argument("--rounds", type=int, default=1,
@@ -92,13 +97,14 @@ def main() -> None:
         off, on = statistics.median(sps["0"]), statistics.median(sps["1"])
         print(f"median env steps/s: league off {off:.1f}, on {on:.1f}, on/off {on / off:.3f}")
         return
-    live = browser_run(args.seconds, args.query)
-    native_sps = native_run(max(20_000, live["steps"]))
-    print(f"browser ({args.query}), {args.seconds:.0f} s of training:")
-    print(f"  env steps/s {live['sps']:10.1f}   updates/s {live['updates_per_s']:.3f}   "
-          f"show-match fps {live['fps']:.1f}   ring {live['ring']}")
+    runs = {engine: browser_run(args.seconds, f"{args.query}&engine={engine}") for engine in args.engines}
+    native_sps = native_run(max(20_000, max(live["steps"] for live in runs.values())))
+    print(f"browser ({args.query}), {args.seconds:.0f} s of training per engine:")
+    for engine, live in runs.items():
+        print(f"  engine={engine:8s} ran {live['engine']['name']:8s} env steps/s {live['sps']:10.1f}   "
+              f"updates/s {live['updates_per_s']:.3f}   show-match fps {live['fps']:.1f}   "
+              f"browser / native {live['sps'] / native_sps:.3f}   adapter: {live['engine']['adapter']}")
     print(f"rl.train (numpy, 1 process): env steps/s {native_sps:10.1f}")
-    print(f"ratio browser / native: {live['sps'] / native_sps:.3f}")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ def trained(browser, browser_log, server_url):
         "window.dshq.status().evaluated_version >= window.dshq.status().policy_version", timeout=120_000)
     status = session.status()
     assert status["error"] is None and status["training"] is False
+    assert (status["engine"]["requested"], status["engine"]["name"]) == ("auto", "gpu")   # SwiftShader's default
     session.saved_while_training = saved_while_training
     yield session
     session.close()

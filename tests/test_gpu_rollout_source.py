@@ -125,8 +125,9 @@ def test_dones_and_bootstrap_values(collected):
     assert len(records) == int(dones.sum()) == truncations + goals
     assert truncations == sum(length == MATCH_DECISIONS for length in records) > 0 and goals > 0
     assert all(1 <= length <= MATCH_DECISIONS for length in records)
-    assert result.metrics.keys() == {"selfplay/win_rate_vs_snapshot", "selfplay/win_rate_vs_scripted",
-                                     "selfplay/win_rate_vs_random"}
+    assert result.metrics.keys() == {"charts/win_rate", "selfplay/win_rate_vs_snapshot",
+                                     "selfplay/win_rate_vs_scripted", "selfplay/win_rate_vs_random"}
+    assert 0.0 <= result.metrics["charts/win_rate"] <= 1.0     # wins / decided, every opponent (the page's chart)
 
 
 def test_opponent_mix_frequencies(device):

@@ -1,5 +1,6 @@
-"""Live training in real headless Chromium: Train, hot-swap, Stop, resume,
-and the browser trainer's numbers against CPython's. SwiftShader on 2 cores
+"""Live training in real headless Chromium with the rollout workers' engine
+(`?engine=workers`; the GPU engine is tests/test_gpu_engine_page.py's): Train,
+hot-swap, Stop, resume, and the browser trainer's numbers against CPython's. SwiftShader on 2 cores
 is slow, so the model and batches are tiny (URL parameters)."""
 
 import asyncio
@@ -20,7 +21,7 @@ from trainer_check import first_update
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=2&blend=0.5"   # hot-swaps blend over 15 decisions
+SMALL = "/?engine=workers&workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=2&blend=0.5"  # blends over 15 decisions
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +53,8 @@ def test_train_publishes_versions_that_the_match_plays_with(session):
     assert session.page.get_by_role("button", name="Stop").count() == 1
     status = wait_for_version(session, 3)
     assert status["sps"] > 0 and status["updates"] >= 2 and status["train_steps"] > 0
+    assert (status["engine"]["name"], status["engine"]["requested"]) == ("workers", "workers")
+    assert session.page.inner_text("#t-ring") != "—"          # the rollout workers fill the ring
     assert all(value is None or math.isfinite(value) for value in status["losses"].values())
     assert status["losses"]["value_loss"] is not None
     session.page.wait_for_function("window.dshq.status().policies.blue.startsWith('v')")

@@ -1,6 +1,7 @@
 """The trainer worker: rl.loop's learner loop on this worker's GPU device, fed by
-the rollout ring, weights to the board after every update (rl/live/training.py's
-RingSource and BoardPublisher), telemetry to the page.
+its engine (rl/live/engine.py: the GPU engine on this device, or the rollout
+ring), weights to the board after every update (rl/live/training.py's
+BoardPublisher), telemetry to the page.
 
 Started with args {"setup": LiveSetup, "start": .dshq bytes (optional),
 "resume": True (optional)}: with a start file the learner begins from its
@@ -20,12 +21,13 @@ next update; a bad value is refused with a message, nothing half-applied),
 updates / an exception, for the page's watchdog and crash report).
 
 A lost GPU device is re-acquired and training continues from the last
-published weights (Adam's moments restart from zero).
+published weights (Adam's moments restart from zero; the GPU engine is rebuilt
+on the new device, or the rollout workers take over if it cannot be).
 Messages to the page: {"type": "stage", "text"} while starting (progress on
 slow steps; compiling the kernels also carries {"startup": {"step", "done", "total"}},
 workers/kernel_progress.py), "paused" once Stop took effect (no update lands after it) and
 "training" again on resume, {"type": "telemetry", ...metrics} at most every
-`telemetry_seconds`, {"type": "notice", "text"}.
+`telemetry_seconds`, {"type": "notice", "text"}, {"type": "engine", ...EngineReport}.
 """
 
 import asyncio
@@ -37,9 +39,10 @@ from app.hyperparameters import check_ppo
 from rl.backend import create_backend
 from rl.files.agent_file import read_agent
 from rl.live.browser_buffer import BrowserSharedBuffer
+from rl.live.engine import TrainerEngine
 from rl.live.rollout_ring import RolloutRing
 from rl.live.setup import setup_from_args
-from rl.live.training import BoardPublisher, RingSource
+from rl.live.training import BoardPublisher
 from rl.live.weights_board import WeightsBoard
 from rl.loop import LearnerLoop
 from rl.model import init_params, num_params, shape_hash
@@ -75,7 +78,7 @@ async def main(shared, args, post):
     board.check()
     ring = RolloutRing(BrowserSharedBuffer(shared.ring), setup.segment_layout(), setup.ring_slots)
     backend = await compile_backend(model, post)
-    train_step = 0
+    train_step, start = 0, None
     resumed = args.get("resume") and board.read_if_newer(0)
     if resumed:
         _, train_step, params = resumed
@@ -92,7 +95,8 @@ async def main(shared, args, post):
         await backend.load_params(params)
     live = setup.live_config()
     publisher = BoardPublisher(board, live)
-    source = RingSource(ring, board, live, is_paused=lambda: control["paused"])
+    engine = TrainerEngine(setup, ring, board, live, lambda: control["paused"], post)
+    source = await engine.start(backend, params, start.snapshots if start is not None else None)
     trainer = LearnerLoop(backend, setup.ppo_config(), source, [publisher], params, global_step=train_step,
                           return_window=EPISODIC_RETURN_WINDOW)
     if resumed:
@@ -101,7 +105,8 @@ async def main(shared, args, post):
     else:
         publisher.publish(params, train_step)
     post({"type": "telemetry", "policy_version": board.version, "update": 0, "global_step": train_step})
-    post({"type": "stage", "text": "trainer: waiting for rollouts"})
+    post({"type": "stage", "text": "trainer: waiting for rollouts" if engine.report.name == "workers"
+          else "trainer: the first rollout on the GPU"})
     telemetry_seconds = live.telemetry_seconds
     last_report, unreported = 0.0, None      # the newest report not sent yet (sent at the latest on Stop)
     paused_reported = False
@@ -118,7 +123,7 @@ async def main(shared, args, post):
             control["lose_device"] = False
             trainer.backend.device.destroy()
         if trainer.backend.device.lost:
-            await recover_device(trainer, publisher, model, post)
+            await recover_device(trainer, publisher, engine, model, post)
         while control["checkpoints"]:
             await send_checkpoint(trainer, board, control["checkpoints"].pop(0), post)
         if control["paused"]:
@@ -158,14 +163,16 @@ async def send_checkpoint(trainer, board, request, post) -> None:
           "params": await trainer.backend.get_params(), "m": optimizer.m, "v": optimizer.v, "step": optimizer.step})
 
 
-async def recover_device(trainer, publisher, model, post) -> None:
-    """A new device and backend, loaded with the last published weights."""
+async def recover_device(trainer, publisher, engine, model, post) -> None:
+    """A new device and backend, loaded with the last published weights, and the engine's source on it."""
     post({"type": "stage", "text": "trainer: the GPU device was lost; re-acquiring it"})
     backend = await create_backend("gpu", model)
     await backend.load_params(publisher.last_good_params)
     trainer.replace_backend(backend)
-    post({"type": "notice", "text": "The trainer's GPU device was lost; it was re-acquired and training "
-                                    "continues from the last published weights."})
+    trainer.params = publisher.last_good_params
+    trainer.source = await engine.after_device_loss(backend, publisher.last_good_params)
+    post({"type": "notice", "text": f"The trainer's GPU device was lost; it was re-acquired and training "
+                                    f"continues from the last published weights ({engine.report.name} engine)."})
     post({"type": "stage", "text": "training"})
 
 

@@ -15,6 +15,8 @@ from rl.model import ModelConfig
 from rl.soccer.selfplay import SelfPlayConfig
 from sim import NUM_ACTIONS, OBSERVATION_SIZE
 
+ENGINES = ("auto", "gpu", "workers")   # rl/live/engine.py says what each runs
+
 
 @dataclass
 class LiveSetup:
@@ -38,6 +40,9 @@ class LiveSetup:
     """PPOConfig overrides (CleanRL names), e.g. {"learning_rate": 3e-4}."""
     selfplay: dict = field(default_factory=dict)
     """SelfPlayConfig overrides, e.g. {"snapshot_prob": 0.0, "scripted_prob": 0.7, "random_prob": 0.3}."""
+    engine: str = "auto"
+    """Where the trainer's rollouts come from: "gpu" (on its own device), "workers" (the rollout workers
+    over the ring) or "auto" (rl/live/engine.py's rule: gpu on a hardware adapter, else the faster measured)."""
 
     def __post_init__(self):
         for name in ("rollout_workers", "envs_per_worker", "num_steps", "ring_slots", "eval_episodes"):
@@ -45,6 +50,8 @@ class LiveSetup:
             lowest = 0 if name == "eval_episodes" else 1
             if not (isinstance(value, int) and not isinstance(value, bool) and value >= lowest):
                 raise ValueError(f"{name} must be a whole number >= {lowest}, got {value!r}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         self.hidden_sizes = tuple(self.hidden_sizes)
         self.model_config()
         self.ppo_config()

@@ -29,8 +29,9 @@ episode was truncated: next_value = V(s_{t+1}) in the same episode, V(final obs)
 on truncation, 0 on termination (rl/rollout.py's rule). The buffers are the
 backend's RolloutBuffers, so the update (rl.ppo) takes the rollout as a
 DeviceRollout without a host round trip. The only readback is the episode
-records, once per rollout, for charts/episodic_return and
-selfplay/win_rate_vs_<kind>.
+records, once per rollout, for charts/episodic_return, charts/win_rate (wins
+/ decided episodes since the start, all opponents, as RingSource reports it)
+and selfplay/win_rate_vs_<kind>.
 
 The pool is a ring of pool_size + 1 slots: a snapshot is added every
 snapshot_every updates (the initial params are the first, as
@@ -134,6 +135,7 @@ class GpuSelfPlaySource:
         self.pool = []      # [(version, PoolSlot)] by slot index, filled in ring order
         self.newest = -1    # slot of the newest snapshot
         self.decisions = 0  # decisions recorded so far: the sampling hash's step
+        self.outcomes = {outcome: 0 for outcome in OUTCOMES}  # the learner's episodes so far, all opponents
         device, learner_kernels = self.device, backend.kernels
         self.rollout = backend.rollout_buffers(T, E)
         self.envs = u32_buffer(device, [0] * (E * len(ENV_WORDS)), "self-play envs")
@@ -251,7 +253,10 @@ class GpuSelfPlaySource:
                 rollout.episode_returns.append(episode_return)
                 rollout.episode_lengths.append(records[i + 1])
                 episodes.append({"outcome": OUTCOMES[records[i + 2]], "opponent": OPPONENT_KINDS[records[i + 3] - 1]})
-        return Collected(rollout, selfplay_win_rates(episodes))
+                self.outcomes[OUTCOMES[records[i + 2]]] += 1
+        decided = self.outcomes["win"] + self.outcomes["loss"]
+        return Collected(rollout, {"charts/win_rate": self.outcomes["win"] / decided if decided else None,
+                                   **selfplay_win_rates(episodes)})
 
     def close(self) -> None:
         pass

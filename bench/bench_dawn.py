@@ -1,0 +1,76 @@
+"""The page's trainer worker with the GPU engine, outside Chromium: Pyodide in Node over Dawn.
+
+    python bench/bench_dawn.py [--envs 16 256 1024] [--steps 64] [--hidden 64,64] [--updates 6]
+                               [--vulkan auto|system|swiftshader]
+
+For each env count, runs `workers.trainer.main` (engine=gpu: the WGSL sim,
+acting, opponents and GAE on the trainer's device, the WGSL update, weights to
+the board) as Pyodide in Node, with the npm `webgpu` package (Dawn's node
+bindings) providing `navigator.gpu` through gpu/browser.py, the page's own GPU
+adapter (tests/pyodide_run.mjs --webgpu, tests/node_trainer.py). Prints the
+adapter, env steps/s and updates/s after the first update, and the seconds to
+the first update (kernel compilation and the first rollout). Figures only.
+
+--vulkan: `system` uses the machine's Vulkan driver (a real GPU); `swiftshader`
+points VK_ICD_FILENAMES at the SwiftShader driver Debian's chromium ships
+(Dawn refuses Mesa's lavapipe); `auto` (default) tries the system driver
+and falls back to SwiftShader when that run fails (no adapter, or Dawn
+crashed: once here, after minutes). Needs `npm ci` (webgpu is a dev
+dependency) and Node 20.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SWIFTSHADER_ICD = Path("/usr/lib/chromium/vk_swiftshader_icd.json")
+
+
+def run_trainer(setup: dict, updates: int, vulkan: str, timeout_s: float = 1800) -> dict:
+    """One tests/node_trainer.py run; its JSON line. RuntimeError with the trainer's stderr if it failed."""
+    env = dict(os.environ, DSHQ_NODE_TRAINER=json.dumps({"setup": setup, "updates": updates}))
+    if vulkan == "swiftshader":
+        env["VK_ICD_FILENAMES"] = str(SWIFTSHADER_ICD)
+    result = subprocess.run(["node", "tests/pyodide_run.mjs", "--webgpu", "tests/node_trainer.py"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=timeout_s)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode != 0 or not lines:
+        raise RuntimeError(f"the trainer in Node failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--envs", type=int, nargs="+", default=[16, 256], help="env counts to measure (one run each)")
+    parser.add_argument("--steps", type=int, default=64, help="decisions per env per rollout (num_steps)")
+    parser.add_argument("--hidden", default="64,64", help="hidden layer widths")
+    parser.add_argument("--updates", type=int, default=6, help="updates per run (the first is not timed)")
+    parser.add_argument("--vulkan", choices=("auto", "system", "swiftshader"), default="auto")
+    args = parser.parse_args()
+    hidden = [int(width) for width in args.hidden.split(",")]
+    vulkan = args.vulkan
+    print(f"bench_dawn: the trainer worker's GPU engine in Node (Dawn), {args.steps} steps per env, "
+          f"hidden {args.hidden}, {args.updates} updates per run")
+    for envs in args.envs:
+        setup = {"rollout_workers": 1, "envs_per_worker": envs, "num_steps": args.steps, "hidden_sizes": hidden,
+                 "engine": "gpu", "eval_episodes": 0}
+        try:
+            result = run_trainer(setup, args.updates, "system" if vulkan == "auto" else vulkan)
+        except RuntimeError as err:
+            if vulkan != "auto":
+                raise
+            print(f"  the system's Vulkan driver failed ({str(err).splitlines()[-1]}): using SwiftShader")
+            vulkan = "swiftshader"
+            result = run_trainer(setup, args.updates, vulkan)
+        print(f"  {envs:6d} envs x {args.steps} steps  adapter: {result['adapter']}")
+        print(f"         env steps/s {result['env_steps_per_s']:12,.0f}   updates/s {result['updates_per_s']:8.3f}   "
+              f"({result['env_steps']} steps in {result['seconds']:.1f} s; first update after "
+              f"{result['first_update_s']:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""The page's trainer worker (workers/trainer.py) in Node: Pyodide with Dawn's WebGPU.
+
+Run by `node tests/pyodide_run.mjs --webgpu tests/node_trainer.py` with the
+environment variable DSHQ_NODE_TRAINER = JSON {"setup": LiveSetup fields,
+"updates": N}. It builds the weights board and the rollout ring in
+SharedArrayBuffers as app/live_run.py does, runs `workers.trainer.main` with
+that setup (its engine, its device through gpu/browser.py, its messages) until
+the trainer reports N updates, and prints one JSON line:
+
+    adapter, engine            the trainer's EngineReport (rl/live/engine.py)
+    updates, env_steps         after the first update, until the last report
+    seconds                    wall time between those two reports
+    env_steps_per_s, updates_per_s
+    first_update_s             from start to the first update (kernel compilation, first rollout)
+    weights_changed            whether the board's newest weights differ from the initial ones
+
+Used by tests/test_node_trainer.py and bench/bench_dawn.py.
+"""
+
+import asyncio
+import json
+import time
+
+import js
+from pyodide.ffi import to_js
+
+from rl.live.browser_buffer import BrowserSharedBuffer
+from rl.live.layout import board_bytes, ring_bytes
+from rl.live.rollout_ring import RolloutRing
+from rl.live.setup import setup_from_args
+from rl.live.weights_board import WeightsBoard
+from rl.model import init_params, num_params, shape_hash
+from workers import trainer
+
+
+async def run(setup, updates: int) -> dict:
+    model = setup.model_config()
+    board_sab = js.SharedArrayBuffer.new(board_bytes(num_params(model)))
+    ring_sab = js.SharedArrayBuffer.new(ring_bytes(setup.ring_slots, setup.segment_layout().nbytes))
+    board = WeightsBoard(BrowserSharedBuffer(board_sab), num_params(model), shape_hash(model)).initialize()
+    RolloutRing(BrowserSharedBuffer(ring_sab), setup.segment_layout(), setup.ring_slots).initialize().set_running(True)
+    shared = to_js({"board": board_sab, "ring": ring_sab}, dict_converter=js.Object.fromEntries)
+    reports, messages = [], []
+
+    def post(message):
+        messages.append(message)
+        if message.get("type") == "telemetry" and message.get("update"):
+            reports.append((time.perf_counter(), message))
+
+    started = time.perf_counter()
+    task = asyncio.ensure_future(trainer.main(shared, {"setup": setup.to_args()}, post))
+    while not reports or reports[-1][1]["update"] < updates:
+        await asyncio.sleep(0.05)
+        if task.done():
+            task.result()      # raises what the trainer raised
+            raise RuntimeError(f"the trainer returned before {updates} updates: {messages}")
+    task.cancel()
+    (t0, r0), (t1, r1) = reports[0], reports[-1]
+    engine = next(message for message in messages if message.get("type") == "engine")
+    last = board.read_if_newer(0)[2]
+    seconds = max(t1 - t0, 1e-9)
+    return {"adapter": engine["adapter"], "engine": engine, "updates": r1["update"] - r0["update"],
+            "env_steps": r1["global_step"] - r0["global_step"], "seconds": seconds,
+            "env_steps_per_s": (r1["global_step"] - r0["global_step"]) / seconds,
+            "updates_per_s": (r1["update"] - r0["update"]) / seconds, "first_update_s": t0 - started,
+            "final_update": r1["update"], "weights_changed": list(init_params(model, setup.seed)) != list(last),
+            "losses_finite": all(isinstance(r1.get(k), float) for k in ("losses/policy_loss", "losses/value_loss"))}
+
+
+config = json.loads(js.process.env.DSHQ_NODE_TRAINER)
+print(json.dumps(await run(setup_from_args(config["setup"]), int(config["updates"]))))

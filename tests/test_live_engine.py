@@ -1,0 +1,79 @@
+"""The trainer's engine choice (rl/live/engine.py) in CPython: the rule, the URL's bad values, the
+fallback to the rollout workers when the GPU engine cannot start, and the GPU engine built for
+real on lavapipe with a restored autosave's snapshots in its pool."""
+
+import asyncio
+
+import pytest
+
+import gpu
+from rl.live.engine import SOFTWARE_ENGINE, TrainerEngine, choose_engine
+from rl.live.setup import LiveSetup
+from rl.live.training import LiveTrainingConfig, RingSource
+from rl.model import init_params
+
+SWIFTSHADER = {"vendor": "google", "architecture": "swiftshader", "device": "", "description": "SwiftShader"}
+HARDWARE = {"vendor": "nvidia", "architecture": "hopper", "device": "", "description": "NVIDIA H200"}
+
+
+def test_auto_runs_gpu_on_hardware_and_the_measured_engine_on_software():
+    assert choose_engine("auto", HARDWARE).name == "gpu"
+    software = choose_engine("auto", SWIFTSHADER)
+    assert (software.name, software.software) == (SOFTWARE_ENGINE, True)
+    assert "software adapter" in software.reason and software.adapter == "google swiftshader SwiftShader"
+    for asked in ("gpu", "workers"):
+        report = choose_engine(asked, SWIFTSHADER)
+        assert (report.name, report.requested) == (asked, asked) and f"engine={asked}" in report.reason
+
+
+def test_an_unknown_engine_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="engine must be one of auto, gpu, workers, got 'cuda'"):
+        LiveSetup(engine="cuda")
+    with pytest.raises(ValueError, match="got 'cuda'"):
+        choose_engine("cuda", HARDWARE)
+
+
+class FakeBackend:
+    class device:
+        adapter_info = HARDWARE
+
+
+def test_a_gpu_engine_that_cannot_start_falls_back_to_the_rollout_workers_and_says_why(monkeypatch):
+    """A lost device later keeps the ring's source, with what it holds."""
+    async def failing(self, backend, params, snapshots):
+        raise gpu.GPUError("building selfplay_record: out of memory")
+
+    monkeypatch.setattr(TrainerEngine, "gpu_source", failing)
+    posted = []
+    engine = TrainerEngine(LiveSetup(engine="auto"), "ring", "board", LiveTrainingConfig(), lambda: False,
+                           posted.append)
+    source = asyncio.run(engine.start(FakeBackend(), None))
+    assert isinstance(source, RingSource) and source.ring == "ring"
+    assert asyncio.run(engine.after_device_loss(FakeBackend(), None)) is source     # the ring's source stays
+    assert posted == [{"type": "engine", "name": "workers", "requested": "auto", "adapter": "nvidia hopper NVIDIA H200",
+                       "software": False, "reason": "the GPU engine could not start (building selfplay_record: out "
+                                                    "of memory); the rollout workers run instead"}]
+
+
+@pytest.mark.gpu
+def test_the_gpu_engine_is_built_on_the_backend_device_with_restored_snapshots():
+    from rl.soccer.gpu_rollout_source import GpuSelfPlaySource
+    from rl.wgsl.backend import create_backend
+
+    setup = LiveSetup(engine="gpu", rollout_workers=1, envs_per_worker=4, num_steps=8, hidden_sizes=(8, 8))
+    model = setup.model_config()
+    snapshots = {version: init_params(model, version) for version in (3, 6, 9)}
+    posted = []
+
+    async def build():
+        backend = await create_backend(model)
+        params = init_params(model, 1)
+        await backend.load_params(params)
+        engine = TrainerEngine(setup, None, None, setup.live_config(), lambda: False, posted.append)
+        return await engine.start(backend, params, snapshots)
+
+    source = asyncio.run(build())
+    assert isinstance(source, GpuSelfPlaySource)
+    assert source.pool_versions() == [0, 3, 6, 9][-setup.selfplay_config().pool_size:]
+    assert posted[0] == {"type": "telemetry", "restored_opponents": [3, 6, 9]}
+    assert posted[1]["type"] == "engine" and posted[1]["name"] == "gpu" and posted[1]["software"] is True

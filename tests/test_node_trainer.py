@@ -1,0 +1,18 @@
+"""The page's trainer worker with the GPU engine as Pyodide in Node over Dawn (bench/bench_dawn.py's
+runner): gpu/browser.py on Dawn's navigator.gpu, SwiftShader here. A few updates run, the weights
+on the board change and the losses are finite."""
+
+import pytest
+
+from bench.bench_dawn import run_trainer
+
+pytestmark = [pytest.mark.node]
+
+
+def test_the_trainer_worker_runs_the_gpu_engine_in_node():
+    setup = {"rollout_workers": 1, "envs_per_worker": 8, "num_steps": 16, "hidden_sizes": [16, 16],
+             "engine": "gpu", "eval_episodes": 0}
+    result = run_trainer(setup, updates=3, vulkan="swiftshader", timeout_s=120)
+    assert result["engine"]["name"] == "gpu" and "swiftshader" in result["adapter"].lower(), result
+    assert result["final_update"] >= 3 and result["env_steps"] >= 8 * 16
+    assert result["weights_changed"] and result["losses_finite"]
