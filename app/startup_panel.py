@@ -42,12 +42,18 @@ class StartupPanel:
             return
         self.run = run
         setup = run.setup
-        workers = 1 + setup.rollout_workers + (1 if setup.eval_episodes else 0)
+        rollout_workers = setup.rollout_workers if run.expected_engine() == "workers" else 0   # none for the GPU engine
+        workers = 1 + rollout_workers + (1 if setup.eval_episodes else 0)
         self.progress = StartupProgress(time.perf_counter(), workers, setup.live_config().segments_per_update)
         element("startup").hidden = False
         asyncio.ensure_future(self.follow(run))
 
     def on_worker_report(self, report: dict) -> None:
+        engine = report.get("engine")
+        if self.progress is not None and engine and engine["name"] == "workers" and self.run is not None:
+            # the trainer runs (or fell back to) the rollout workers: they boot too
+            setup = self.run.setup
+            self.progress.expect_workers(1 + setup.rollout_workers + (1 if setup.eval_episodes else 0))
         step = report.get("startup")
         if self.progress is not None and step:
             self.progress.count(step["step"], step["done"], time.perf_counter(), step.get("total"))

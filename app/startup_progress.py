@@ -5,11 +5,13 @@ update lands after all of these (app/startup_panel.py shows them; the times
 are status().startup, which bench/bench_startup.py prints):
 
     workers   each worker (trainer, rollout workers, evaluator) boots Python
-              and unpacks the project (app/python_worker.py's `ready`)
+              and unpacks the project (app/python_worker.py's `ready`); the
+              GPU engine starts no rollout workers
     compile   the trainer compiles the WGSL training kernels, one pipeline
               each (workers/trainer.py reports every one)
     rollout   the rollout workers fill the segments of the first update
-              (one per worker; the ring's written count)
+              (one per worker; the ring's written count), or the GPU engine
+              collects its first rollout (done with the first update)
     update    the trainer's first PPO update is published
 
 Steps overlap (rollout workers boot while the trainer compiles), so each has
@@ -65,6 +67,13 @@ class StartupProgress:
         step.done_count = max(step.done_count, done)
         if step.finished_s is None and step.total is not None and step.done_count >= step.total:
             step.finished_s = round(now - self.started, 2)
+
+    def expect_workers(self, workers: int) -> None:
+        """The run boots `workers` in all after all (the trainer chose, or fell back to, the rollout workers)."""
+        step = self.steps["workers"]
+        if workers > (step.total or 0):
+            self.workers = step.total = workers
+            step.finished_s = None
 
     @property
     def finished(self) -> bool:

@@ -36,3 +36,15 @@ def test_a_step_finishes_once_and_never_counts_down():
 def test_an_unknown_step_is_refused_by_name():
     with pytest.raises(ValueError, match="'boot'.*workers, compile, rollout, update"):
         StartupProgress(started=0.0, workers=1, segments=1).count("boot", 1, now=1.0)
+
+
+def test_a_fallback_to_rollout_workers_raises_the_workers_to_boot():
+    progress = StartupProgress(started=10.0, workers=2, segments=1)    # GPU engine: trainer and evaluator
+    progress.count("workers", 2, now=12.0)
+    assert progress.times()["workers"] == 2.0
+    progress.expect_workers(3)                                         # it fell back: one rollout worker too
+    assert progress.times()["workers"] is None and progress.lines()[0][1].endswith("2 of 3")
+    progress.count("workers", 3, now=15.0)
+    assert progress.times()["workers"] == 5.0
+    progress.expect_workers(2)                                         # never fewer than already expected
+    assert progress.steps["workers"].total == 3
