@@ -5,6 +5,7 @@ CPython forward too, drawn in their viridis colours, and dragging in Sandbox mov
 and the field's numbers and colours before the drag ends."""
 
 import math
+import time
 
 import pytest
 
@@ -55,6 +56,17 @@ def yellow(rgb) -> bool:
     return rgb[0] > 150 and rgb[1] > 150 and rgb[2] < 120
 
 
+def drawn(session, points, glyph: bool, timeout_s: float = 5.0) -> list:
+    """Wait until every point shows the glyph's yellow (glyph) or none does (the status can change a
+    frame before the canvas); the pixels, whatever they are when the time is up."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        pixels = session.canvas_pixels_at(points)
+        if (all(map(yellow, pixels)) if glyph else not any(map(yellow, pixels))) or time.monotonic() > deadline:
+            return pixels
+        session.page.wait_for_timeout(100)
+
+
 def test_the_intent_glyph_appears_around_the_player_with_i_and_goes_with_i_again(session):
     points = petal_tips(session)
     assert session.status()["overlays"] == []
@@ -62,14 +74,17 @@ def test_the_intent_glyph_appears_around_the_player_with_i_and_goes_with_i_again
     session.page.locator("#arena").click()
     session.page.keyboard.press("i")
     session.page.wait_for_function("window.dshq.status().overlays.includes('intent')")
-    assert all(map(yellow, session.canvas_pixels_at(points))), session.canvas_pixels_at(points)
+    pixels = drawn(session, points, glyph=True)
+    assert all(map(yellow, pixels)), pixels
     assert session.page.is_checked("#show-intent")
     session.page.keyboard.press("i")
     session.page.wait_for_function("window.dshq.status().overlays.length === 0")
-    assert not any(map(yellow, session.canvas_pixels_at(points)))
+    pixels = drawn(session, points, glyph=False)
+    assert not any(map(yellow, pixels)), pixels
     session.page.click("#show-menu summary")           # the Show menu does the same
     session.page.check("#show-intent")
-    assert all(map(yellow, session.canvas_pixels_at(points)))
+    pixels = drawn(session, points, glyph=True)
+    assert all(map(yellow, pixels)), pixels
     session.page.uncheck("#show-intent")
 
 
