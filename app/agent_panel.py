@@ -73,6 +73,7 @@ class AgentPanel:
         self.last_save = time.perf_counter()
         self.offer = None                # (RunState, bytes) the restore banner offers
         self.imported = {}               # SHA-256 of an imported file -> its Agent
+        self.restoring_imports = None    # the task putting a restored run's imports back in the list
 
     # --- wiring -----------------------------------------------------------------------
     def wire(self) -> None:
@@ -271,13 +272,19 @@ class AgentPanel:
         element("agent-name").value = run.name
         self.session.restore(run, data)
         set_status(restore_offer=None)
-        asyncio.ensure_future(self.restore_imports())
+        self.restoring_imports = asyncio.ensure_future(self.restore_imports())   # held: a task must outlive GC
 
     async def restore_imports(self) -> None:
-        """The agents imported with the restored run back in the list (one that fails its checks is skipped)."""
+        """The agents imported with the restored run back in the list (one that fails its checks, or cannot
+        be read, is skipped and named in the console)."""
         if self.autosave is None:
             return
-        for data in await self.autosave.imports():
+        try:
+            stored = await self.autosave.imports()
+        except Exception as err:      # storage refused a read: the run is restored, its imports are not
+            js.console.warn(f"the stored imports could not be read: {err}")
+            stored = []
+        for data in stored:
             if hashlib.sha256(data).hexdigest() not in self.imported:
                 try:
                     self.add_import(data)

@@ -106,7 +106,7 @@ def test_reload_offers_the_autosave_in_a_banner_and_restores_it_with_the_imports
     assert f"v{before['saved_version']}" in text
     assert re.search(r"autosaved (just now|\d+ minutes? ago)", text) and not re.search(r"\d{4}-\d\d-\d\dT", text)
     trained.page.click("#restore-run")
-    trained.page.wait_for_function("window.dshq.status().restored_imports >= 1")
+    trained.page.wait_for_function("window.dshq.status().restored_imports >= 1", timeout=60_000)
     assert any("keeper" in label for label in trained.status()["agents"])       # the import came back
     status = trained.status()
     assert status["policy_version"] == before["saved_version"]
