@@ -46,6 +46,7 @@ from rl.files.agent_file import MAX_AGENT_BYTES
 from rl.files.container import CheckpointError
 
 AUTOSAVE_SECONDS = 120.0
+STORAGE_SECONDS = 20.0           # a storage read that has not answered by then is given up (and said)
 
 
 def download(filename: str, data: bytes) -> None:
@@ -71,9 +72,8 @@ class AgentPanel:
         self.saving = False
         self.save_again = False          # a save was asked for while one was being written
         self.last_save = time.perf_counter()
-        self.offer = None                # (RunState, bytes) the restore banner offers
+        self.offer = None                # (RunState, bytes, [stored import bytes]) the restore banner offers
         self.imported = {}               # SHA-256 of an imported file -> its Agent
-        self.restoring_imports = None    # the task putting a restored run's imports back in the list
 
     # --- wiring -----------------------------------------------------------------------
     def wire(self) -> None:
@@ -217,10 +217,12 @@ class AgentPanel:
         if self.autosave is None:
             return
         try:
-            await self.autosave.keep_import(data)
+            name = await self.autosave.keep_import(data)
         except Exception as err:   # a storage failure: the import itself stands
             self.session.notify(f"The imported agent could not be kept with the autosave ({err}); it is listed "
                                 f"until the page closes.")
+        else:
+            set_status(import_stored=name)
 
     def add_import(self, data: bytes) -> Agent:
         """A checked file in the Agents list (raises CheckpointError for a bad one)."""
@@ -237,6 +239,8 @@ class AgentPanel:
 
     # --- autosave and restore ---------------------------------------------------------------
     async def open_autosave(self) -> None:
+        """Offer the newest good autosave, with the imports stored beside it (read now, so that Restore
+        itself is one synchronous step that cannot be left half done)."""
         try:
             self.autosave = Autosave(await OPFSStorage.open(), parse=read_autosave)
             found = await self.autosave.latest()
@@ -252,7 +256,12 @@ class AgentPanel:
             set_status(restore_offer=None, autosave_problems=found.problems)
             return
         run = found.value
-        self.offer = (run, found.data)
+        try:
+            imports = await asyncio.wait_for(self.autosave.imports(), STORAGE_SECONDS)
+        except Exception as err:      # storage refused or did not answer: the run can be restored, its imports not
+            js.console.warn(f"the stored imports could not be read: {err!r}")
+            imports = []
+        self.offer = (run, found.data, imports)
         created = f" {time_ago(run.created)}" if run.created else ""
         text = (f"Your training run was autosaved{created}: {run.name} v{run.version}, {run.train_steps:,} env "
                 f"steps. Restore it, or start fresh (the save is kept until your new agent has been autosaved "
@@ -264,30 +273,20 @@ class AgentPanel:
         set_status(restore_offer=run.version, autosave_problems=found.problems)
 
     def restore(self) -> None:
+        """The offered run, and the agents imported with it back in the list (one that fails its checks is
+        skipped and named in the console)."""
         if self.offer is None:
             return
-        run, data = self.offer
+        run, data, imports = self.offer
         self.offer = None
         element("restore").hidden = True
         element("agent-name").value = run.name
         self.session.restore(run, data)
         set_status(restore_offer=None)
-        self.restoring_imports = asyncio.ensure_future(self.restore_imports())   # held: a task must outlive GC
-
-    async def restore_imports(self) -> None:
-        """The agents imported with the restored run back in the list (one that fails its checks, or cannot
-        be read, is skipped and named in the console)."""
-        if self.autosave is None:
-            return
-        try:
-            stored = await self.autosave.imports()
-        except Exception as err:      # storage refused a read: the run is restored, its imports are not
-            js.console.warn(f"the stored imports could not be read: {err}")
-            stored = []
-        for data in stored:
-            if hashlib.sha256(data).hexdigest() not in self.imported:
+        for stored in imports:
+            if hashlib.sha256(stored).hexdigest() not in self.imported:
                 try:
-                    self.add_import(data)
+                    self.add_import(stored)
                 except CheckpointError as err:
                     js.console.warn(f"a stored import could not be restored: {err}")
         set_status(restored_imports=len(self.imported))

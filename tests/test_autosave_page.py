@@ -92,9 +92,8 @@ def test_reload_offers_the_autosave_in_a_banner_and_restores_it_with_the_imports
     imported.write_bytes(write_agent(init_params(model, 9), model, {"policy_version": 4, "name": "keeper"}))
     import_by_keyboard(trained, imported)
     trained.page.wait_for_function("(window.dshq.status().imported || '').includes('keeper')")
-    trained.page.wait_for_function(    # stored with the autosave, its write closed (no .crswap file left)
-        f"({AUTOSAVE_NAMES})().then((names) => names.some((name) => name.startsWith('import-') && "
-        f"name.endsWith('.dshq')) && !names.some((name) => name.endsWith('.crswap')))", timeout=30_000)
+    trained.page.wait_for_function(    # stored with the autosave (its write closed)
+        "(window.dshq.status().import_stored || '').startsWith('import-')", timeout=30_000)
     before = trained.status()
     trained.page.reload()
     trained.page.wait_for_function("window.dshq.status().ready && window.dshq.status().restore_offer !== undefined",
