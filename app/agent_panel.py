@@ -169,7 +169,7 @@ class AgentPanel:
         agent = Agent(agent.label, agent.version, agent.train_steps, agent.params, agent.model_config,
                       agent.win_rate, name)
         filename = export_filename(name, agent.version)
-        download(filename, export_bytes(agent, self.session.current_setup(), rating))
+        download(filename, export_bytes(agent, self.session.current_setup(), self.session.engine_name(), rating))
         set_status(exported=filename)
         self.session.notify(f"Exported {filename}.")
 
@@ -340,7 +340,7 @@ class AgentPanel:
         self.saving = True
         try:
             saved = await self.session.run_state(self.safe_name())
-            name = await self.autosave.write(autosave_bytes(saved))
+            name = await self.autosave.write(autosave_bytes(saved, self.session.engine_name()))
         except Exception as err:
             self.session.notify(f"Autosave failed: {err}. The previous save is kept.")
             set_status(autosave_error=str(err))

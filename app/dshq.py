@@ -1,7 +1,7 @@
 """Python's side of `window.dshq` (app/status.mjs holds `status()` itself):
 status fields, the plain-words problem panel, and the diagnostics that tests
 and tools call (`digest`, `snapshot`, `world_to_css`, `action_probabilities`,
-`decision`, `selftest`, `simulate_*`)."""
+`decision`, `selftest`, `simulate_*`) and the page's GPU `adapter`."""
 
 import asyncio
 
@@ -53,7 +53,11 @@ def expose_diagnostics(page) -> None:
             ("simulate_trainer_failure",      # "stall" or "raise"
              lambda kind: session.run is not None and session.run.simulate_trainer_failure(kind))):
         setattr(dshq, name, proxy(function))
-    dshq.adapter = to_js_value(page.device.adapter_info)
+
+
+def publish_adapter(adapter_info: dict) -> None:
+    """`window.dshq.adapter`: the page's GPU adapter (the workers' is the same GPU; app/live_run.py reads it)."""
+    js.window.dshq.adapter = to_js_value(adapter_info)
 
 
 def action_probabilities(match, side: str, obs):

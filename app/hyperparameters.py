@@ -14,6 +14,7 @@ nothing is half-applied.
     ent_coef         [0, 1]            the entropy bonus weight
     update_epochs    1 .. 64           passes over each batch; each one costs a full pass of GPU time
     num_minibatches  1 .. 1024         and it must divide the batch (checked by PPOConfig)
+    gpu_envs         1 .. 4096         matches the GPU engine steps together (its GPU memory: ~1 MB per 64)
     envs_per_worker  1 .. 256          matches each rollout worker steps together
     rollout_workers  1 .. 16           browser workers (each a thread with its own GPU device)
 """
@@ -50,7 +51,8 @@ PPO_BOUNDS = {"learning_rate": Bound(float, 0, 1, low_open=True), "gamma": Bound
               "gae_lambda": Bound(float, 0, 1, low_open=True), "clip_coef": Bound(float, 0, 1, low_open=True),
               "ent_coef": Bound(float, 0, 1), "update_epochs": Bound(int, 1, 64),
               "num_minibatches": Bound(int, 1, 1024)}
-WORKER_BOUNDS = {"envs_per_worker": Bound(int, 1, 256), "rollout_workers": Bound(int, 1, 16)}
+WORKER_BOUNDS = {"gpu_envs": Bound(int, 1, 4096), "envs_per_worker": Bound(int, 1, 256),
+                 "rollout_workers": Bound(int, 1, 16)}
 PPO_FIELDS = {name: bound.kind for name, bound in PPO_BOUNDS.items()}
 WORKER_FIELDS = {name: bound.kind for name, bound in WORKER_BOUNDS.items()}
 BOUNDS = {**PPO_BOUNDS, **WORKER_BOUNDS}
@@ -98,7 +100,7 @@ def field_error(name: str, text: str) -> str | None:
     return None
 
 
-def form_errors(setup: LiveSetup, form: dict) -> dict:
+def form_errors(setup: LiveSetup, form: dict, engine: str) -> dict:
     """name -> message for every field that is wrong as typed; when each is fine on its own, the whole setup
     is built too and a refusal (e.g. minibatches that do not divide the batch) is put on the field it names."""
     errors = {name: message for name in BOUNDS if name in form
@@ -106,33 +108,38 @@ def form_errors(setup: LiveSetup, form: dict) -> dict:
     if errors:
         return errors
     try:
-        apply_panel(setup, form)
+        apply_panel(setup, form, engine)
     except (TypeError, ValueError) as err:
         named = [name for name in BOUNDS if name in str(err)] or ["learning_rate"]
         return {named[0]: str(err)}
     return {}
 
 
-def apply_panel(setup: LiveSetup, form: dict) -> tuple[LiveSetup, dict]:
+def apply_panel(setup: LiveSetup, form: dict, engine: str) -> tuple[LiveSetup, dict]:
     """(the new setup, the PPO values to send to a running trainer).
 
-    Empty worker fields keep the current values. Raises ValueError naming the
-    first field that is wrong.
+    Empty worker fields keep the current values. Minibatches left as the panel
+    showed them for `engine` (the one that runs) keep following each engine's
+    batch; a changed count must divide both engines' batches. Raises ValueError
+    naming the first field that is wrong.
     """
     ppo = {name: parse_number(name, form[name], kind) for name, kind in PPO_FIELDS.items() if name in form}
+    if "num_minibatches" not in setup.ppo and ppo.get("num_minibatches") == setup.ppo_config(engine).num_minibatches:
+        del ppo["num_minibatches"]
     workers = {name: parse_number(name, form[name], kind) for name, kind in WORKER_FIELDS.items()
                if str(form.get(name, "")).strip()}
     values = {**asdict(setup), **workers, "ppo": {**setup.ppo, **ppo}}
     return LiveSetup(**values), ppo
 
 
-def panel_values(setup: LiveSetup) -> dict:
-    """name -> text of every field as `setup` trains (what the trainer uses, not PPOConfig's defaults)."""
-    ppo = setup.ppo_config()
+def panel_values(setup: LiveSetup, engine: str) -> dict:
+    """name -> text of every field as `setup` trains with `engine` ("gpu" or "workers": its batch sets the
+    minibatch count) — what the trainer uses, not PPOConfig's defaults."""
+    ppo = setup.ppo_config(engine)
     return {**{name: str(getattr(ppo, name)) for name in PPO_FIELDS},
             **{name: str(getattr(setup, name)) for name in WORKER_FIELDS}}
 
 
-def default_values(setup: LiveSetup) -> dict:
+def default_values(setup: LiveSetup, engine: str) -> dict:
     """The panel's "Reset to defaults": `setup`'s values without PPO overrides (SOCCER_PPO's choices)."""
-    return panel_values(replace(setup, ppo={}))
+    return panel_values(replace(setup, ppo={}), engine)

@@ -85,7 +85,8 @@ class LearnerPanel:
 
     def reset_hyperparameters(self) -> None:
         try:
-            self.fill(default_values(self.session.default_setup()))
+            setup = self.session.default_setup()
+            self.fill(default_values(setup, self.session.expected_engine(setup)))
         except (TypeError, ValueError) as err:
             self.session.notify(f"There are no defaults to fill in: {err}.")
             return
@@ -109,7 +110,7 @@ class LearnerPanel:
             setup = self.session.current_setup()
         except (TypeError, ValueError):
             return True          # Apply reports the URL's problem
-        errors = form_errors(setup, self.form_values())
+        errors = form_errors(setup, self.form_values(), self.session.engine_name())
         form = element("hyper-form").elements
         for name in BOUNDS:
             message = errors.get(name)
@@ -151,7 +152,7 @@ class LearnerPanel:
 
     def show_hyperparameters(self, setup) -> None:
         """The fields as `setup` trains."""
-        self.fill(panel_values(setup))
+        self.fill(panel_values(setup, self.session.engine_name()))
 
     def show_problem(self, key: str, text: str | None) -> None:
         """The trainer stopped or stalled (text), or runs again (None): the Restart trainer button."""

@@ -103,6 +103,7 @@ class LiveRun:
         self.last_update = None        # the update count of this trainer's last telemetry (None: none yet)
         self.update_seconds = []       # the latest intervals between updates, newest last
         self.watchdog = None
+        self.engine = None             # the engine the trainer reported ("gpu" or "workers"), None before
 
     @staticmethod
     def default_workers() -> int:
@@ -180,9 +181,11 @@ class LiveRun:
         self.shared = to_js({"board": board_sab, "ring": ring_sab}, dict_converter=js.Object.fromEntries)
 
     def expected_engine(self) -> str:
-        """The engine the trainer will choose, judged by the page's adapter (the same GPU as the worker's)."""
-        adapter = js.window.dshq.adapter
-        return choose_engine(self.setup.engine, adapter.to_py() if adapter else {}).name
+        return expected_engine(self.setup)
+
+    def engine_name(self) -> str:
+        """The engine that runs: as the trainer reported it, else as expected."""
+        return self.engine or self.expected_engine()
 
     def start_rollout_workers(self) -> None:
         for producer in range(self.setup.rollout_workers):
@@ -277,6 +280,7 @@ class LiveRun:
         if message.get("type") == "notice":
             self.on_notice(message["text"])
         elif message.get("type") == "engine":
+            self.engine = message["name"]
             if message["name"] == "workers" and not self.rollout_workers:
                 self.start_rollout_workers()
             elif message["name"] == "gpu":
@@ -357,6 +361,13 @@ class LiveRun:
         self.setup = replace(self.setup, ppo={**self.setup.ppo, **values})
         if self.trainer is not None:
             self.trainer.post({"type": "hyper", "values": values})
+
+
+def expected_engine(setup: LiveSetup) -> str:
+    """The engine the trainer will choose for `setup`, judged by the page's adapter (the same GPU as the
+    worker's): "gpu" or "workers"."""
+    adapter = js.window.dshq.adapter
+    return choose_engine(setup.engine, adapter.to_py() if adapter else {}).name
 
 
 def float32s(view) -> array:

@@ -21,10 +21,10 @@ from app.arena_renderer import ArenaRenderer
 from app.champion import load_champion
 from app.controls import Controls
 from app.dom import element
-from app.dshq import expose_diagnostics, set_status, show_problem
+from app.dshq import expose_diagnostics, publish_adapter, set_status, show_problem
 from app.field_overlay import FieldOverlay
 from app.learner_panel import LearnerPanel
-from app.live_run import LiveRun
+from app.live_run import LiveRun, expected_engine
 from app.message_panel import MessagePanel
 from app.overlays import overlay_shapes
 from app.progress_strip import ProgressStrip
@@ -56,7 +56,8 @@ class Page:
         blend_seconds = positive_number("blend", 0.0)
         blend_decisions = max(1, round(blend_seconds * TICKS_PER_SECOND / match.config.decision_ticks)) \
             if blend_seconds else 0
-        self.session = Session(match, LiveRun, setup_from_query, blend_decisions, league_matches=switch("league"))
+        self.session = Session(match, LiveRun, setup_from_query, expected_engine, blend_decisions,
+                               league_matches=switch("league"))
         self.match = match
         self.controls = Controls(self.session, self)
         self.learner = LearnerPanel(self.session)
@@ -81,6 +82,7 @@ class Page:
     async def acquire_gpu(self) -> None:
         self.device = await gpu.request_device(label="page")
         self.device.on_lost(self.on_device_lost)
+        publish_adapter(self.device.adapter_info)
         software = gpu.is_software_adapter(self.device.adapter_info)
         self.draw_interval_ms = 1000.0 / SOFTWARE_DRAW_FPS - 2.0 if software else 0.0
         self.renderer = await ArenaRenderer.create(self.device, self.canvas)

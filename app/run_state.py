@@ -79,18 +79,19 @@ def export_filename(name: str, version: int) -> str:
     return f"{check_name(name)}-v{version}.dshq"
 
 
-def common_metadata(name: str, version: int, train_steps: int, setup: LiveSetup, win_rate) -> dict:
+def common_metadata(name: str, version: int, train_steps: int, setup: LiveSetup, engine: str, win_rate) -> dict:
+    """`engine`: the one the run trains with ("gpu" or "workers"), whose batch `ppo_config` records."""
     metadata = {"name": check_name(name), "policy_version": version, "train_step": train_steps,
-                "ppo_config": asdict(setup.ppo_config())}
+                "ppo_config": asdict(setup.ppo_config(engine))}
     if win_rate is not None:
         metadata["win_rate_vs_scripted"] = win_rate
     return metadata
 
 
-def export_bytes(agent: Agent, setup: LiveSetup, league_rating: dict | None = None) -> bytes:
+def export_bytes(agent: Agent, setup: LiveSetup, engine: str, league_rating: dict | None = None) -> bytes:
     """An export: the agent's weights and metadata (no optimizer state, no pool), with its league rating
     (rl.soccer.league.League.file_rating) when it has one."""
-    metadata = common_metadata(agent.name, agent.version, agent.train_steps, setup, agent.win_rate)
+    metadata = common_metadata(agent.name, agent.version, agent.train_steps, setup, engine, agent.win_rate)
     if league_rating is not None:
         metadata["league_rating"] = league_rating
     return write_agent(agent.params, agent.model_config, metadata)
@@ -126,8 +127,8 @@ def import_agent(data: bytes) -> Agent:
     return agent_from_file(read_agent(data))
 
 
-def autosave_bytes(run: RunState) -> bytes:
-    metadata = common_metadata(run.name, run.version, run.train_steps, run.setup, run.win_rate)
+def autosave_bytes(run: RunState, engine: str) -> bytes:
+    metadata = common_metadata(run.name, run.version, run.train_steps, run.setup, engine, run.win_rate)
     metadata.update(kind="autosave", live_setup=asdict(run.setup),
                     telemetry={metric: points[-MAX_CHART_POINTS:] for metric, points in run.telemetry.items()},
                     pool=[{"version": s.version, "train_step": s.train_steps, "win_rate": s.win_rate}

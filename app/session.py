@@ -85,6 +85,7 @@ class Run(Protocol):
     async def checkpoint(self) -> dict: ...
     problem: str | None         # why the trainer stopped or stalled (None: it is fine)
     def restart_trainer(self) -> None: ...
+    def engine_name(self) -> str: ...     # "gpu" or "workers": the trainer's rollout engine (rl/live/engine.py)
 
 
 def add_point(points: list, x: float, y) -> None:
@@ -96,11 +97,13 @@ def add_point(points: list, x: float, y) -> None:
 
 
 class Session:
-    def __init__(self, match, new_run, default_setup, blend_decisions: int = 0, league_matches: bool = True):
+    def __init__(self, match, new_run, default_setup, expected_engine, blend_decisions: int = 0,
+                 league_matches: bool = True):
         self.match = match                    # app/show_match.py's ShowMatch
         self.new_run = new_run                # (setup, on_telemetry, on_notice, on_evaluation, on_league_result,
                                               #  start, start_file) -> Run
         self.default_setup = default_setup    # () -> LiveSetup; may raise ValueError
+        self.expected_engine = expected_engine    # (LiveSetup) -> the engine a run of it would train with
         self.blend_decisions = blend_decisions    # hot-swaps blend over this many decisions (0: switch at once)
         self.listeners = {event: [] for event in EVENTS}
         self.sides = {side: "scripted" for side in match.policies}
@@ -179,7 +182,11 @@ class Session:
     def learner_gamma(self) -> float:
         """The discount of the learner's PPO config (the run's, else the setup it will start from)."""
         setup = self.run.setup if self.run is not None else self.setup or LiveSetup()
-        return setup.ppo_config().gamma
+        return setup.ppo_config(self.expected_engine(setup)).gamma
+
+    def engine_name(self) -> str:
+        """The engine the learner trains with ("gpu" or "workers"): the run's, else the one it would get."""
+        return self.run.engine_name() if self.run is not None else self.expected_engine(self.current_setup())
 
     def hot_swap(self) -> None:
         """Give learner sides the newest published weights (called every frame; the match state is untouched)."""
@@ -278,7 +285,7 @@ class Session:
         setup = replace(self.current_setup(), hidden_sizes=agent.model_config.hidden_sizes,
                         activation=agent.model_config.activation)
         self.discard()
-        self.begin(setup, export_bytes(agent, setup), agent)
+        self.begin(setup, export_bytes(agent, setup, self.expected_engine(setup)), agent)
         self.notify(f"The learner starts from {agent.label}: press Train.")
 
     def restart_trainer(self) -> None:
@@ -298,7 +305,7 @@ class Session:
     def apply_hyperparameters(self, values: dict) -> None:
         """The hyperparameter panel's Apply: all of it or nothing (app/hyperparameters.py)."""
         try:
-            self.setup, ppo = apply_panel(self.current_setup(), values)
+            self.setup, ppo = apply_panel(self.current_setup(), values, self.engine_name())
         except (TypeError, ValueError) as err:
             self.notify(f"Hyperparameters refused: {err}.")
             return

@@ -1,7 +1,8 @@
 """The page's URL parameters (browser only).
 
-    ?workers=1&envs=8&steps=32&slots=4&seed=3&eval=0&hidden=32,32
-                     the LiveSetup of the first Train (small runs, tests)
+    ?workers=1&envs=8&gpuenvs=16&steps=32&slots=4&seed=3&eval=0&hidden=32,32
+                     the LiveSetup of the first Train (small runs, tests); gpuenvs is the GPU
+                     engine's batch, workers x envs the rollout workers'
     ?engine=auto|gpu|workers
                      where the trainer's rollouts come from (rl/live/engine.py; default auto)
     ?blend=SECONDS   hot-swaps blend old and new weights over this window
@@ -17,7 +18,7 @@ from app.live_run import LiveRun
 from rl.live.setup import LiveSetup
 
 # URL parameter -> LiveSetup field
-SETUP_FIELDS = {"workers": "rollout_workers", "envs": "envs_per_worker", "steps": "num_steps",
+SETUP_FIELDS = {"workers": "rollout_workers", "envs": "envs_per_worker", "gpuenvs": "gpu_envs", "steps": "num_steps",
                 "slots": "ring_slots", "seed": "seed", "eval": "eval_episodes"}
 
 

@@ -1,6 +1,6 @@
 """Train -> first hot-swap in headless Chromium, phase by phase.
 
-    python bench/bench_startup.py [--query "?workers=1&envs=4&steps=16"] [--again]
+    python bench/bench_startup.py [--query "?workers=1&envs=4&gpuenvs=4&steps=16"] [--again]
 
 Opens the page, presses Train and prints, in seconds from the click, when each
 start-up step finished (status().startup, app/startup_progress.py: workers'

@@ -22,7 +22,7 @@ from test_agent_file import assemble, header_and_data, with_raw_metadata
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=0"
+SMALL = "/?workers=1&envs=4&gpuenvs=4&steps=16&hidden=32,32&slots=4&eval=0"
 OBSERVATION = [round(0.05 * i - 0.6, 3) for i in range(OBS_SIZE)]
 
 
@@ -64,7 +64,7 @@ def exported(browser, browser_log, server_url, tmp_path_factory):
 def fresh(browser, browser_log, server_url, exported):
     """A second page, opened after the trained one closed."""
     session = PageSession(browser, server_url, browser_log)
-    assert session.open("/?workers=1&envs=4&steps=16&slots=4&eval=0")["error"] is None
+    assert session.open("/?workers=1&envs=4&gpuenvs=4&steps=16&slots=4&eval=0")["error"] is None
     yield session
     session.close()
 

@@ -12,6 +12,7 @@ from app.session import Session
 from app.show_match import ShowMatch
 from rl.files.agent_file import read_agent
 from serve import resolve
+from test_session import expected_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAMPION = ROOT / "app" / "agents" / "champion.dshq"
@@ -38,7 +39,7 @@ def test_the_page_serves_the_one_champion_file():
 
 def test_the_session_plays_the_champion_on_either_side_once_it_has_loaded():
     notices = []
-    session = Session(ShowMatch(), None, lambda: None)
+    session = Session(ShowMatch(), None, lambda: None, expected_engine)
     session.subscribe("notice", notices.append)
     session.assign("red", "champion")            # still loading: the side keeps its player, and the person is told
     assert session.sides["red"] == "scripted" and "still loading" in notices[-1]
@@ -54,7 +55,7 @@ def test_the_session_plays_the_champion_on_either_side_once_it_has_loaded():
 
 
 def test_a_snapshot_replays_against_the_champion():
-    session = Session(ShowMatch(), None, lambda: None)
+    session = Session(ShowMatch(), None, lambda: None, expected_engine)
     session.champion = import_agent(CHAMPION.read_bytes())
     session.imports["i1"] = session.champion
     session.replay("i1", "champion")

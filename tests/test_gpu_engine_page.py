@@ -12,7 +12,7 @@ from harness import PageSession
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SMALL = "/?engine=gpu&workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=1&autosave=600"
+SMALL = "/?engine=gpu&workers=1&envs=4&gpuenvs=4&steps=16&hidden=32,32&slots=4&eval=1&autosave=600"
 
 
 def wait_for_version(session, at_least: int, timeout_s: float = 150) -> dict:

@@ -10,7 +10,7 @@ from harness import PageSession
 
 pytestmark = pytest.mark.browser
 
-SMALL = "/?workers=1&envs=4&steps=16&hidden=32,32&slots=4&eval=2"    # Train starts a cheap run
+SMALL = "/?workers=1&envs=4&gpuenvs=4&steps=16&hidden=32,32&slots=4&eval=2"    # Train starts a cheap run
 
 
 def select_mode(session, mode):

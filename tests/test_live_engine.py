@@ -33,6 +33,19 @@ def test_an_unknown_engine_is_refused_with_the_choices():
         choose_engine("cuda", HARDWARE)
 
 
+def test_each_engine_trains_on_its_own_batch():
+    setup = LiveSetup(rollout_workers=2, envs_per_worker=8, gpu_envs=36, num_steps=16)
+    assert (setup.num_envs("workers"), setup.num_envs("gpu")) == (16, 36)
+    assert setup.ppo_config("workers").batch_size == 256 and setup.ppo_config("gpu").batch_size == 576
+    assert setup.ppo_config("gpu").num_minibatches == 2               # at least SOCCER_PPO's 256 per minibatch
+    with pytest.raises(ValueError, match="running engine is one of gpu, workers, got 'auto'"):
+        setup.ppo_config("auto")
+    with pytest.raises(ValueError, match="gpu_envs must be a whole number >= 1, got 0"):
+        LiveSetup(gpu_envs=0)
+    with pytest.raises(ValueError, match=r"num_steps = 576, got 128 \(the gpu engine's batch\)"):
+        LiveSetup(rollout_workers=2, envs_per_worker=8, gpu_envs=36, num_steps=16, ppo={"num_minibatches": 128})
+
+
 class FakeBackend:
     class device:
         adapter_info = HARDWARE
@@ -60,7 +73,7 @@ def test_the_gpu_engine_is_built_on_the_backend_device_with_restored_snapshots()
     from rl.soccer.gpu_rollout_source import GpuSelfPlaySource
     from rl.wgsl.backend import create_backend
 
-    setup = LiveSetup(engine="gpu", rollout_workers=1, envs_per_worker=4, num_steps=8, hidden_sizes=(8, 8))
+    setup = LiveSetup(engine="gpu", rollout_workers=1, envs_per_worker=4, gpu_envs=6, num_steps=8, hidden_sizes=(8, 8))
     model = setup.model_config()
     snapshots = {version: init_params(model, version) for version in (3, 6, 9)}
     posted = []
@@ -73,7 +86,7 @@ def test_the_gpu_engine_is_built_on_the_backend_device_with_restored_snapshots()
         return await engine.start(backend, params, snapshots)
 
     source = asyncio.run(build())
-    assert isinstance(source, GpuSelfPlaySource)
+    assert isinstance(source, GpuSelfPlaySource) and source.num_envs == 6       # its own batch
     assert source.pool_versions() == [0, 3, 6, 9][-setup.selfplay_config().pool_size:]
     assert posted[0] == {"type": "telemetry", "restored_opponents": [3, 6, 9]}
     assert posted[1]["type"] == "engine" and posted[1]["name"] == "gpu" and posted[1]["software"] is True

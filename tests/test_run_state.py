@@ -31,7 +31,7 @@ def a_run() -> RunState:
 
 def test_an_autosave_restores_everything():
     run = a_run()
-    back = read_autosave(autosave_bytes(run))
+    back = read_autosave(autosave_bytes(run, "workers"))
     assert (back.params, back.version, back.train_steps, back.win_rate, back.name) == (run.params, 9, 1234, 0.5,
                                                                                        "striker")
     assert (back.optimizer.m, back.optimizer.v, back.optimizer.step) == (run.optimizer.m, run.optimizer.v, 17)
@@ -45,18 +45,20 @@ def test_an_autosave_restores_everything():
 
 def test_an_export_imports_with_its_label_and_weights():
     agent = Agent("v9", 9, 1234, array("f", init_params(MODEL, 9)), MODEL, 0.75, "striker")
-    data = export_bytes(agent, SETUP)
+    data = export_bytes(agent, SETUP, "workers")
     imported = import_agent(data)
     assert (imported.label, imported.version, imported.train_steps, imported.win_rate, imported.name) == (
         "v9 (striker)", 9, 1234, 0.75, "striker")
     assert imported.params == agent.params and imported.model_config == MODEL
     metadata = read_agent(data).metadata
     assert metadata["ppo_config"]["ent_coef"] == 0.02
+    assert metadata["ppo_config"]["num_envs"] == 4                  # the rollout workers' batch: 1 x 4
+    assert read_agent(export_bytes(agent, SETUP, "gpu")).metadata["ppo_config"]["num_envs"] == SETUP.gpu_envs
     assert read_agent(data).optimizer is None and read_agent(data).snapshots == {}
 
 
 def test_an_autosave_imports_as_an_agent_too():
-    assert import_agent(autosave_bytes(a_run())).label == "v9 (striker)"
+    assert import_agent(autosave_bytes(a_run(), "workers")).label == "v9 (striker)"
 
 
 def test_a_file_without_our_metadata_imports_as_version_0():
@@ -67,7 +69,7 @@ def test_a_file_without_our_metadata_imports_as_version_0():
 def test_an_export_is_not_an_autosave():
     agent = Agent("v9", 9, 1234, array("f", init_params(MODEL, 9)), MODEL)
     with pytest.raises(CheckpointError, match="kind"):
-        read_autosave(export_bytes(agent, SETUP))
+        read_autosave(export_bytes(agent, SETUP, "workers"))
 
 
 @pytest.mark.parametrize("change, message", [
@@ -81,7 +83,7 @@ def test_an_export_is_not_an_autosave():
 ])
 def test_an_inconsistent_autosave_is_refused(change, message):
     run = a_run()
-    metadata = read_agent(autosave_bytes(run)).metadata
+    metadata = read_agent(autosave_bytes(run, "workers")).metadata
     metadata.pop("data_sha256")
     change(metadata)
     data = write_agent(run.params, MODEL, metadata, optimizer=run.optimizer,

@@ -12,12 +12,18 @@ from app.run_state import MAX_CHART_POINTS, POOL_CAPACITY, Agent, RunState
 from app.session import EVENTS, HISTORY, Session
 from app.show_match import ShowMatch
 from rl.files.agent_file import read_agent
+from rl.live.engine import choose_engine
 from rl.live.setup import LiveSetup
 from rl.model import ModelConfig, init_params, num_params
 from rl.policy import Policy
 from sim import NUM_ACTIONS, OBSERVATION_SIZE, RandomPolicy, ScriptedPolicy
 
 SETUP = LiveSetup(rollout_workers=1, envs_per_worker=4, num_steps=16, hidden_sizes=(8,))
+
+
+def expected_engine(setup: LiveSetup) -> str:
+    """The engine rl/live/engine.py's rule gives `setup` on an adapter that tells nothing about itself."""
+    return choose_engine(setup.engine, {}).name
 
 
 class StandInRun:
@@ -42,6 +48,9 @@ class StandInRun:
     def restart_trainer(self):
         self.problem, self.running = None, True
         self.trainer_restarts += 1
+
+    def engine_name(self):
+        return expected_engine(self.setup)
 
     def start(self):
         self.running = self.started = True
@@ -76,7 +85,7 @@ class StandInRun:
 
 
 def make_session(setup=SETUP, blend_decisions=0, league_matches=True):
-    session = Session(ShowMatch(), StandInRun, lambda: setup, blend_decisions, league_matches)
+    session = Session(ShowMatch(), StandInRun, lambda: setup, expected_engine, blend_decisions, league_matches)
     fired = []
     for event in EVENTS:
         session.subscribe(event, lambda *args, event=event: fired.append((event, *args)))
@@ -174,7 +183,7 @@ def test_a_stopped_trainer_is_a_problem_until_train_restarts_it():
 def test_a_bad_setup_is_reported_and_no_learner_begins():
     def bad_setup():
         raise ValueError("the URL parameter workers must be a whole number, got 'x'")
-    session = Session(ShowMatch(), StandInRun, bad_setup)
+    session = Session(ShowMatch(), StandInRun, bad_setup, expected_engine)
     notices = []
     session.subscribe("notice", notices.append)
     session.toggle_training()
@@ -285,7 +294,7 @@ def test_hyperparameters_apply_all_or_nothing_and_reach_a_running_trainer():
     assert session.setup == SETUP and "learning_rate must be a number" in events(fired, "notice")[-1][0]
     session.toggle_training()
     session.apply_hyperparameters({**form, "learning_rate": "0.001"})
-    assert session.setup.ppo_config().learning_rate == 0.001
+    assert session.setup.ppo_config("workers").learning_rate == 0.001
     assert session.run.hyperparameters[-1]["learning_rate"] == 0.001
 
 

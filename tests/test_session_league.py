@@ -13,7 +13,7 @@ from app.show_match import ShowMatch
 from rl.files.container import CheckpointError
 from rl.model import init_params
 from rl.soccer.league import ANCHOR
-from test_session import SETUP, StandInRun, agent, evaluation, events, make_session
+from test_session import SETUP, StandInRun, agent, evaluation, events, expected_engine, make_session
 
 
 def evaluated(version, wins=1, draws=0, losses=1, goals_for=1):
@@ -126,7 +126,7 @@ def test_the_league_survives_an_autosave_and_a_malformed_one_is_reported_not_los
     answer(session, wins=1, draws=1, losses=0)
     session.run.publish(2)
     session.hot_swap()
-    data = autosave_bytes(asyncio.run(session.run_state("striker")))
+    data = autosave_bytes(asyncio.run(session.run_state("striker")), "workers")
     restored, fired = make_session()
     restored.restore(read_autosave(data), data)
     assert restored.league.table() == session.league.table()
@@ -149,7 +149,7 @@ def test_an_export_carries_its_rating_and_an_import_joins_with_it_as_its_prior()
     snapshot = session.snapshots[0]
     rating = session.league_rating(snapshot)
     assert rating.keys() == {"rating", "sd", "games", "anchor", "anchor_rating"} and rating["anchor"] == ANCHOR
-    imported = import_agent(export_bytes(snapshot, SETUP, rating))
+    imported = import_agent(export_bytes(snapshot, SETUP, "workers", rating))
     assert imported.league_prior == pytest.approx((rating["rating"], rating["sd"]))
     other, _ = make_session()
     other.add_import(imported)
@@ -162,11 +162,11 @@ def test_an_export_carries_its_rating_and_an_import_joins_with_it_as_its_prior()
 
 def test_an_import_rated_against_another_anchor_rating_is_moved_and_a_bad_rating_refuses_it():
     striker = agent()
-    moved = import_agent(export_bytes(striker, SETUP, {"rating": 1600.0, "sd": 50.0, "games": 10,
+    moved = import_agent(export_bytes(striker, SETUP, "workers", {"rating": 1600.0, "sd": 50.0, "games": 10,
                                                        "anchor": ANCHOR, "anchor_rating": 1500.0}))
     assert moved.league_prior == (1100.0, 50.0)
     with pytest.raises(CheckpointError, match="'league_rating' is not"):
-        import_agent(export_bytes(striker, SETUP, {"rating": 1600.0, "sd": 0.0, "games": 10, "anchor": ANCHOR,
+        import_agent(export_bytes(striker, SETUP, "workers", {"rating": 1600.0, "sd": 0.0, "games": 10, "anchor": ANCHOR,
                                                    "anchor_rating": 1000.0}))
 
 
@@ -198,7 +198,7 @@ def test_replays_are_the_same_match_for_the_same_snapshot_opponent_and_seed():
 
 
 def test_a_replay_against_the_learner_needs_one():
-    session = Session(ShowMatch(), StandInRun, lambda: SETUP)
+    session = Session(ShowMatch(), StandInRun, lambda: SETUP, expected_engine)
     session.add_import(agent())
     with pytest.raises(ValueError, match="there is no learner yet"):
         session.replay("i1", "learner")

@@ -159,7 +159,7 @@ def test_settings_show_the_run_and_bad_values_are_refused_as_typed(session):
     setup = LiveSetup(rollout_workers=1, envs_per_worker=4, num_steps=16)
     assert field("learning_rate").input_value() == str(SOCCER_PPO.learning_rate)      # what the trainer uses
     assert field("ent_coef").input_value() == str(SOCCER_PPO.ent_coef)
-    assert field("num_minibatches").input_value() == str(setup.ppo_config().num_minibatches)
+    assert field("num_minibatches").input_value() == str(setup.ppo_config("workers").num_minibatches)
     assert (field("rollout_workers").input_value(), field("envs_per_worker").input_value()) == ("1", "4")
     for name, text in (("update_epochs", "1000000000"), ("learning_rate", "1e300")):
         field(name).fill(text)
@@ -177,7 +177,7 @@ def test_settings_show_the_run_and_bad_values_are_refused_as_typed(session):
     page.click("#apply-hyper")
     assert "next update" in page.inner_text("#notice")
     page.click("#reset-hyper")
-    assert field("num_minibatches").input_value() == str(setup.ppo_config().num_minibatches)
+    assert field("num_minibatches").input_value() == str(setup.ppo_config("workers").num_minibatches)
 
     page.fill("#agent-name", "my agent!")                      # names are checked as they are typed
     assert page.get_attribute("#agent-name", "aria-invalid") == "true"

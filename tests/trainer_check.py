@@ -33,7 +33,7 @@ async def first_update(setup: LiveSetup, backend_name: str) -> dict:
     source = RecordingSource(env, setup.num_steps, setup.seed, actor=Policy(params, model))
     backend = await create_backend(backend_name, model)
     await backend.load_params(params)
-    entry = await LearnerLoop(backend, setup.ppo_config(), source, params=params).step()
+    entry = await LearnerLoop(backend, setup.ppo_config("workers"), source, params=params).step()
     rollout = source.collected.rollout
     return {**entry, "rewards_sum": sum(rollout.rewards), "actions": list(rollout.actions[:16])}
 

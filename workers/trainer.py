@@ -97,8 +97,8 @@ async def main(shared, args, post):
     publisher = BoardPublisher(board, live)
     engine = TrainerEngine(setup, ring, board, live, lambda: control["paused"], post)
     source = await engine.start(backend, params, start.snapshots if start is not None else None)
-    trainer = LearnerLoop(backend, setup.ppo_config(), source, [publisher], params, global_step=train_step,
-                          return_window=EPISODIC_RETURN_WINDOW)
+    trainer = LearnerLoop(backend, setup.ppo_config(engine.report.name), source, [publisher], params,
+                          global_step=train_step, return_window=EPISODIC_RETURN_WINDOW)
     if resumed:
         publisher.last_good_params = params
         post({"type": "notice", "text": f"A new trainer continues from v{board.version}."})
@@ -170,7 +170,12 @@ async def recover_device(trainer, publisher, engine, model, post) -> None:
     await backend.load_params(publisher.last_good_params)
     trainer.replace_backend(backend)
     trainer.params = publisher.last_good_params
+    engine_before = engine.report.name
     trainer.source = await engine.after_device_loss(backend, publisher.last_good_params)
+    if engine.report.name != engine_before:       # a fallback to the rollout workers trains on their batch
+        batch = engine.setup.ppo_config(engine.report.name)
+        trainer.config = dataclasses.replace(trainer.config, num_envs=batch.num_envs,
+                                             num_minibatches=batch.num_minibatches)
     post({"type": "notice", "text": f"The trainer's GPU device was lost; it was re-acquired and training "
                                     f"continues from the last published weights ({engine.report.name} engine)."})
     post({"type": "stage", "text": "training"})

@@ -116,7 +116,7 @@ class TrainerEngine:
         from sim import SoccerConfig
 
         setup = self.setup
-        source = await GpuSelfPlaySource.create(backend, setup.ppo_config(), setup.selfplay_config(),
+        source = await GpuSelfPlaySource.create(backend, setup.ppo_config("gpu"), setup.selfplay_config(),
                                                 SoccerConfig(), params)
         newest = sorted(snapshots)[-setup.selfplay_config().pool_size:]
         for version in newest:

@@ -16,6 +16,7 @@ from rl.soccer.selfplay import SelfPlayConfig
 from sim import NUM_ACTIONS, OBSERVATION_SIZE
 
 ENGINES = ("auto", "gpu", "workers")   # rl/live/engine.py says what each runs
+RUNNING_ENGINES = ("gpu", "workers")  # what `auto` turns into
 
 
 @dataclass
@@ -24,8 +25,13 @@ class LiveSetup:
     """Rollout workers (module workers, each with its own GPU device for acting)."""
     envs_per_worker: int = 16
     """Soccer matches each rollout worker steps together (its EnvBatch size)."""
+    gpu_envs: int = 64
+    """Soccer matches the GPU engine steps together (its batch is gpu_envs x num_steps). Its rollout costs
+    a chain of dispatches per decision whatever the env count, so more envs than the rollout workers' 2 x 16
+    amortise it (docs/gpu_engine.md: measured through Dawn on SwiftShader, 64 envs trained 1.5x the env
+    steps/s of 16)."""
     num_steps: int = 64
-    """Decisions per env in one ring segment (T)."""
+    """Decisions per env in one ring segment, and per GPU-engine rollout (T)."""
     ring_slots: int = 8
     """Segments the rollout ring holds before producers wait."""
     hidden_sizes: tuple = (64, 64)
@@ -45,7 +51,7 @@ class LiveSetup:
     over the ring) or "auto" (rl/live/engine.py's rule: gpu on a hardware adapter, else the faster measured)."""
 
     def __post_init__(self):
-        for name in ("rollout_workers", "envs_per_worker", "num_steps", "ring_slots", "eval_episodes"):
+        for name in ("rollout_workers", "envs_per_worker", "gpu_envs", "num_steps", "ring_slots", "eval_episodes"):
             value = getattr(self, name)
             lowest = 0 if name == "eval_episodes" else 1
             if not (isinstance(value, int) and not isinstance(value, bool) and value >= lowest):
@@ -54,16 +60,27 @@ class LiveSetup:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         self.hidden_sizes = tuple(self.hidden_sizes)
         self.model_config()
-        self.ppo_config()
+        for engine in RUNNING_ENGINES:      # PPO overrides (e.g. num_minibatches) must suit either batch
+            try:
+                self.ppo_config(engine)
+            except ValueError as err:
+                raise ValueError(f"{err} (the {engine} engine's batch)") from None
         self.selfplay_config()
 
     def model_config(self) -> ModelConfig:
         return ModelConfig(OBSERVATION_SIZE, NUM_ACTIONS, hidden_sizes=self.hidden_sizes, activation=self.activation)
 
-    def ppo_config(self) -> PPOConfig:
-        """The trainer's PPO batch = one segment from each rollout worker; SOCCER_PPO's learning rate, entropy
-        bonus and minibatch size, no annealing (live training has no end to anneal to)."""
-        num_envs = self.rollout_workers * self.envs_per_worker
+    def num_envs(self, engine: str) -> int:
+        """The envs of one PPO batch when `engine` ("gpu" or "workers") runs: the GPU engine's own, or one
+        segment from each rollout worker."""
+        if engine not in RUNNING_ENGINES:
+            raise ValueError(f"the running engine is one of {', '.join(RUNNING_ENGINES)}, got {engine!r}")
+        return self.gpu_envs if engine == "gpu" else self.rollout_workers * self.envs_per_worker
+
+    def ppo_config(self, engine: str) -> PPOConfig:
+        """The trainer's PPO config when `engine` runs: its batch (num_envs); SOCCER_PPO's learning rate,
+        entropy bonus and minibatch size, no annealing (live training has no end to anneal to)."""
+        num_envs = self.num_envs(engine)
         values = {"num_envs": num_envs, "num_steps": self.num_steps,
                   "num_minibatches": soccer_minibatches(num_envs * self.num_steps), "update_epochs": 4,
                   "learning_rate": SOCCER_PPO.learning_rate, "ent_coef": SOCCER_PPO.ent_coef, "anneal_lr": False,
