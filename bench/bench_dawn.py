@@ -8,8 +8,9 @@ acting, opponents and GAE on the trainer's device, the WGSL update, weights to
 the board) as Pyodide in Node, with the npm `webgpu` package (Dawn's node
 bindings) providing `navigator.gpu` through gpu/browser.py, the page's own GPU
 adapter (tests/pyodide_run.mjs --webgpu, tests/node_trainer.py). Prints the
-adapter, env steps/s and updates/s after the first update, and the seconds to
-the first update (kernel compilation and the first rollout). Figures only.
+adapter, env steps/s and updates/s after the first update, the seconds to
+the first update (kernel compilation and the first rollout), and an update's
+split: collecting the rollout against the PPO update. Figures only.
 
 --vulkan: `system` uses the machine's Vulkan driver (a real GPU); `swiftshader`
 points VK_ICD_FILENAMES at the SwiftShader driver Debian's chromium ships
@@ -61,8 +62,8 @@ def main() -> None:
     print(f"bench_dawn: the trainer worker's GPU engine in Node (Dawn), {args.steps} steps per env, "
           f"hidden {args.hidden}, {args.updates} updates per run")
     for envs in args.envs:
-        setup = {"rollout_workers": 1, "envs_per_worker": envs, "num_steps": args.steps, "hidden_sizes": hidden,
-                 "engine": "gpu", "eval_episodes": 0}
+        setup = {"gpu_envs": envs, "num_steps": args.steps, "hidden_sizes": hidden, "engine": "gpu",
+                 "eval_episodes": 0}
         try:
             result = run_trainer(setup, args.updates, "system" if vulkan == "auto" else vulkan)
         except RuntimeError as err:
@@ -76,6 +77,7 @@ def main() -> None:
         print(f"         env steps/s {result['env_steps_per_s']:12,.0f}   updates/s {result['updates_per_s']:8.3f}   "
               f"({result['env_steps']} steps in {result['seconds']:.1f} s; first update after "
               f"{result['first_update_s']:.1f} s)")
+        print(f"         per update: collect {result['collect_s']:.3f} s, update {result['update_s']:.3f} s")
 
 
 if __name__ == "__main__":

@@ -95,15 +95,19 @@ class LearnerLoop:
     async def step(self) -> dict | None:
         """One update: collect, update, sinks. Returns its log entry (None if the source was paused)."""
         learning_rate = self.learning_rate()
+        started = time.perf_counter()
         collected = await self.source.collect(self)
         if collected is None:
             return None
+        collected_at = time.perf_counter()
         rollout = collected.rollout
         losses = await self.learner.update(rollout, learning_rate)
         self.params = await self.backend.get_params()
         self.updates += 1
         self.global_step += rollout.num_steps * rollout.num_envs
-        entry = self.metrics(rollout, learning_rate, losses, collected.metrics)
+        seconds = {"perf/collect_seconds": collected_at - started,
+                   "perf/update_seconds": time.perf_counter() - collected_at}
+        entry = self.metrics(rollout, learning_rate, losses, {**seconds, **collected.metrics})
         for sink in self.sinks:
             await sink(self, entry)
         return entry
@@ -125,7 +129,9 @@ class LearnerLoop:
 
         charts/episodic_return, charts/episodic_length: means over the episodes that ended in this
         rollout (or the latest return_window returns), None if none did; charts/SPS: env steps per
-        second since the loop started."""
+        second since the loop started. The source's metrics follow, with perf/collect_seconds and
+        perf/update_seconds: this update's wall time collecting the rollout, and updating (with the
+        weights' readback)."""
         returns, lengths = rollout.episode_returns, rollout.episode_lengths
         if self.return_window:
             self.recent_returns = (self.recent_returns + returns)[-self.return_window:]

@@ -12,6 +12,8 @@ the trainer reports N updates, and prints one JSON line:
     seconds                    wall time between those two reports
     env_steps_per_s, updates_per_s
     first_update_s             from start to the first update (kernel compilation, first rollout)
+    collect_s, update_s        per update, the mean of the reported updates after the first
+                               (rl/loop.py's perf/collect_seconds and perf/update_seconds)
     weights_changed            whether the board's newest weights differ from the initial ones
 
 Used by tests/test_node_trainer.py and bench/bench_dawn.py.
@@ -59,10 +61,13 @@ async def run(setup, updates: int) -> dict:
     engine = next(message for message in messages if message.get("type") == "engine")
     last = board.read_if_newer(0)[2]
     seconds = max(t1 - t0, 1e-9)
+    timed = [report for _, report in reports[1:]] or [r1]
     return {"adapter": engine["adapter"], "engine": engine, "updates": r1["update"] - r0["update"],
             "env_steps": r1["global_step"] - r0["global_step"], "seconds": seconds,
             "env_steps_per_s": (r1["global_step"] - r0["global_step"]) / seconds,
             "updates_per_s": (r1["update"] - r0["update"]) / seconds, "first_update_s": t0 - started,
+            "collect_s": sum(r["perf/collect_seconds"] for r in timed) / len(timed),
+            "update_s": sum(r["perf/update_seconds"] for r in timed) / len(timed),
             "final_update": r1["update"], "weights_changed": list(init_params(model, setup.seed)) != list(last),
             "losses_finite": all(isinstance(r1.get(k), float) for k in ("losses/policy_loss", "losses/value_loss"))}
 

@@ -31,7 +31,7 @@ def test_train_returns_policy_and_cleanrl_metrics():
     keys = {"global_step", "update", "charts/episodic_return", "charts/episodic_length", "charts/SPS",
             "charts/learning_rate", "losses/policy_loss", "losses/value_loss", "losses/entropy",
             "losses/old_approx_kl", "losses/approx_kl", "losses/clipfrac", "losses/explained_variance",
-            "skipped_updates"}
+            "skipped_updates", "perf/collect_seconds", "perf/update_seconds"}
     assert all(set(h) == keys for h in history)
     assert [h["global_step"] for h in history] == [32, 64, 96]
     lrs = [h["charts/learning_rate"] for h in history]  # CleanRL's linear annealing
