@@ -47,7 +47,9 @@ from typing import Protocol
 from app.hyperparameters import apply_panel
 from app.network_player import BlendingPlayer, NetworkPlayer
 from app.run_league import RunLeague
-from app.run_state import MAX_CHART_POINTS, Agent, RunState, add_snapshot, export_bytes
+from app.run_state import (MAX_CHART_POINTS, Agent, RunState, add_snapshot, check_evaluations, evaluation_entry,
+                           export_bytes)
+from rl.files.container import CheckpointError
 from rl.optimizer_state import OptimizerState
 from rl.live.setup import LiveSetup
 from rl.model import ModelConfig, init_params
@@ -110,6 +112,7 @@ class Session:
         self.setup: LiveSetup | None = None   # the URL's, then the hyperparameter panel's
         self.history = {metric: [] for metric in HISTORY}    # metric -> [(train step, value)]
         self.win_rate = None                  # the learner's latest evaluation vs scripted
+        self.evaluations = []                 # every evaluation vs scripted, oldest first (run_state.EVALUATION_KEYS)
         self.snapshots = []                   # Agents the evaluator played, oldest first
         self.imports = {}                     # "i3" -> the third imported Agent
         self.import_count = itertools.count(1)
@@ -222,11 +225,13 @@ class Session:
         self.emit("training", self.run.running)
 
     def begin(self, setup: LiveSetup, start_file: bytes | None = None, start: Agent | None = None,
-              history: dict | None = None) -> None:
-        """A new learner (fresh, or starting from `start`, whose .dshq bytes are `start_file`) and its history."""
+              history: dict | None = None, evaluations: list | None = None) -> None:
+        """A new learner (fresh, or starting from `start`, whose .dshq bytes are `start_file`), its history and
+        its evaluations vs scripted."""
         self.run = self.new_run(setup, self.on_telemetry, self.notify, self.on_evaluation, self.on_league_result,
                                 start=start, start_file=start_file)
         self.setup = setup
+        self.evaluations = list(evaluations or [])
         self.history = {metric: [] for metric in HISTORY}
         for metric, points in self.history.items():
             for x, y in (history or {}).get(metric, []):
@@ -241,6 +246,7 @@ class Session:
             self.run.shutdown()
         self.run = None
         self.win_rate = None
+        self.evaluations = []
         self.snapshots = []
         self.league = self.fresh_league()
         self.emit("discarded")
@@ -260,7 +266,8 @@ class Session:
         self.win_rate = run.win_rate
         self.emit("restored", run)
         self.begin(run.setup, data, Agent(f"v{run.version}", run.version, run.train_steps, run.params,
-                                          run.setup.model_config(), run.win_rate, run.name), run.telemetry)
+                                          run.setup.model_config(), run.win_rate, run.name), run.telemetry,
+                   run.evaluations)
         self.snapshots = list(run.snapshots)
         self.notify(f"Restored {run.name} v{run.version}: press Train to continue training it.")
         if run.league is not None:
@@ -315,7 +322,8 @@ class Session:
         return RunState(state["params"], OptimizerState(state["m"], state["v"], state["step"]), state["version"],
                         state["train_steps"], run.setup,
                         {metric: [list(point) for point in points] for metric, points in self.history.items()},
-                        list(self.snapshots), self.win_rate, name, league=self.league.to_json())
+                        list(self.snapshots), self.win_rate, name, league=self.league.to_json(),
+                        evaluations=list(self.evaluations))
 
     def shutdown(self) -> None:
         """Release the run's workers (the page is going away)."""
@@ -345,6 +353,10 @@ class Session:
         if win_rate is not None:
             self.win_rate = win_rate
         add_point(self.history[EVALUATION_METRIC], report["train_steps"], win_rate)   # all draws: no point
+        try:
+            self.evaluations += check_evaluations([evaluation_entry(report)])
+        except CheckpointError:
+            pass                # not kept (an autosave could not be read back); the progress strip says why
         version = report["policy_version"]
         if not self.snapshots or self.snapshots[-1].version < version:
             add_snapshot(self.snapshots, Agent(f"v{version} (snapshot)", version, report["train_steps"],

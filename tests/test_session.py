@@ -254,7 +254,8 @@ def test_an_autosave_restores_the_learner_its_history_and_snapshots():
     session, fired = make_session()
     snapshots = [agent(version, hidden=(8,), label=f"v{version} (snapshot)") for version in (2, 5)]
     restored = RunState(init_params(SETUP.model_config(), 4), None, 6, 600, SETUP,
-                        {"losses/value_loss": [[100, 0.75], [200, 0.5]]}, snapshots, 0.5, "striker")
+                        {"losses/value_loss": [[100, 0.75], [200, 0.5]]}, snapshots, 0.5, "striker",
+                        evaluations=[{"train_steps": 128, "wins": 0, "draws": 1, "losses": 3, "policy_version": 2}])
     session.restore(restored, b"the autosave's bytes")
     assert session.run.start_file == b"the autosave's bytes" and session.run.version == 6
     assert session.match.labels["blue"] == "v6" and session.win_rate == 0.5
@@ -265,6 +266,13 @@ def test_an_autosave_restores_the_learner_its_history_and_snapshots():
     saved = asyncio.run(session.run_state("striker"))
     assert (saved.version, saved.train_steps, saved.win_rate, saved.name) == (6, 600, 0.5, "striker")
     assert saved.telemetry["losses/value_loss"] == [[100, 0.75], [200, 0.5]] and saved.snapshots == session.snapshots
+    assert saved.evaluations == restored.evaluations              # the progress strip's columns
+    session.on_evaluation(evaluation(7))
+    session.on_evaluation({**evaluation(8), "wins": 0, "draws": 0, "losses": 0})   # no matches: not kept
+    assert asyncio.run(session.run_state("striker")).evaluations == [
+        *restored.evaluations, {"train_steps": 448, "wins": 1, "draws": 2, "losses": 1, "policy_version": 7}]
+    session.new_agent()
+    assert session.evaluations == []
 
 
 def test_training_from_an_agent_takes_its_shape_and_starts_from_its_file():
