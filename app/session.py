@@ -16,7 +16,8 @@ are views: they command the session and redraw on its events.
     discarded    -                 the learner was dropped
     training     running: bool     Train or Stop took effect
     telemetry    report            the trainer reported metrics
-    worker       report            a worker reported {stage | error | worker_restarts | restored_opponents | engine}
+    worker       report            a worker reported {stage | error | worker_restarts | restored_opponents | engine |
+                                   trainer_kernels}
     evaluation   report            the evaluator played a version against scripted
     agents       -                 the listed agents (snapshots, imports) changed
     league       -                 the league's members, results or milestones changed
@@ -59,7 +60,7 @@ EVENTS = ("notice", "problem", "sides", "run", "discarded", "training", "telemet
           "league", "restored")
 CHOICES = ("scripted", "random", "learner", "champion", "agent")
 OPPONENTS = ("learner", "scripted", "random", "champion")  # a replay's opponent: one of these or a listed key
-WORKER_REPORTS = ("stage", "error", "worker_restarts", "restored_opponents", "engine")
+WORKER_REPORTS = ("stage", "error", "worker_restarts", "restored_opponents", "engine", "trainer_kernels")
 EVALUATION_METRIC = "eval/win_rate_vs_scripted"
 # The metrics whose history a run keeps (charted, autosaved): CleanRL name -> chart title
 HISTORY = {"charts/episodic_return": "mean episodic return", EVALUATION_METRIC: "win rate vs scripted",
@@ -80,7 +81,8 @@ class Run(Protocol):
 
     def start(self) -> None: ...
     def stop(self) -> None: ...
-    def shutdown(self) -> None: ...
+    def release(self) -> None: ...              # dropped: its workers end (a healthy trainer may be kept)
+    def shutdown(self) -> None: ...             # the page is going away: every worker ends
     def newer_policy(self) -> tuple[int, Policy] | None: ...
     def set_hyperparameters(self, values: dict) -> None: ...
     def play_league_match(self, request: dict) -> bool: ...    # False: no evaluator to play it
@@ -243,7 +245,7 @@ class Session:
     def discard(self) -> None:
         """Stop and drop the learner and its snapshots."""
         if self.run is not None:
-            self.run.shutdown()
+            self.run.release()
         self.run = None
         self.win_rate = None
         self.evaluations = []

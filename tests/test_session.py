@@ -33,7 +33,7 @@ class StandInRun:
         self.version = start.version if start else 0
         self.train_step = start.train_steps if start else 0
         self.policy = Policy(start.params, self.model) if start else None
-        self.running = self.started = self.shut_down = False
+        self.running = self.started = self.released = self.shut_down = False
         self.published = None
         self.hyperparameters = []
         self.problem = None
@@ -48,6 +48,9 @@ class StandInRun:
 
     def stop(self):
         self.running = False
+
+    def release(self):
+        self.released = True
 
     def shutdown(self):
         self.shut_down = True
@@ -244,8 +247,12 @@ def test_new_agent_drops_the_learner_and_its_snapshots():
     session.hot_swap()
     session.on_evaluation(evaluation(2))
     session.new_agent()
-    assert run.shut_down and session.run is None and session.snapshots == [] and session.win_rate is None
+    assert run.released and not run.shut_down and session.run is None and session.snapshots == [] \
+        and session.win_rate is None
     assert session.match.labels["blue"] == "v0 (untrained)" and session.learner_agent() is None
+    session.toggle_training()
+    session.shutdown()                                            # the page goes away: every worker ends
+    assert session.run.shut_down and not session.run.released
     assert events(fired, "discarded") == [()]
     assert events(fired, "notice")[-1] == ("New agent: press Train to start learning from fresh weights.",)
 
