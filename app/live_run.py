@@ -81,10 +81,10 @@ WATCH_SECONDS = 1.0              # the watchdog looks this often
 CRASHED = ("The trainer stopped because of an internal error (details are in the browser console). Your run is "
            "kept: the last published weights v{version} and the last autosave. Press Restart trainer (or Train) "
            "to continue from v{version}.")
-RUN_NUMBERS = itertools.count(1)  # each LiveRun's number, unique on the page
 STALLED = ("The trainer has produced no update for {waited:.0f} s (an update usually takes {usual:.0f} s). It may "
            "be stuck. Your run is kept: press Restart trainer to continue from the last published weights "
            "v{version}, or wait: this message goes away if updates come again.")
+RUN_NUMBERS = itertools.count(1)  # each LiveRun's number, unique on the page (rl/live/trainer_runs.py)
 
 
 class KeptTrainer:
@@ -113,7 +113,8 @@ class KeptTrainer:
 
 class LiveRun:
     def __init__(self, setup: LiveSetup, on_telemetry, on_notice, on_evaluation, on_league_result,
-                 start: Agent | None = None, start_file: bytes | None = None, kept_trainer: KeptTrainer | None = None):
+                 start: Agent | None = None, start_file: bytes | None = None,
+                 kept_trainer: KeptTrainer | None = None):
         self.setup = setup
         self.number = next(RUN_NUMBERS)
         self.kept_trainer = kept_trainer      # where a healthy trainer waits for the next run (None: never kept)
