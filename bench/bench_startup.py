@@ -41,6 +41,12 @@ def start_up(session: PageSession, timeout_s: float) -> dict:
     return {**session.status()["startup"]["times"], "hot-swap": round((swapped - clicked) / 1000, 2)}
 
 
+def seconds(value: float | None, width: int) -> str:
+    """A step's time, or "—" for one not finished when the first update landed (e.g. the evaluator still
+    booting after a kept trainer's quick start)."""
+    return f"{value:{width}.1f}" if value is not None else f"{'—':>{width}}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--query", default="", help="URL parameters of the run (default: the page's defaults)")
@@ -69,9 +75,10 @@ def main() -> None:
                     session.page.click("#new-agent")
                 row = start_up(session, args.timeout)
                 kernels = session.status()["trainer_kernels"]
-                print(f"{name:>6} {row['workers']:8.1f} {row['compile']:8.1f} {row['rollout']:9.1f} "
-                      f"{row['update']:7.1f} {row['hot-swap']:9.1f} "
-                      f"{kernels['compilations']:>4} time{'s' if kernels['compilations'] > 1 else ' '}")
+                times = [seconds(row[key], width) for key, width in (("workers", 8), ("compile", 8), ("rollout", 9),
+                                                                       ("update", 7), ("hot-swap", 9))]
+                print(f"{name:>6} {' '.join(times)} {kernels['compilations']:>4} "
+                      f"time{'s' if kernels['compilations'] > 1 else ' '}")
     finally:
         server.terminate()
 
