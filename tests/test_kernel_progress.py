@@ -25,6 +25,8 @@ def test_kernels_compile_once_per_device_with_progress_and_every_backend_works()
         params = init_params(model, 1)
         await backend.load_params(params)
         runs.append((posted, backend, await backend.get_params() == array("f", params)))
+        await backend.forward(array("f", [0.5] * model.obs_size * 2), 2)
+        backend.destroy()                        # the run ends: its buffers go, the kernels stay
 
     async def three_runs():
         await round_trip(model)

@@ -174,6 +174,7 @@ async def train(control, shared, args, kernels, post) -> None:
         else:
             unreported = report
     trainer.source.close()
+    trainer.backend.destroy()        # this run's buffers; the device and the kernels stay for the next run
 
 
 async def send_checkpoint(trainer, board, request, post) -> None:
