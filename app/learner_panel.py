@@ -184,6 +184,8 @@ class LearnerPanel:
             set_status(worker_restarts=report["worker_restarts"])
         elif "restored_opponents" in report:
             set_status(restored_opponents=report["restored_opponents"])
+        elif "trainer_kernels" in report:
+            set_status(trainer_kernels=report["trainer_kernels"])
         elif "engine" in report:
             engine = report["engine"]
             element("t-engine").textContent = f"{engine['name']} ({'software' if engine['software'] else 'GPU'})"

@@ -10,6 +10,14 @@ published weights (browser only; app/session.py drives it).
     Stop                ring RUN = 0 (rollout workers pause) + trainer "pause";
                         the weights stay on the board
     Train (again)       RUN = 1 + "resume": learning continues from the same weights
+    release()           the run is dropped (New agent, Restore, Train from an agent): its workers end,
+                        except a healthy trainer (no problem reported), which gets {"type": "end"} and
+                        is kept (`KeptTrainer`) for the page's next run: that run sends it {"type": "run"}
+                        instead of starting a worker, so its GPU device and compiled kernels are reused
+    shutdown()          page unload: every worker ends (the page also ends the kept trainer)
+
+Each run has a number (rl/live/trainer_runs.py): everything it posts to its trainer carries it, and a
+trainer message of any other run (one the kept trainer sent before it took this run) is dropped.
 
 A run can start from a .dshq file (`start_file`: an autosave being restored,
 or an imported agent to train from): the trainer loads its weights (and Adam
@@ -60,6 +68,7 @@ from rl.live.engine import choose_engine
 from rl.live.layout import board_bytes, ring_bytes
 from rl.live.rollout_ring import RolloutRing
 from rl.live.setup import LiveSetup
+from rl.live.trainer_runs import of_run, tag
 from rl.live.weights_board import WeightsBoard
 from rl.model import num_params, shape_hash
 from rl.policy import Policy
@@ -75,12 +84,40 @@ CRASHED = ("The trainer stopped because of an internal error (details are in the
 STALLED = ("The trainer has produced no update for {waited:.0f} s (an update usually takes {usual:.0f} s). It may "
            "be stuck. Your run is kept: press Restart trainer to continue from the last published weights "
            "v{version}, or wait: this message goes away if updates come again.")
+RUN_NUMBERS = itertools.count(1)  # each LiveRun's number, unique on the page (rl/live/trainer_runs.py)
+
+
+class KeptTrainer:
+    """The trainer worker a dropped run left for the page's next run (app/page.py holds one per page)."""
+
+    def __init__(self):
+        self.worker: PythonWorker | None = None
+
+    def keep(self, worker: PythonWorker) -> None:
+        self.terminate()
+        self.worker = worker
+
+    def take(self) -> PythonWorker | None:
+        """The kept trainer, if it is still alive (one that failed while it waited is ended)."""
+        worker, self.worker = self.worker, None
+        if worker is not None and worker.result.done():
+            worker.terminate()
+            return None
+        return worker
+
+    def terminate(self) -> None:
+        if self.worker is not None:
+            self.worker.terminate()
+            self.worker = None
 
 
 class LiveRun:
     def __init__(self, setup: LiveSetup, on_telemetry, on_notice, on_evaluation, on_league_result,
-                 start: Agent | None = None, start_file: bytes | None = None):
+                 start: Agent | None = None, start_file: bytes | None = None,
+                 kept_trainer: KeptTrainer | None = None):
         self.setup = setup
+        self.number = next(RUN_NUMBERS)
+        self.kept_trainer = kept_trainer      # where a healthy trainer waits for the next run (None: never kept)
         self.on_evaluation, self.on_league_result = on_evaluation, on_league_result
         self.start_file = start_file
         self.checkpoints = {}          # request id -> future, answered by the trainer
@@ -115,7 +152,7 @@ class LiveRun:
         """Train: the first call builds everything, later calls resume."""
         if self.trainer is None:
             self.create_shared_memory()
-            args = {"setup": self.setup.to_args()}
+            args = {"run": self.number, "setup": self.setup.to_args()}
             if self.start_file is not None:
                 args["start"] = self.start_file
             self.start_trainer(args)
@@ -127,14 +164,21 @@ class LiveRun:
                                               on_message=self.on_worker_message)
                 self.watch(self.evaluator, "the evaluator")
         else:
-            self.trainer.post({"type": "resume"})
+            self.post_trainer({"type": "resume"})
         self.ring.set_running(True)
         self.running = True
         self.last_progress = time.perf_counter()
 
     def start_trainer(self, args: dict) -> None:
-        self.trainer = PythonWorker("workers.trainer:main", shared=self.shared, args=args,
-                                    on_message=self.on_worker_message)
+        """The kept trainer takes this run, or a new trainer worker starts with it."""
+        kept = self.kept_trainer.take() if self.kept_trainer is not None else None
+        if kept is not None:
+            kept.on_message = self.on_trainer_message
+            kept.post({"type": "run", "run": self.number, "shared": self.shared, "args": args})
+            self.trainer = kept
+        else:
+            self.trainer = PythonWorker("workers.trainer:main", shared=self.shared, args=args,
+                                        on_message=self.on_trainer_message)
         self.watch_trainer(self.trainer)
         self.last_update, self.update_seconds = None, []
         self.last_progress = time.perf_counter()
@@ -147,7 +191,7 @@ class LiveRun:
             return
         old, self.trainer = self.trainer, None
         old.terminate()
-        self.start_trainer({"setup": self.setup.to_args(), "resume": True})
+        self.start_trainer({"run": self.number, "setup": self.setup.to_args(), "resume": True})
         self.problem, self.stalled = None, False
         self.ring.set_running(True)
         self.running = True
@@ -157,8 +201,19 @@ class LiveRun:
         if self.trainer is None:
             return
         self.ring.set_running(False)
-        self.trainer.post({"type": "pause"})
+        self.post_trainer({"type": "pause"})
         self.running = False
+
+    def release(self) -> None:
+        """The run is dropped: keep its trainer for the next run if it is healthy, end every other worker."""
+        trainer = self.trainer
+        if self.kept_trainer is not None and trainer is not None and self.problem is None \
+                and not trainer.result.done():
+            self.trainer = None               # from now on its failures and messages are not this run's
+            trainer.on_message = None
+            trainer.post(tag({"type": "end"}, self.number))
+            self.kept_trainer.keep(trainer)
+        self.shutdown()
 
     def shutdown(self) -> None:
         """Release every worker (page unload)."""
@@ -275,6 +330,16 @@ class LiveRun:
                 self.report_problem(STALLED.format(waited=waited, usual=usual, version=self.board.version),
                                     stalled=True)
 
+    def post_trainer(self, message: dict) -> None:
+        self.trainer.post(tag(message, self.number))
+
+    def on_trainer_message(self, data) -> None:
+        """The trainer's messages of this run (a kept trainer may still send some of the run before)."""
+        message = data.to_py() if hasattr(data, "to_py") else dict(data)
+        if of_run(message, self.number):
+            del message["run"]
+            self.on_worker_message(message)
+
     def on_worker_message(self, data) -> None:
         message = data.to_py() if hasattr(data, "to_py") else dict(data)
         if message.get("type") == "notice":
@@ -316,7 +381,7 @@ class LiveRun:
         request = next(self.requests)
         future = asyncio.get_event_loop().create_future()
         self.checkpoints[request] = future
-        self.trainer.post({"type": "checkpoint", "id": request})
+        self.post_trainer({"type": "checkpoint", "id": request})
         try:
             return await asyncio.wait_for(future, timeout_s)
         finally:
@@ -342,7 +407,7 @@ class LiveRun:
     def simulate_trainer_device_loss(self) -> None:
         """Diagnostics: make the trainer lose its GPU device (it recovers by itself)."""
         if self.trainer is not None:
-            self.trainer.post({"type": "simulate_device_loss"})
+            self.post_trainer({"type": "simulate_device_loss"})
 
     def play_league_match(self, request: dict) -> bool:
         """Post a league request to the evaluator; False when there is none (?eval=0, or before Train)."""
@@ -354,13 +419,13 @@ class LiveRun:
     def simulate_trainer_failure(self, kind: str) -> None:
         """Diagnostics: make the trainer "stall" (no more updates) or "raise"."""
         if self.trainer is not None:
-            self.trainer.post({"type": f"simulate_{kind}"})
+            self.post_trainer({"type": f"simulate_{kind}"})
 
     def set_hyperparameters(self, values: dict) -> None:
         """Send PPO values to the trainer; `setup` keeps what it trains with (autosaves, a restarted trainer)."""
         self.setup = replace(self.setup, ppo={**self.setup.ppo, **values})
         if self.trainer is not None:
-            self.trainer.post({"type": "hyper", "values": values})
+            self.post_trainer({"type": "hyper", "values": values})
 
 
 def expected_engine(setup: LiveSetup) -> str:

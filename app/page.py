@@ -11,6 +11,7 @@ into ticks and draws; app/message_panel.py shows the session's messages.
 
 import asyncio
 import time
+from functools import partial
 
 import js
 from pyodide.ffi import create_proxy
@@ -20,11 +21,11 @@ from app.agent_panel import AUTOSAVE_SECONDS, AgentPanel
 from app.arena_renderer import ArenaRenderer
 from app.champion import load_champion
 from app.controls import Controls
-from app.dom import element
+from app.dom import element, listen
 from app.dshq import expose_diagnostics, publish_adapter, set_status, show_problem
 from app.field_overlay import FieldOverlay
 from app.learner_panel import LearnerPanel
-from app.live_run import LiveRun, expected_engine
+from app.live_run import KeptTrainer, LiveRun, expected_engine
 from app.message_panel import MessagePanel
 from app.overlays import overlay_shapes
 from app.progress_strip import ProgressStrip
@@ -56,8 +57,10 @@ class Page:
         blend_seconds = positive_number("blend", 0.0)
         blend_decisions = max(1, round(blend_seconds * TICKS_PER_SECOND / match.config.decision_ticks)) \
             if blend_seconds else 0
-        self.session = Session(match, LiveRun, setup_from_query, expected_engine, blend_decisions,
-                               league_matches=switch("league"))
+        self.kept_trainer = KeptTrainer()     # a dropped run's healthy trainer, for the next run (app/live_run.py)
+        listen(js.window, "pagehide", lambda *_: self.kept_trainer.terminate())
+        self.session = Session(match, partial(LiveRun, kept_trainer=self.kept_trainer), setup_from_query,
+                               expected_engine, blend_decisions, league_matches=switch("league"))
         self.match = match
         self.controls = Controls(self.session, self)
         self.learner = LearnerPanel(self.session)

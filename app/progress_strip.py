@@ -9,7 +9,8 @@ learner does against the scripted player, and when it should beat it (app/progre
             "measuring…" before the first rate
 
 It listens to the session's run, discarded, training, telemetry and evaluation events, and keeps
-`status().progress` ({eta, evaluations, beaten_at}) up to date.
+`status().progress` ({eta, evaluations, beaten_at}) up to date. A new learner starts from the session's
+evaluations: none for a fresh one, a restored autosave's (app/run_state.py) for a restored one.
 """
 
 import js
@@ -38,11 +39,13 @@ class ProgressStrip:
         self.reset()
 
     def reset(self) -> None:
-        """A new (or no) learner: no evaluations, no rate."""
+        """A new (or no) learner: the session's evaluations (a restored run's, else none), no rate."""
         run = self.session.run
         self.progress = ScriptedProgress()
         self.env_steps, self.steps_per_second = (run.train_step if run is not None else 0), None
         element("progress-tally").textContent = "no evaluations yet"
+        for report in self.session.evaluations:
+            self.count(report)
         self.render()
 
     def on_telemetry(self, report: dict) -> None:
@@ -51,6 +54,11 @@ class ProgressStrip:
         self.render()
 
     def on_evaluation(self, report: dict) -> None:
+        self.count(report)
+        self.render()
+
+    def count(self, report: dict) -> None:
+        """One evaluation's column, and the tally of it."""
         try:
             self.progress.add(report["train_steps"], report["wins"], report["draws"], report["losses"])
         except ValueError as err:
@@ -58,7 +66,6 @@ class ProgressStrip:
             return
         element("progress-tally").textContent = (f"v{report['policy_version']}: {report['wins']} won, "
                                                  f"{report['draws']} drawn, {report['losses']} lost")
-        self.render()
 
     def render(self) -> None:
         run = self.session.run

@@ -10,7 +10,10 @@ reads either):
     autosave  the same, plus Adam's state, the snapshot pool (weights of
               each snapshot), the charts' history, the page's LiveSetup and
               the league (app/run_league.py: members, priors, results,
-              milestones), so a reload resumes the run where it was
+              milestones) and the evaluations against the scripted player
+              (`evaluations`: [{train_steps, wins, draws, losses,
+              policy_version}], the progress strip's columns), so a reload
+              resumes the run where it was
 
 An imported file's `league_rating` becomes its prior in the league: N(rating,
 sd^2), moved by the difference of the two anchors' ratings; a league_rating
@@ -36,6 +39,7 @@ from rl.soccer.league import ANCHOR, LeagueConfig
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
 MAX_CHART_POINTS = 300          # per metric, as the session keeps (app/session.py)
 POOL_CAPACITY = 12              # snapshots kept; when full, the most crowded one goes
+EVALUATION_KEYS = ("train_steps", "wins", "draws", "losses", "policy_version")   # one evaluation vs scripted
 
 
 @dataclass
@@ -65,6 +69,7 @@ class RunState:
     name: str = "agent"
     created: str | None = None                       # when it was saved (ISO 8601, UTC)
     league: dict | None = None                       # app/run_league.RunLeague.to_json(); None in older saves
+    evaluations: list = field(default_factory=list)  # [{EVALUATION_KEYS}] vs scripted, oldest first; [] in older saves
 
 
 def check_name(text: str) -> str:
@@ -135,6 +140,7 @@ def autosave_bytes(run: RunState, engine: str) -> bytes:
                           for s in run.snapshots])
     if run.league is not None:
         metadata["league"] = run.league
+    metadata["evaluations"] = [evaluation_entry(report) for report in run.evaluations]
     return write_agent(run.params, run.setup.model_config(), metadata, optimizer=run.optimizer,
                        snapshots={s.version: s.params for s in run.snapshots})
 
@@ -161,7 +167,12 @@ def run_from_file(agent_file: AgentFile) -> RunState:
                     metadata.get("train_step", 0), setup, telemetry, snapshots,
                     metadata.get("win_rate_vs_scripted"), agent_from_file(agent_file).name,
                     metadata.get("created") if isinstance(metadata.get("created"), str) else None,
-                    metadata.get("league"))
+                    metadata.get("league"), check_evaluations(metadata.get("evaluations", [])))
+
+
+def evaluation_entry(report: dict) -> dict:
+    """What an autosave keeps of one evaluation vs scripted (the evaluator's report has more)."""
+    return {key: report[key] for key in EVALUATION_KEYS}
 
 
 def read_autosave(data: bytes) -> RunState:
@@ -180,6 +191,19 @@ def _check_pool(pool, saved: dict) -> list:
     if versions != sorted(saved) or len(set(versions)) != len(versions):
         raise CheckpointError(f"autosave: metadata 'pool' lists versions {versions}, the file holds {sorted(saved)}")
     return pool
+
+
+def check_evaluations(evaluations) -> list:
+    """metadata 'evaluations' must be [{train_steps, wins, draws, losses, policy_version}] of counts, each with
+    at least one match (absent in older saves: no evaluations)."""
+    def valid(entry):
+        return (isinstance(entry, dict) and set(entry) == set(EVALUATION_KEYS)
+                and all(_is_count(entry[key]) for key in EVALUATION_KEYS)
+                and entry["wins"] + entry["draws"] + entry["losses"] > 0)
+    if not isinstance(evaluations, list) or not all(valid(entry) for entry in evaluations):
+        raise CheckpointError("autosave: metadata 'evaluations' is not [{train_steps, wins, draws, losses, "
+                              "policy_version}, ...] of counts with at least one match each")
+    return evaluations
 
 
 def _is_count(value) -> bool:

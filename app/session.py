@@ -16,7 +16,8 @@ are views: they command the session and redraw on its events.
     discarded    -                 the learner was dropped
     training     running: bool     Train or Stop took effect
     telemetry    report            the trainer reported metrics
-    worker       report            a worker reported {stage | error | worker_restarts | restored_opponents | engine}
+    worker       report            a worker reported {stage | error | worker_restarts | restored_opponents | engine |
+                                   trainer_kernels}
     evaluation   report            the evaluator played a version against scripted
     agents       -                 the listed agents (snapshots, imports) changed
     league       -                 the league's members, results or milestones changed
@@ -47,7 +48,9 @@ from typing import Protocol
 from app.hyperparameters import apply_panel
 from app.network_player import BlendingPlayer, NetworkPlayer
 from app.run_league import RunLeague
-from app.run_state import MAX_CHART_POINTS, Agent, RunState, add_snapshot, export_bytes
+from app.run_state import (MAX_CHART_POINTS, Agent, RunState, add_snapshot, check_evaluations, evaluation_entry,
+                           export_bytes)
+from rl.files.container import CheckpointError
 from rl.optimizer_state import OptimizerState
 from rl.live.setup import LiveSetup
 from rl.model import ModelConfig, init_params
@@ -57,7 +60,7 @@ EVENTS = ("notice", "problem", "sides", "run", "discarded", "training", "telemet
           "league", "restored")
 CHOICES = ("scripted", "random", "learner", "champion", "agent")
 OPPONENTS = ("learner", "scripted", "random", "champion")  # a replay's opponent: one of these or a listed key
-WORKER_REPORTS = ("stage", "error", "worker_restarts", "restored_opponents", "engine")
+WORKER_REPORTS = ("stage", "error", "worker_restarts", "restored_opponents", "engine", "trainer_kernels")
 EVALUATION_METRIC = "eval/win_rate_vs_scripted"
 # The metrics whose history a run keeps (charted, autosaved): CleanRL name -> chart title
 HISTORY = {"charts/episodic_return": "mean episodic return", EVALUATION_METRIC: "win rate vs scripted",
@@ -78,7 +81,8 @@ class Run(Protocol):
 
     def start(self) -> None: ...
     def stop(self) -> None: ...
-    def shutdown(self) -> None: ...
+    def release(self) -> None: ...              # dropped: its workers end (a healthy trainer may be kept)
+    def shutdown(self) -> None: ...             # the page is going away: every worker ends
     def newer_policy(self) -> tuple[int, Policy] | None: ...
     def set_hyperparameters(self, values: dict) -> None: ...
     def play_league_match(self, request: dict) -> bool: ...    # False: no evaluator to play it
@@ -113,6 +117,7 @@ class Session:
         self.setup: LiveSetup | None = None   # the URL's, then the hyperparameter panel's
         self.history = {metric: [] for metric in HISTORY}    # metric -> [(train step, value)]
         self.win_rate = None                  # the learner's latest evaluation vs scripted
+        self.evaluations = []                 # every evaluation vs scripted, oldest first (run_state.EVALUATION_KEYS)
         self.snapshots = []                   # Agents the evaluator played, oldest first
         self.imports = {}                     # "i3" -> the third imported Agent
         self.import_count = itertools.count(1)
@@ -229,11 +234,13 @@ class Session:
         self.emit("training", self.run.running)
 
     def begin(self, setup: LiveSetup, start_file: bytes | None = None, start: Agent | None = None,
-              history: dict | None = None) -> None:
-        """A new learner (fresh, or starting from `start`, whose .dshq bytes are `start_file`) and its history."""
+              history: dict | None = None, evaluations: list | None = None) -> None:
+        """A new learner (fresh, or starting from `start`, whose .dshq bytes are `start_file`), its history and
+        its evaluations vs scripted."""
         self.run = self.new_run(setup, self.on_telemetry, self.notify, self.on_evaluation, self.on_league_result,
                                 start=start, start_file=start_file)
         self.setup = setup
+        self.evaluations = list(evaluations or [])
         self.history = {metric: [] for metric in HISTORY}
         for metric, points in self.history.items():
             for x, y in (history or {}).get(metric, []):
@@ -245,9 +252,10 @@ class Session:
     def discard(self) -> None:
         """Stop and drop the learner and its snapshots."""
         if self.run is not None:
-            self.run.shutdown()
+            self.run.release()
         self.run = None
         self.win_rate = None
+        self.evaluations = []
         self.snapshots = []
         self.league = self.fresh_league()
         self.emit("discarded")
@@ -267,7 +275,8 @@ class Session:
         self.win_rate = run.win_rate
         self.emit("restored", run)
         self.begin(run.setup, data, Agent(f"v{run.version}", run.version, run.train_steps, run.params,
-                                          run.setup.model_config(), run.win_rate, run.name), run.telemetry)
+                                          run.setup.model_config(), run.win_rate, run.name), run.telemetry,
+                   run.evaluations)
         self.snapshots = list(run.snapshots)
         self.notify(f"Restored {run.name} v{run.version}: press Train to continue training it.")
         if run.league is not None:
@@ -322,7 +331,8 @@ class Session:
         return RunState(state["params"], OptimizerState(state["m"], state["v"], state["step"]), state["version"],
                         state["train_steps"], run.setup,
                         {metric: [list(point) for point in points] for metric, points in self.history.items()},
-                        list(self.snapshots), self.win_rate, name, league=self.league.to_json())
+                        list(self.snapshots), self.win_rate, name, league=self.league.to_json(),
+                        evaluations=list(self.evaluations))
 
     def shutdown(self) -> None:
         """Release the run's workers (the page is going away)."""
@@ -352,6 +362,10 @@ class Session:
         if win_rate is not None:
             self.win_rate = win_rate
         add_point(self.history[EVALUATION_METRIC], report["train_steps"], win_rate)   # all draws: no point
+        try:
+            self.evaluations += check_evaluations([evaluation_entry(report)])
+        except CheckpointError:
+            pass                # not kept (an autosave could not be read back); the progress strip says why
         version = report["policy_version"]
         if not self.snapshots or self.snapshots[-1].version < version:
             add_snapshot(self.snapshots, Agent(f"v{version} (snapshot)", version, report["train_steps"],

@@ -2,7 +2,8 @@
 learner to its first update, the steps of app/startup_progress.py with their counts and times.
 
     workers   polled: each of the run's workers whose Python is up (PythonWorker.ready)
-    compile   the trainer's reports, one per kernel (workers/kernel_progress.py)
+    compile   the trainer's reports, one per kernel (workers/kernel_progress.py), or one saying a kept
+              trainer reuses the kernels it compiled before
     rollout   polled: segments written to the rollout ring
     update    the first trainer report with update >= 1
 
@@ -56,7 +57,10 @@ class StartupPanel:
             self.progress.expect_workers(1 + setup.rollout_workers + (1 if setup.eval_episodes else 0))
         step = report.get("startup")
         if self.progress is not None and step:
-            self.progress.count(step["step"], step["done"], time.perf_counter(), step.get("total"))
+            if step.get("reused"):
+                self.progress.reuse(step["step"], time.perf_counter())
+            else:
+                self.progress.count(step["step"], step["done"], time.perf_counter(), step.get("total"))
             self.render()
 
     def on_telemetry(self, report: dict) -> None:

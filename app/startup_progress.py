@@ -8,7 +8,9 @@ are status().startup, which bench/bench_startup.py prints):
               and unpacks the project (app/python_worker.py's `ready`); the
               GPU engine starts no rollout workers
     compile   the trainer compiles the WGSL training kernels, one pipeline
-              each (workers/trainer.py reports every one)
+              each (workers/kernel_progress.py reports every one); a trainer
+              kept from the learner before skips it, reusing the kernels it
+              compiled then ("skipped: reusing the compiled kernels")
     rollout   the rollout workers fill the segments of the first update
               (one per worker; the ring's written count), or the GPU engine
               collects its first rollout (done with the first update)
@@ -32,9 +34,12 @@ class Step:
     total: int | None = None        # None: not known yet (the kernel count comes with the first report)
     finished_s: float | None = None  # seconds from Train
     begun: bool = False             # some progress was reported (even 0 of N)
+    reused: bool = False            # skipped: its result was kept from an earlier start-up
 
     def text(self) -> str:
-        """"label: 3 of 13", "label: done at 4.2 s" (from Train), or the label alone."""
+        """"label: 3 of 13", "label: done at 4.2 s" (from Train), "label: skipped, reusing ..." or the label."""
+        if self.reused:
+            return f"{self.label}: skipped, reusing the compiled kernels"
         if self.finished_s is not None:
             return f"{self.label}: done at {self.finished_s:.1f} s"
         if self.total and self.total > 1:
@@ -67,6 +72,11 @@ class StartupProgress:
         step.done_count = max(step.done_count, done)
         if step.finished_s is None and step.total is not None and step.done_count >= step.total:
             step.finished_s = round(now - self.started, 2)
+
+    def reuse(self, key: str, now: float) -> None:
+        """Step `key` is skipped: what it makes was kept from an earlier start-up (it counts as done now)."""
+        self.count(key, 0, now, total=0)
+        self.steps[key].reused = True
 
     def expect_workers(self, workers: int) -> None:
         """The run boots `workers` in all after all (the trainer chose, or fell back to, the rollout workers)."""

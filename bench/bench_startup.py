@@ -8,7 +8,11 @@ Python up, WGSL kernels compiled, first rollouts written, first update) and
 when the show match first played trained weights (Blue's label reaching v2:
 v1 is the untrained weights the trainer publishes before its first update).
 With --again it then presses New agent and Train and measures the second
-start-up too (its workers and kernels are built afresh). Figures only: no
+start-up too, side by side with the first: the first learner's trainer worker
+is kept, so the second start-up reuses its Python, its GPU device and its
+compiled kernels ("kernels" is then when the trainer said it reuses them; the
+evaluator and any rollout workers boot afresh). The last column is how often
+the trainer compiled its kernels (status().trainer_kernels). Figures only: no
 target is asserted. Here (no GPU) WebGPU runs on SwiftShader, on the CPU.
 """
 
@@ -37,10 +41,16 @@ def start_up(session: PageSession, timeout_s: float) -> dict:
     return {**session.status()["startup"]["times"], "hot-swap": round((swapped - clicked) / 1000, 2)}
 
 
+def seconds(value: float | None, width: int) -> str:
+    """A step's time, or "—" for one not finished when the first update landed (e.g. the evaluator still
+    booting after a kept trainer's quick start)."""
+    return f"{value:{width}.1f}" if value is not None else f"{'—':>{width}}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--query", default="", help="URL parameters of the run (default: the page's defaults)")
-    parser.add_argument("--again", action="store_true", help="also measure New agent + Train")
+    parser.add_argument("--again", action="store_true", help="also measure New agent + Train (the kept trainer)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per start-up")
     args = parser.parse_args()
 
@@ -56,7 +66,7 @@ def main() -> None:
             print(f"adapter: {adapter.get('description') or adapter.get('vendor')}  "
                   f"query: {args.query or '(defaults)'}")
             print(f"{'start':>6} {'workers':>8} {'kernels':>8} {'rollouts':>9} {'update':>7} {'hot-swap':>9}"
-                  f"  (s from Train)")
+                  f" {'compiled':>9}  (s from Train)")
             runs = ("first", "again") if args.again else ("first",)
             for name in runs:
                 if name == "again":
@@ -64,8 +74,11 @@ def main() -> None:
                     session.page.evaluate("document.getElementById('hyper-panel').open = true")
                     session.page.click("#new-agent")
                 row = start_up(session, args.timeout)
-                print(f"{name:>6} {row['workers']:8.1f} {row['compile']:8.1f} {row['rollout']:9.1f} "
-                      f"{row['update']:7.1f} {row['hot-swap']:9.1f}")
+                kernels = session.status()["trainer_kernels"]
+                times = [seconds(row[key], width) for key, width in (("workers", 8), ("compile", 8), ("rollout", 9),
+                                                                       ("update", 7), ("hot-swap", 9))]
+                print(f"{name:>6} {' '.join(times)} {kernels['compilations']:>4} "
+                      f"time{'s' if kernels['compilations'] > 1 else ' '}")
     finally:
         server.terminate()
 

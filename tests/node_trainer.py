@@ -50,7 +50,7 @@ async def run(setup, updates: int) -> dict:
             reports.append((time.perf_counter(), message))
 
     started = time.perf_counter()
-    task = asyncio.ensure_future(trainer.main(shared, {"setup": setup.to_args()}, post))
+    task = asyncio.ensure_future(trainer.main(shared, {"run": 1, "setup": setup.to_args()}, post))
     while not reports or reports[-1][1]["update"] < updates:
         await asyncio.sleep(0.05)
         if task.done():

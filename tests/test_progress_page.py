@@ -1,6 +1,9 @@
 """Progress a person can read, in headless Chromium (one page boot): empty charts say when they fill,
 each chart's ⓘ explains it, the shipped champion plays (on a side, and against a snapshot in the timeline),
-and a short run shows the start-up steps and the progress strip with its estimate. SwiftShader on 2 cores is slow, so the run is tiny (URL parameters)."""
+and a short run shows the start-up steps and the progress strip with its estimate. Then New agent while
+training and Train again: the trainer worker is kept, so its kernels are not compiled again, and the new run
+counts from v1 with nothing of the old run leaking in; and after a reload, Restore brings the progress
+strip's evaluations back. SwiftShader on 2 cores is slow, so the run is tiny (URL parameters)."""
 
 import re
 
@@ -67,6 +70,42 @@ def test_charts_champion_startup_and_progress(browser, browser_log, server_url):
         page.click("#timeline-replay")
         replay = session.status()["replay"]
         assert replay["red"] == "v366 (champion)" and replay["blue"].endswith("(snapshot)"), replay
+
+        # New agent while training, then Train: the kept trainer takes the new run without compiling again.
+        assert session.status()["trainer_kernels"] == {"compilations": 1, "reused": False}
+        page.evaluate("document.getElementById('hyper-panel').open = true")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#new-agent")
+        assert session.status()["policy_version"] is None and session.status()["progress"]["evaluations"] == 0
+        page.evaluate("""() => { window.seenVersions = [];      // every version the page shows from now on
+            setInterval(() => window.seenVersions.push(window.dshq.status().policy_version), 20); }""")
+        page.click("#train")
+        page.wait_for_function("(window.dshq.status().policy_version || 0) >= 3 || window.dshq.status().error",
+                               timeout=300_000)
+        status = session.status()
+        assert status["error"] is None, status["error"]
+        assert status["trainer_kernels"] == {"compilations": 1, "reused": True}
+        assert "Compiling the WGSL training kernels: skipped, reusing the compiled kernels" in \
+            status["startup"]["lines"], status["startup"]["lines"]
+        versions = [version for version in page.evaluate("window.seenVersions") if version is not None]
+        assert versions[0] == 1 and versions == sorted(versions), versions    # never the old run's numbers
+
+        # Stop autosaves (and so does each evaluation landing after it); a reload and Restore bring the
+        # progress strip's evaluations back.
+        page.wait_for_function("window.dshq.status().progress.evaluations >= 1", timeout=240_000)
+        page.click("#train")
+        page.wait_for_function("window.dshq.status().evaluated_version >= window.dshq.status().policy_version"
+                               " && window.dshq.status().saved_version >= window.dshq.status().policy_version",
+                               timeout=240_000)
+        page.wait_for_timeout(3000)                  # the save of the last evaluation lands
+        evaluations = session.status()["progress"]["evaluations"]
+        tally = page.inner_text("#progress-tally")
+        page.reload()
+        page.wait_for_function("window.dshq.status().ready && window.dshq.status().restore_offer", timeout=120_000)
+        assert session.status()["progress"]["evaluations"] == 0
+        page.click("#restore-run")
+        page.wait_for_function(f"window.dshq.status().progress.evaluations === {evaluations}", timeout=30_000)
+        assert page.inner_text("#progress-tally") == tally
         assert session.errors == []
     finally:
         session.close()

@@ -26,7 +26,12 @@ def a_run() -> RunState:
     optimizer = OptimizerState(array("f", [0.5] * size), array("f", [0.25] * size), 17)
     return RunState(array("f", init_params(MODEL, 9)), optimizer, version=9, train_steps=1234, setup=SETUP,
                     telemetry={"charts/episodic_return": [[10, -1.5], [20, 0.5]], "losses/entropy": []},
-                    snapshots=[snapshot(3, None), snapshot(6, 0.5)], win_rate=0.5, name="striker")
+                    snapshots=[snapshot(3, None), snapshot(6, 0.5)], win_rate=0.5, name="striker",
+                    evaluations=[evaluation(3, 0, 1, 3), evaluation(6, 2, 0, 2)])
+
+
+def evaluation(version: int, wins: int, draws: int, losses: int) -> dict:
+    return {"train_steps": version * 100, "wins": wins, "draws": draws, "losses": losses, "policy_version": version}
 
 
 def test_an_autosave_restores_everything():
@@ -40,7 +45,19 @@ def test_an_autosave_restores_everything():
     assert [(s.label, s.version, s.train_steps, s.win_rate) for s in back.snapshots] == [
         ("v3 (snapshot)", 3, 300, None), ("v6 (snapshot)", 6, 600, 0.5)]
     assert [s.params for s in back.snapshots] == [s.params for s in run.snapshots]
+    assert back.evaluations == run.evaluations
     assert back.created is not None
+
+
+def test_an_older_autosave_without_evaluations_restores_with_none():
+    run = a_run()
+    metadata = read_agent(autosave_bytes(run, "workers")).metadata
+    metadata.pop("data_sha256")
+    del metadata["evaluations"]
+    data = write_agent(run.params, MODEL, metadata, optimizer=run.optimizer,
+                       snapshots={s.version: s.params for s in run.snapshots})
+    back = read_autosave(data)
+    assert back.evaluations == [] and back.version == 9
 
 
 def test_an_export_imports_with_its_label_and_weights():
@@ -80,6 +97,11 @@ def test_an_export_is_not_an_autosave():
                               {"version": 6, "train_step": 600, "win_rate": 0.5}]), "pool"),
     (lambda m: m.update(telemetry={"x": [[1, "high"]]}), "telemetry"),
     (lambda m: m.update(telemetry=[1, 2]), "telemetry"),
+    (lambda m: m.update(evaluations={"wins": 1}), "'evaluations'"),
+    (lambda m: m.update(evaluations=[{**evaluation(3, 1, 0, 0), "wins": -1}]), "'evaluations'"),
+    (lambda m: m.update(evaluations=[evaluation(3, 0, 0, 0)]), "'evaluations'"),
+    (lambda m: m.update(evaluations=[{"train_steps": 300, "wins": 1, "draws": 0, "losses": 0}]), "'evaluations'"),
+    (lambda m: m.update(evaluations=[{**evaluation(3, 1, 0, 0), "wins": 1.5}]), "'evaluations'"),
 ])
 def test_an_inconsistent_autosave_is_refused(change, message):
     run = a_run()

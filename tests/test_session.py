@@ -39,7 +39,7 @@ class StandInRun:
         self.version = start.version if start else 0
         self.train_step = start.train_steps if start else 0
         self.policy = Policy(start.params, self.model) if start else None
-        self.running = self.started = self.shut_down = False
+        self.running = self.started = self.released = self.shut_down = False
         self.published = None
         self.hyperparameters = []
         self.problem = None
@@ -57,6 +57,9 @@ class StandInRun:
 
     def stop(self):
         self.running = False
+
+    def release(self):
+        self.released = True
 
     def shutdown(self):
         self.shut_down = True
@@ -253,8 +256,12 @@ def test_new_agent_drops_the_learner_and_its_snapshots():
     session.hot_swap()
     session.on_evaluation(evaluation(2))
     session.new_agent()
-    assert run.shut_down and session.run is None and session.snapshots == [] and session.win_rate is None
+    assert run.released and not run.shut_down and session.run is None and session.snapshots == [] \
+        and session.win_rate is None
     assert session.match.labels["blue"] == "v0 (untrained)" and session.learner_agent() is None
+    session.toggle_training()
+    session.shutdown()                                            # the page goes away: every worker ends
+    assert session.run.shut_down and not session.run.released
     assert events(fired, "discarded") == [()]
     assert events(fired, "notice")[-1] == ("New agent: press Train to start learning from fresh weights.",)
 
@@ -263,7 +270,8 @@ def test_an_autosave_restores_the_learner_its_history_and_snapshots():
     session, fired = make_session()
     snapshots = [agent(version, hidden=(8,), label=f"v{version} (snapshot)") for version in (2, 5)]
     restored = RunState(init_params(SETUP.model_config(), 4), None, 6, 600, SETUP,
-                        {"losses/value_loss": [[100, 0.75], [200, 0.5]]}, snapshots, 0.5, "striker")
+                        {"losses/value_loss": [[100, 0.75], [200, 0.5]]}, snapshots, 0.5, "striker",
+                        evaluations=[{"train_steps": 128, "wins": 0, "draws": 1, "losses": 3, "policy_version": 2}])
     session.restore(restored, b"the autosave's bytes")
     assert session.run.start_file == b"the autosave's bytes" and session.run.version == 6
     assert session.match.labels["blue"] == "v6" and session.win_rate == 0.5
@@ -274,6 +282,13 @@ def test_an_autosave_restores_the_learner_its_history_and_snapshots():
     saved = asyncio.run(session.run_state("striker"))
     assert (saved.version, saved.train_steps, saved.win_rate, saved.name) == (6, 600, 0.5, "striker")
     assert saved.telemetry["losses/value_loss"] == [[100, 0.75], [200, 0.5]] and saved.snapshots == session.snapshots
+    assert saved.evaluations == restored.evaluations              # the progress strip's columns
+    session.on_evaluation(evaluation(7))
+    session.on_evaluation({**evaluation(8), "wins": 0, "draws": 0, "losses": 0})   # no matches: not kept
+    assert asyncio.run(session.run_state("striker")).evaluations == [
+        *restored.evaluations, {"train_steps": 448, "wins": 1, "draws": 2, "losses": 1, "policy_version": 7}]
+    session.new_agent()
+    assert session.evaluations == []
 
 
 def test_training_from_an_agent_takes_its_shape_and_starts_from_its_file():

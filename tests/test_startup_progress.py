@@ -48,3 +48,10 @@ def test_a_fallback_to_rollout_workers_raises_the_workers_to_boot():
     assert progress.times()["workers"] == 5.0
     progress.expect_workers(2)                                         # never fewer than already expected
     assert progress.steps["workers"].total == 3
+
+
+def test_a_kept_trainer_skips_the_compile_step_and_says_so():
+    progress = StartupProgress(started=50.0, workers=2, segments=1)
+    progress.reuse("compile", now=50.5)
+    assert progress.lines()[1] == ("done", "Compiling the WGSL training kernels: skipped, reusing the compiled kernels")
+    assert progress.times()["compile"] == 0.5 and not progress.finished

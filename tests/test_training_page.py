@@ -205,6 +205,7 @@ def test_new_agent_asks_first_and_starts_from_fresh_weights(session):
     session.page.click("#train")
     status = wait_for_version(session, 2)
     assert status["train_steps"] <= 2 * 4 * 16 * 2                 # counting from zero again
+    assert status["trainer_kernels"] == {"compilations": 1, "reused": True}    # the paused trainer was kept
     session.page.click("#train")
 
 

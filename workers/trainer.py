@@ -3,31 +3,44 @@ its engine (rl/live/engine.py: the GPU engine on this device, or the rollout
 ring), weights to the board after every update (rl/live/training.py's
 BoardPublisher), telemetry to the page.
 
-Started with args {"setup": LiveSetup, "start": .dshq bytes (optional),
-"resume": True (optional)}: with a start file the learner begins from its
-weights, Adam state (if saved) and train step (an autosave being restored, or
-an imported agent); with "resume" it is a restarted trainer (app/live_run.py's
-restart_trainer) and begins from the weights on the board, publishing nothing
-until its first update. The setup's PPO values are checked against the page's
-bounds (app/hyperparameters.py) before anything starts.
+One worker trains one run after another (rl/live/trainer_runs.py): the page
+keeps a healthy trainer when its run is dropped (New agent, Restore, Train from
+an agent) and gives it the next run, so its GPU device and compiled kernels
+(workers/kernel_progress.py, and the GPU engine's, cached per device) are
+reused. A run's args are {"run": its number, "setup": LiveSetup, "start": .dshq
+bytes (optional), "resume": True (optional)}: the first run comes with the
+worker's start, later ones as {"type": "run", "run", "shared", "args"}. With a
+start file the learner begins from its weights, Adam state (if saved) and train
+step (an autosave being restored, or an imported agent); with "resume" it is a
+restarted trainer (app/live_run.py's restart_trainer) and begins from the
+weights on the board, publishing nothing until its first update. The setup's
+PPO values are checked against the page's bounds (app/hyperparameters.py)
+before anything starts.
 
-Messages from the page: {"type": "pause"}, {"type": "resume"},
+Messages from the page, each for one run ("run"; rl/live/trainer_runs.py's
+RunControl keeps them): {"type": "pause"}, {"type": "resume"},
 {"type": "checkpoint", "id"} (answered between two updates, paused or not, with
 {"type": "checkpoint", "id", "version", "train_steps", "params", "m", "v", "step"}),
 {"type": "hyper", "values": {PPOConfig field: value}} (applied before the
 next update; a bad value is refused with a message, nothing half-applied),
-{"type": "simulate_device_loss"} (diagnostics: destroys this worker's device),
-{"type": "simulate_stall"} / {"type": "simulate_raise"} (diagnostics: no more
-updates / an exception, for the page's watchdog and crash report).
+{"type": "end"} (the run is dropped: the update in progress finishes, or the
+wait for rollouts stops, the run's buffers are let go and the worker waits for
+its next run), {"type": "simulate_device_loss"} (diagnostics: destroys this
+worker's device), {"type": "simulate_stall"} / {"type": "simulate_raise"}
+(diagnostics: no more updates / an exception, for the page's watchdog and crash
+report).
 
 A lost GPU device is re-acquired and training continues from the last
 published weights (Adam's moments restart from zero; the GPU engine is rebuilt
-on the new device, or the rollout workers take over if it cannot be).
-Messages to the page: {"type": "stage", "text"} while starting (progress on
-slow steps; compiling the kernels also carries {"startup": {"step", "done", "total"}},
-workers/kernel_progress.py), "paused" once Stop took effect (no update lands after it) and
-"training" again on resume, {"type": "telemetry", ...metrics} at most every
-`telemetry_seconds`, {"type": "notice", "text"}, {"type": "engine", ...EngineReport}.
+on the new device, or the rollout workers take over if it cannot be); a device
+lost between runs is re-acquired by the next run.
+Messages to the page, each tagged with its run: {"type": "stage", "text"} while
+starting (progress on slow steps; compiling the kernels also carries
+{"startup": {"step", "done", "total"}}, and reusing them {"startup": {"step",
+"reused"}}, workers/kernel_progress.py), "paused" once Stop took effect (no
+update lands after it) and "training" again on resume, {"type": "telemetry",
+...metrics} at most every `telemetry_seconds`, {"type": "notice", "text"},
+{"type": "engine", ...EngineReport}.
 """
 
 import asyncio
@@ -36,48 +49,54 @@ import time
 
 import gpu
 from app.hyperparameters import check_ppo
-from rl.backend import create_backend
 from rl.files.agent_file import read_agent
 from rl.live.browser_buffer import BrowserSharedBuffer
 from rl.live.engine import TrainerEngine
 from rl.live.rollout_ring import RolloutRing
 from rl.live.setup import setup_from_args
+from rl.live.trainer_runs import TrainerRuns, tag
 from rl.live.training import BoardPublisher
 from rl.live.weights_board import WeightsBoard
 from rl.loop import LearnerLoop
 from rl.model import init_params, num_params, shape_hash
-from workers.kernel_progress import compile_backend
+from workers.kernel_progress import TrainerKernels
 
 EPISODIC_RETURN_WINDOW = 200  # the return chart: mean of the latest episodes (an update ends few of them)
+IDLE_SECONDS = 0.1            # how often a paused run, or a worker between runs, looks for messages
 
-control = {"paused": False, "hyper": None, "lose_device": False, "checkpoints": [], "simulate": None}
+runs = TrainerRuns()
 
 
 def on_message(data) -> None:
-    message = data.to_py() if hasattr(data, "to_py") else data
-    kind = message.get("type")
-    if kind == "pause":
-        control["paused"] = True
-    elif kind == "resume":
-        control["paused"] = False
-    elif kind == "hyper":
-        control["hyper"] = dict(message.get("values") or {})
-    elif kind == "checkpoint":
-        control["checkpoints"].append(message.get("id"))
-    elif kind == "simulate_device_loss":
-        control["lose_device"] = True
-    elif kind in ("simulate_stall", "simulate_raise"):
-        control["simulate"] = kind
+    if data.type == "run":       # its SharedArrayBuffers as they came (a to_py() copy would not share them)
+        runs.give(data.run, data.shared, data.args.to_py())
+    else:
+        runs.handle(data.to_py())
 
 
 async def main(shared, args, post):
+    """Train the first run, then every run the page gives this worker (a run that raises ends the worker)."""
+    kernels = TrainerKernels()
+    runs.give(args["run"], shared, args)
+    while True:
+        given = runs.next()
+        if given is None:
+            await asyncio.sleep(IDLE_SECONDS)
+            continue
+        control, shared, args = given
+        await train(control, shared, args, kernels, lambda message, run=control.run: post(tag(message, run)))
+        runs.finish(control.run)
+
+
+async def train(control, shared, args, kernels, post) -> None:
+    """One run, until the page ends it."""
     setup = setup_from_args(args["setup"])
     check_ppo(setup.ppo)
     model = setup.model_config()
     board = WeightsBoard(BrowserSharedBuffer(shared.board), num_params(model), shape_hash(model))
     board.check()
     ring = RolloutRing(BrowserSharedBuffer(shared.ring), setup.segment_layout(), setup.ring_slots)
-    backend = await compile_backend(model, post)
+    backend = await kernels.backend(model, post)
     train_step, start = 0, None
     resumed = args.get("resume") and board.read_if_newer(0)
     if resumed:
@@ -95,7 +114,7 @@ async def main(shared, args, post):
         await backend.load_params(params)
     live = setup.live_config()
     publisher = BoardPublisher(board, live)
-    engine = TrainerEngine(setup, ring, board, live, lambda: control["paused"], post)
+    engine = TrainerEngine(setup, ring, board, live, lambda: control.waiting, post)
     source = await engine.start(backend, params, start.snapshots if start is not None else None)
     trainer = LearnerLoop(backend, setup.ppo_config(engine.report.name), source, [publisher], params,
                           global_step=train_step, return_window=EPISODIC_RETURN_WINDOW)
@@ -110,30 +129,30 @@ async def main(shared, args, post):
     telemetry_seconds = live.telemetry_seconds
     last_report, unreported = 0.0, None      # the newest report not sent yet (sent at the latest on Stop)
     paused_reported = False
-    while True:
-        if control["simulate"] == "simulate_raise":
+    while not control.ending:
+        if control.simulate == "simulate_raise":
             raise RuntimeError("simulated trainer failure (diagnostics)")
-        if control["simulate"] == "simulate_stall":
-            await asyncio.sleep(0.1)      # alive, but no update comes
+        if control.simulate == "simulate_stall":
+            await asyncio.sleep(IDLE_SECONDS)      # alive, but no update comes
             continue
-        if control["hyper"] is not None:
-            values, control["hyper"] = control["hyper"], None
+        if control.hyper is not None:
+            values, control.hyper = control.hyper, None
             apply_hyperparameters(trainer, values, post)
-        if control["lose_device"]:
-            control["lose_device"] = False
+        if control.lose_device:
+            control.lose_device = False
             trainer.backend.device.destroy()
         if trainer.backend.device.lost:
-            await recover_device(trainer, publisher, engine, model, post)
-        while control["checkpoints"]:
-            await send_checkpoint(trainer, board, control["checkpoints"].pop(0), post)
-        if control["paused"]:
+            await recover_device(trainer, publisher, engine, kernels, model, post)
+        while control.checkpoints:
+            await send_checkpoint(trainer, board, control.checkpoints.pop(0), post)
+        if control.paused:
             if unreported is not None:
                 post({"type": "telemetry", **unreported})
                 unreported = None
             if not paused_reported:       # nothing more lands until Train: say so
                 post({"type": "stage", "text": "paused"})
                 paused_reported = True
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(IDLE_SECONDS)
             continue
         if paused_reported:
             post({"type": "stage", "text": "training"})
@@ -144,7 +163,7 @@ async def main(shared, args, post):
             if not trainer.backend.device.lost:
                 raise
             continue
-        if report is None:   # paused while waiting for segments
+        if report is None:   # paused (or ended) while waiting for segments
             continue
         if trainer.updates == 1:
             post({"type": "stage", "text": "training"})
@@ -154,6 +173,8 @@ async def main(shared, args, post):
             last_report, unreported = now, None
         else:
             unreported = report
+    trainer.source.close()
+    trainer.backend.destroy()        # this run's buffers; the device and the kernels stay for the next run
 
 
 async def send_checkpoint(trainer, board, request, post) -> None:
@@ -163,10 +184,11 @@ async def send_checkpoint(trainer, board, request, post) -> None:
           "params": await trainer.backend.get_params(), "m": optimizer.m, "v": optimizer.v, "step": optimizer.step})
 
 
-async def recover_device(trainer, publisher, engine, model, post) -> None:
-    """A new device and backend, loaded with the last published weights, and the engine's source on it."""
+async def recover_device(trainer, publisher, engine, kernels, model, post) -> None:
+    """A new device and backend (its kernels compiled as at the start), loaded with the last published weights,
+    and the engine's source on it."""
     post({"type": "stage", "text": "trainer: the GPU device was lost; re-acquiring it"})
-    backend = await create_backend("gpu", model)
+    backend = await kernels.backend(model, post)
     await backend.load_params(publisher.last_good_params)
     trainer.replace_backend(backend)
     trainer.params = publisher.last_good_params

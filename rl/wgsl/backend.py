@@ -136,6 +136,19 @@ class GPUBackend:
                            self.adam_v)
         self.loss_totals = None
 
+    def destroy(self) -> None:
+        """Free this backend's GPU buffers; the device and the compiled kernels stay (the page's kept trainer
+        builds the next run's backend over them, workers/kernel_progress.py)."""
+        for buffer in (self.params, self.grad_partials, self.grads, self.squares, self.adam_m, self.adam_v,
+                       self.stats, self.clock):
+            buffer.destroy()
+        for dispatch in (self.gradient_sum, self.grad_norm, self.adam, self.loss_totals and self.loss_totals[1]):
+            if dispatch is not None:
+                dispatch.destroy()
+        for owner in (self.acting.network, self.rollout):
+            if owner is not None:
+                owner.destroy()
+
     async def load_params(self, params: array) -> None:
         """Replace the parameters and reset Adam (m = v = 0, t = 0)."""
         if len(params) != self.num_params:
