@@ -23,9 +23,8 @@ RunControl keeps them): {"type": "pause"}, {"type": "resume"},
 {"type": "checkpoint", "id", "version", "train_steps", "params", "m", "v", "step"}),
 {"type": "hyper", "values": {PPOConfig field: value}} (applied before the
 next update; a bad value is refused with a message, nothing half-applied),
-{"type": "end"} (the run is dropped: the update in progress finishes, or the
-wait for rollouts stops, the run's buffers are let go and the worker waits for
-its next run), {"type": "simulate_device_loss"} (diagnostics: destroys this
+{"type": "end"} (the run is dropped: the update in progress is abandoned, the
+run's buffers are let go and the worker takes its next run), {"type": "simulate_device_loss"} (diagnostics: destroys this
 worker's device), {"type": "simulate_stall"} / {"type": "simulate_raise"}
 (diagnostics: no more updates / an exception, for the page's watchdog and crash
 report).
@@ -157,8 +156,14 @@ async def train(control, shared, args, kernels, post) -> None:
         if paused_reported:
             post({"type": "stage", "text": "training"})
             paused_reported = False
+        step = asyncio.ensure_future(trainer.step())
+        while not step.done() and not control.ending:
+            await asyncio.wait([step], timeout=IDLE_SECONDS)
+        if not step.done():  # the run was dropped mid-update: its result is not wanted, the next run starts now
+            step.cancel()    # (what it already submitted to the GPU finishes there, ahead of the next run's work)
+            break
         try:
-            report = await trainer.step()
+            report = step.result()
         except gpu.GPUError:
             if not trainer.backend.device.lost:
                 raise

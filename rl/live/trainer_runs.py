@@ -48,7 +48,7 @@ class RunControl:
     simulate: str | None = None
     """Diagnostics: one of SIMULATIONS, or None."""
     ending: bool = False
-    """The page dropped this run: stop after the current update (or at once while waiting or paused)."""
+    """The page dropped this run: abandon the update in progress (or stop waiting, or leave the pause)."""
 
     @property
     def waiting(self) -> bool:
