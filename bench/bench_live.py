@@ -29,30 +29,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from harness import PageSession, chromium, start_server  # noqa: E402
+from harness import served_page  # noqa: E402
 
 
 def browser_run(seconds: float, query: str) -> dict:
-    server, url = start_server()
-    try:
-        with chromium() as browser:
-            session = PageSession(browser, url)
-            status = session.open(f"/?{query}")
-            if status["error"]:
-                sys.exit(f"the page did not start: {status['error']}")
-            session.page.click("#train")
-            session.page.wait_for_function("(window.dshq.status().updates || 0) >= 1", timeout=300_000)
-            first = session.status()
-            start = time.perf_counter()
-            fps = []
-            while time.perf_counter() - start < seconds:
-                session.page.wait_for_timeout(2000)
-                status = session.status()
-                fps.append(status["fps"] or 0.0)
-            elapsed = time.perf_counter() - start
-            last = session.status()
-    finally:
-        server.terminate()
+    with served_page(f"/?{query}") as session:
+        session.page.click("#train")
+        session.page.wait_for_function("(window.dshq.status().updates || 0) >= 1", timeout=300_000)
+        first = session.status()
+        start = time.perf_counter()
+        fps = []
+        while time.perf_counter() - start < seconds:
+            session.page.wait_for_timeout(2000)
+            status = session.status()
+            fps.append(status["fps"] or 0.0)
+        elapsed = time.perf_counter() - start
+        last = session.status()
     return {"engine": last["engine"], "sps": (last["train_steps"] - first["train_steps"]) / elapsed,
             "updates_per_s": (last["updates"] - first["updates"]) / elapsed,
             "fps": sum(fps) / len(fps), "steps": last["train_steps"] - first["train_steps"],

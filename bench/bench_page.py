@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from harness import PageSession, chromium, start_server  # noqa: E402
+from harness import PageSession, served_page  # noqa: E402
 
 
 def measure(session: PageSession, speed: str, seconds: float) -> dict:
@@ -52,31 +52,23 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds measured per speed (default 20)")
     args = parser.parse_args()
 
-    server, url = start_server()
-    try:
-        with chromium() as browser:
-            session = PageSession(browser, url)
-            status = session.open()
-            if status["error"]:
-                sys.exit(f"the page did not start: {status['error']}")
-            adapter = session.page.evaluate("window.dshq.adapter")
-            print(f"adapter: {adapter.get('description') or adapter.get('vendor')}  ({args.seconds:.0f} s per speed)")
-            print(f"{'':>28} {'fps':>7} {'main-thread ms/frame':>21} {'overlays ms':>11} {'sim ticks/s':>12} "
-                  f"{'fields/s':>9} {'field ms':>9}")
-            for speed in ("1", "4"):
-                print_row(f"{speed}x", measure(session, speed, args.seconds))
-            session.page.click("#train")
-            session.page.wait_for_function("window.dshq.status().updates >= 1", timeout=900_000)
-            print_row("1x, training", measure(session, "1", args.seconds))
-            for side in ("blue", "red"):
-                session.page.select_option(f"#{side}-policy", "learner")
-            session.page.evaluate("document.activeElement.blur()")
-            for key in "ivf":
-                session.page.keyboard.press(key)
-            session.page.wait_for_function("window.dshq.status().value_field !== null", timeout=300_000)
-            print_row("1x, all overlays, training", measure(session, "1", args.seconds))
-    finally:
-        server.terminate()
+    with served_page() as session:
+        adapter = session.page.evaluate("window.dshq.adapter")
+        print(f"adapter: {adapter.get('description') or adapter.get('vendor')}  ({args.seconds:.0f} s per speed)")
+        print(f"{'':>28} {'fps':>7} {'main-thread ms/frame':>21} {'overlays ms':>11} {'sim ticks/s':>12} "
+              f"{'fields/s':>9} {'field ms':>9}")
+        for speed in ("1", "4"):
+            print_row(f"{speed}x", measure(session, speed, args.seconds))
+        session.page.click("#train")
+        session.page.wait_for_function("window.dshq.status().updates >= 1", timeout=900_000)
+        print_row("1x, training", measure(session, "1", args.seconds))
+        for side in ("blue", "red"):
+            session.page.select_option(f"#{side}-policy", "learner")
+        session.page.evaluate("document.activeElement.blur()")
+        for key in "ivf":
+            session.page.keyboard.press(key)
+        session.page.wait_for_function("window.dshq.status().value_field !== null", timeout=300_000)
+        print_row("1x, all overlays, training", measure(session, "1", args.seconds))
 
 
 if __name__ == "__main__":

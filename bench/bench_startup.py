@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from harness import PageSession, chromium, start_server  # noqa: E402
+from harness import PageSession, served_page  # noqa: E402
 
 HOT_SWAPPED = "(Number((window.dshq.status().policies.blue.match(/^v(\\d+)/) || [0, 0])[1]) >= 2)"
 
@@ -54,33 +54,25 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per start-up")
     args = parser.parse_args()
 
-    server, url = start_server()
-    try:
-        with chromium() as browser:
-            session = PageSession(browser, url)
-            status = session.open("/" + args.query)
-            if status["error"]:
-                sys.exit(f"the page did not start: {status['error']}")
-            session.page.on("dialog", lambda dialog: dialog.accept())      # New agent's confirmation
-            adapter = session.page.evaluate("window.dshq.adapter")
-            print(f"adapter: {adapter.get('description') or adapter.get('vendor')}  "
-                  f"query: {args.query or '(defaults)'}")
-            print(f"{'start':>6} {'workers':>8} {'kernels':>8} {'rollouts':>9} {'update':>7} {'hot-swap':>9}"
-                  f" {'compiled':>9}  (s from Train)")
-            runs = ("first", "again") if args.again else ("first",)
-            for name in runs:
-                if name == "again":
-                    session.page.click("#train")            # Stop
-                    session.page.evaluate("document.getElementById('hyper-panel').open = true")
-                    session.page.click("#new-agent")
-                row = start_up(session, args.timeout)
-                kernels = session.status()["trainer_kernels"]
-                times = [seconds(row[key], width) for key, width in (("workers", 8), ("compile", 8), ("rollout", 9),
-                                                                       ("update", 7), ("hot-swap", 9))]
-                print(f"{name:>6} {' '.join(times)} {kernels['compilations']:>4} "
-                      f"time{'s' if kernels['compilations'] > 1 else ' '}")
-    finally:
-        server.terminate()
+    with served_page("/" + args.query) as session:
+        session.page.on("dialog", lambda dialog: dialog.accept())      # New agent's confirmation
+        adapter = session.page.evaluate("window.dshq.adapter")
+        print(f"adapter: {adapter.get('description') or adapter.get('vendor')}  "
+              f"query: {args.query or '(defaults)'}")
+        print(f"{'start':>6} {'workers':>8} {'kernels':>8} {'rollouts':>9} {'update':>7} {'hot-swap':>9}"
+              f" {'compiled':>9}  (s from Train)")
+        runs = ("first", "again") if args.again else ("first",)
+        for name in runs:
+            if name == "again":
+                session.page.click("#train")            # Stop
+                session.page.evaluate("document.getElementById('hyper-panel').open = true")
+                session.page.click("#new-agent")
+            row = start_up(session, args.timeout)
+            kernels = session.status()["trainer_kernels"]
+            times = [seconds(row[key], width) for key, width in (("workers", 8), ("compile", 8), ("rollout", 9),
+                                                                   ("update", 7), ("hot-swap", 9))]
+            print(f"{name:>6} {' '.join(times)} {kernels['compilations']:>4} "
+                  f"time{'s' if kernels['compilations'] > 1 else ' '}")
 
 
 if __name__ == "__main__":

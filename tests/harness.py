@@ -172,3 +172,19 @@ class PageSession:
 
     def close(self):
         self.context.close()
+
+
+@contextmanager
+def served_page(path: str = "/"):
+    """For a bench: serve.py, headless Chromium and a PageSession opened at `path`, all closed on exit;
+    exits (SystemExit naming the page's error) when the page did not start."""
+    server, url = start_server()
+    try:
+        with chromium() as browser:
+            session = PageSession(browser, url)
+            status = session.open(path)
+            if status["error"]:
+                sys.exit(f"the page did not start: {status['error']}")
+            yield session
+    finally:
+        server.terminate()
