@@ -200,7 +200,7 @@ def linear_forward(device, kernels, layer: Linear, x, params, y) -> Dispatch:
     """Y = act(X W^T + b).    record(pass, rows)"""
     return Dispatch(device, kernels["linear_forward"], [x, x, params, params, y],
                     lambda rows: (layer.uniform(rows), (groups(layer.n_out, TILE), groups(rows, TILE))),
-                    "linear_forward")
+                    f"linear_forward {layer.n_in}-{layer.n_out}")
 
 
 def linear_backward_weights(device, kernels, layer: Linear, num_params: int, dy, x, partials) -> Dispatch:
@@ -211,7 +211,7 @@ def linear_backward_weights(device, kernels, layer: Linear, num_params: int, dy,
         return (layer.uniform(rows, chunk, num_params, int(layer.n_out > layer.n_in + 1)),
                 (groups(layer.n_in + 1, TILE), groups(layer.n_out, TILE), splits))
 
-    return Dispatch(device, kernels["linear_backward_weights"], [dy, dy, x, x, partials], plan, "linear_backward_weights",
+    return Dispatch(device, kernels["linear_backward_weights"], [dy, dy, x, x, partials], plan, f"linear_backward_weights {layer.n_in}-{layer.n_out}",
                     uniform_bytes=48)
 
 
@@ -222,7 +222,7 @@ def linear_backward_input(device, kernels, layer: Linear, dy, params, h, dz) -> 
     """
     return Dispatch(device, kernels["linear_backward_input"], [dy, dy, params, params, h, dz],
                     lambda rows: (layer.uniform(rows), (groups(layer.n_in, TILE), groups(rows, TILE))),
-                    "linear_backward_input")
+                    f"linear_backward_input {layer.n_in}-{layer.n_out}")
 
 
 # ---------------------------------------------------------------- per-row and reduction kernels
