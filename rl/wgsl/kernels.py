@@ -35,6 +35,9 @@ KERNEL_NAMES = ("gather_minibatch", "normalize_advantages", "linear_forward", "p
                 "explained_variance", "sample_actions")
 KERNEL_INCLUDES = {"sample_actions": ("pcg4d", "log_softmax_row"),  # shaders prepended to a kernel's own source
                    "ppo_loss": ("log_softmax_row",)}
+# The matrix products have a variant for software adapters, shaders/<name>_software.wgsl: a 16 x 16
+# block per invocation (4 per 32 x 32 tile) instead of 4 x 4 (64 per tile), same bindings and grid.
+SOFTWARE_VARIANTS = ("linear_forward", "linear_backward_weights", "linear_backward_input")
 ROLLOUT_COLUMNS = ("actions", "logprobs", "values", "advantages", "returns", "rewards", "next_values", "dones",
                    "valid")
 MINIBATCH_COLUMNS = ROLLOUT_COLUMNS[:5]
@@ -71,11 +74,19 @@ async def read_floats(device, buffer, count: int, offset: int = 0) -> array:
 
 async def build_kernels(device, names=KERNEL_NAMES, prelude: str = "", includes=KERNEL_INCLUDES) -> dict:
     """Compile kernels once: {name: compute pipeline}, each from `prelude` (generated constants), the
-    shaders `includes` names for it, and its own shader. Raises gpu.GPUError naming the kernel."""
+    shaders `includes` names for it, and its own shader: on a software adapter (gpu.is_software_adapter)
+    the matrix products' SOFTWARE_VARIANTS. Raises gpu.GPUError naming the kernel."""
+    return await build_variants(device, names, gpu.is_software_adapter(device.adapter_info), prelude, includes)
+
+
+async def build_variants(device, names, software: bool, prelude: str = "", includes=KERNEL_INCLUDES) -> dict:
+    """build_kernels with the variant chosen by the caller: `software` builds SOFTWARE_VARIANTS' shaders
+    under their kernels' names (the kernel tests check both variants on any adapter)."""
     pipelines = {}
     for name in names:
-        async with device.error_scope(f"building the {name} kernel"):
-            code = prelude + "".join(gpu.shader_source(part) for part in includes.get(name, ()) + (name,))
+        own = f"{name}_software" if software and name in SOFTWARE_VARIANTS else name
+        async with device.error_scope(f"building the {own} kernel"):
+            code = prelude + "".join(gpu.shader_source(part) for part in includes.get(name, ()) + (own,))
             module = device.create_shader_module(code=code, label=name)
             pipelines[name] = device.create_compute_pipeline(
                 layout="auto", compute={"module": module, "entry_point": "main"}, label=name)
