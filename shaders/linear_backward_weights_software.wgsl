@@ -16,7 +16,9 @@
 // output block l / 2 (lanes_along_outputs is not needed with 2 x 2 blocks).
 // Outputs and inputs past the edge are clamped, never stored. Where rows of dY
 // and X start on 4-float boundaries (out_stride, out_col, n_out, n_in multiples
-// of 4) each group of 4 is one vec4 load.
+// of 4) each group of 4 is one vec4 load. When n_in is a multiple of 16 (the
+// usual hidden widths) the bias column starts a block of its own, which sums
+// dY alone instead of loading 16 values of X it would not store.
 
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
@@ -70,14 +72,14 @@ fn outer(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
 
 fn store(base: u32, o0: u32, i0: u32, a: mat4x4<f32>) {
     for (var o = 0u; o < 4u; o++) {
-        let out = o0 + o;
-        if (out < layer.n_out) {
+        let output = o0 + o;
+        if (output < layer.n_out) {
             for (var c = 0u; c < 4u; c++) {
                 let i = i0 + c;
                 if (i < layer.n_in) {
-                    partials[base + layer.weight_offset + out * layer.n_in + i] = a[o][c];
+                    partials[base + layer.weight_offset + output * layer.n_in + i] = a[o][c];
                 } else if (i == layer.n_in) {
-                    partials[base + layer.bias_offset + out] = a[o][c];
+                    partials[base + layer.bias_offset + output] = a[o][c];
                 }
             }
         }
@@ -91,6 +93,30 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     if (o0 >= layer.n_out || i0 > layer.n_in) {
         return;
     }
+    let base = group.z * layer.num_params;
+    let end = min(layer.rows, (group.z + 1u) * layer.chunk);
+    let e0 = dy_columns(o0);
+    let e1 = dy_columns(o0 + 4u);
+    let e2 = dy_columns(o0 + 8u);
+    let e3 = dy_columns(o0 + 12u);
+    if (i0 == layer.n_in) {  // a block of the bias column alone (n_in a multiple of 16): db, 16 loads per row
+        var s0 = vec4<f32>(0.0);
+        var s1 = vec4<f32>(0.0);
+        var s2 = vec4<f32>(0.0);
+        var s3 = vec4<f32>(0.0);
+        for (var r = group.z * layer.chunk; r < end; r++) {
+            s0 += dy_at(e0, r);
+            s1 += dy_at(e1, r);
+            s2 += dy_at(e2, r);
+            s3 += dy_at(e3, r);
+        }
+        let one = vec4<f32>(1.0, 0.0, 0.0, 0.0);  // [X | 1] at the bias column
+        store(base, o0, i0, outer(one, s0));
+        store(base, o0 + 4u, i0, outer(one, s1));
+        store(base, o0 + 8u, i0, outer(one, s2));
+        store(base, o0 + 12u, i0, outer(one, s3));
+        return;
+    }
     let b0 = is_bias(i0);
     let b1 = is_bias(i0 + 4u);
     let b2 = is_bias(i0 + 8u);
@@ -99,7 +125,6 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     var a10 = mat4x4<f32>(); var a11 = mat4x4<f32>(); var a12 = mat4x4<f32>(); var a13 = mat4x4<f32>();
     var a20 = mat4x4<f32>(); var a21 = mat4x4<f32>(); var a22 = mat4x4<f32>(); var a23 = mat4x4<f32>();
     var a30 = mat4x4<f32>(); var a31 = mat4x4<f32>(); var a32 = mat4x4<f32>(); var a33 = mat4x4<f32>();
-    let end = min(layer.rows, (group.z + 1u) * layer.chunk);
     let aligned = vec4<u32>(layer.out_stride, layer.out_col, layer.n_out, layer.n_in) % vec4<u32>(4u);
     if (all(aligned == vec4<u32>(0u))) {
         for (var r = group.z * layer.chunk; r < end; r++) {
@@ -117,10 +142,6 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
             a30 += outer(x0, y3); a31 += outer(x1, y3); a32 += outer(x2, y3); a33 += outer(x3, y3);
         }
     } else {
-        let e0 = dy_columns(o0);
-        let e1 = dy_columns(o0 + 4u);
-        let e2 = dy_columns(o0 + 8u);
-        let e3 = dy_columns(o0 + 12u);
         let c0 = x_columns(i0);
         let c1 = x_columns(i0 + 4u);
         let c2 = x_columns(i0 + 8u);
@@ -140,7 +161,6 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
             a30 += outer(x0, y3); a31 += outer(x1, y3); a32 += outer(x2, y3); a33 += outer(x3, y3);
         }
     }
-    let base = group.z * layer.num_params;
     store(base, o0, i0, a00); store(base, o0, i0 + 4u, a01); store(base, o0, i0 + 8u, a02);
     store(base, o0, i0 + 12u, a03);
     store(base, o0 + 4u, i0, a10); store(base, o0 + 4u, i0 + 4u, a11); store(base, o0 + 4u, i0 + 8u, a12);
