@@ -2,6 +2,7 @@
 
     python bench/bench_update.py [--shapes 34-128-128-31,34-64-64-31,34-8-8-31] [--minibatch 512,256,256]
                                  [--epochs 4] [--minibatches 4] [--layout shared] [--seconds 1] [--act-envs 16,256,4096]
+                                 [--per-kernel]
 
 Update: one PPO update of `epochs x minibatches` minibatch steps (gather,
 forward, PPO loss, backward, grad-norm clip, Adam) on a synthetic rollout of
@@ -20,6 +21,8 @@ PyTorch CPU runs the same shared-trunk model and loss if it is importable
 (else its column says so). Acting: ms per rollout step for E envs, the batched
 forward plus sampling: on the GPU (linear kernels + sample_actions.wgsl, one
 readback of the sampled columns) vs numpy's forward plus Python's sampler.
+With --per-kernel, instead: each dispatch of one minibatch step timed
+alone (repeated in one submission), to show where the update's time goes.
 Wall-clock time on whatever machine runs it (lavapipe without a GPU): prints
 figures, never asserts on time.
 """
@@ -195,6 +198,37 @@ async def bench_update(model_config, ppo, minibatch, seconds, device):
               f"{base / per_update:>9.2f}x{samples / per_update_cpu:>15,.0f}{base_cpu / per_update_cpu:>9.2f}x")
 
 
+async def bench_kernels(model_config, ppo, minibatch, seconds, device):
+    """Where one minibatch step's time goes: each of its dispatches (backend.minibatch_steps) recorded
+    alone, repeated in one submission and waited for, as CPU ms per dispatch (this process's CPU time,
+    lavapipe's threads included) and wall ms, with its share of the step's total."""
+    rollout = synthetic_rollout(ppo.num_steps, model_config)
+    backend = await wgsl_module.create_backend(model_config, device)
+    await backend.load_params(init_params(model_config, 1))
+    await backend.set_rollout(rollout)
+    await backend.compute_advantages(ppo.gamma, ppo.gae_lambda)
+    await backend.train_minibatches([array("i", range(minibatch))], ppo.learning_rate, ppo)  # reserves, warms
+    repeats = 8
+
+    def run_alone(step):
+        def call():
+            k.submit(device, [step] * repeats)
+            return k.read_floats(device, backend.stats, 1)
+        return call
+
+    rows = []
+    for dispatch, args in backend.minibatch_steps(minibatch, 0, 0, ppo):
+        wall, cpu = await timed(run_alone((dispatch, args)), seconds / 8, cpu=True)
+        rows.append((dispatch.label, wall / repeats, cpu / repeats))
+    total_cpu = sum(cpu for _, _, cpu in rows)
+    shape = "-".join(map(str, (model_config.obs_size, *model_config.hidden_sizes, model_config.num_actions + 1)))
+    print(f"\nPer kernel, {shape} minibatch {minibatch}: each dispatch alone, {repeats} per submission")
+    print(f"{'kernel':<36}{'CPU ms':>9}{'wall ms':>9}{'share':>8}")
+    for label, wall, cpu in rows:
+        print(f"{label:<36}{1e3 * cpu:>9.3f}{1e3 * wall:>9.3f}{100 * cpu / total_cpu:>7.1f}%")
+    print(f"{'sum of the step':<36}{1e3 * total_cpu:>9.3f}{1e3 * sum(w for _, w, _ in rows):>9.3f}")
+
+
 async def bench_act(model_config, envs_list, seconds, device):
     """ms per rollout step: GPU forward + Gumbel-max sampling (one readback of [action, logprob, value]) vs
     numpy's forward + Python's inverse-CDF sampler."""
@@ -244,6 +278,8 @@ async def main():
     parser.add_argument("--layout", default="shared", choices=("shared", "separate"))
     parser.add_argument("--seconds", type=float, default=1.0, help="time per figure")
     parser.add_argument("--act-envs", default="16,256,4096", help="E for the acting table ('' to skip it)")
+    parser.add_argument("--per-kernel", action="store_true",
+                        help="instead of the update table, time each dispatch of one minibatch step alone")
     args = parser.parse_args()
     shapes = args.shapes.split(",")
     sizes = [int(m) for m in args.minibatch.split(",")]
@@ -257,8 +293,9 @@ async def main():
         model_config = model_from_shape(shape, args.activation, args.layout)
         ppo = PPOConfig(num_envs=NUM_ENVS, num_steps=-(-args.minibatches * minibatch // NUM_ENVS),
                         num_minibatches=args.minibatches, update_epochs=args.epochs)
-        await bench_update(model_config, ppo, minibatch, args.seconds, device)
-    if args.act_envs:
+        bench = bench_kernels if args.per_kernel else bench_update
+        await bench(model_config, ppo, minibatch, args.seconds, device)
+    if args.act_envs and not args.per_kernel:
         page = model_from_shape(PAGE_SHAPE, args.activation, args.layout)
         await bench_act(page, [int(e) for e in args.act_envs.split(",")], args.seconds, device)
 

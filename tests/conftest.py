@@ -44,6 +44,18 @@ def device_kernels():
     return device, asyncio.run(gpu_kernels.build_kernels(device))
 
 
+@pytest.fixture(scope="module", params=[False, True], ids=["gpu-tiles", "software-tiles"])
+def matmul_kernels(device_kernels, request):
+    """device_kernels with the matrix products built as one of their two variants (4 x 4 blocks for
+    real GPUs, 16 x 16 for software adapters: rl.wgsl.kernels.SOFTWARE_VARIANTS), so that both are
+    checked against their twins on any adapter."""
+    from rl.wgsl import kernels as gpu_kernels
+
+    device, kernels = device_kernels
+    variants = asyncio.run(gpu_kernels.build_variants(device, gpu_kernels.SOFTWARE_VARIANTS, request.param))
+    return device, {**kernels, **variants}
+
+
 @pytest.fixture
 def page_session(browser, browser_log, server_url):
     session = PageSession(browser, server_url, browser_log)

@@ -18,13 +18,14 @@ STAT = {name: i for i, name in enumerate(k.STATS)}
 
 @pytest.mark.parametrize("rows", [75, 1000], ids=["one-split", "eight-splits"])
 @pytest.mark.parametrize("n_in, n_out, out_stride, out_col", [(45, 36, 36, 0), (45, 36, 39, 2), (8, 33, 35, 1),
-                                                             (44, 36, 40, 4)],
+                                                             (48, 36, 40, 4)],
                          ids=["own-buffer", "columns-of-wider", "lanes-along-outputs", "vec4-loads"])
-def test_linear_backward_weights_and_gradient_sum_match_twin(device_kernels, rows, n_in, n_out, out_stride, out_col):
+def test_linear_backward_weights_and_gradient_sum_match_twin(matmul_kernels, rows, n_in, n_out, out_stride, out_col):
     """Split-K partials of dW, db, added up by gradient_sum, which also leaves the partial sums of g^2.
     45 inputs: the bias column falls inside the second 32-wide tile; 8 -> 33: more outputs than inputs + 1;
-    44 -> 36 at column 4 of 40: rows on 4-float boundaries, the vec4-load path (the bias a block of its own)."""
-    device, kernels = device_kernels
+    48 -> 36 at column 4 of 40: rows on 4-float boundaries, the vec4-load path (the bias a block of its own:
+    of 4 columns in the GPU variant, of 16 in the software one)."""
+    device, kernels = matmul_kernels
     rng = np.random.default_rng(10)
     wide = rng.normal(size=(rows, out_stride)).astype(np.float32)  # dY is columns out_col.. of it
     dy = wide[:, out_col : out_col + n_out]
@@ -53,9 +54,9 @@ def test_linear_backward_weights_and_gradient_sum_match_twin(device_kernels, row
 @pytest.mark.parametrize("n_in, n_out, out_stride, out_col, offset",
                          [(37, 70, 70, 0, 2), (37, 70, 71, 1, 2), (36, 68, 72, 4, 4)],
                          ids=["own-buffer", "columns-of-wider", "vec4-loads"])
-def test_linear_backward_input_matches_twins(device_kernels, activation, n_in, n_out, out_stride, out_col, offset):
+def test_linear_backward_input_matches_twins(matmul_kernels, activation, n_in, n_out, out_stride, out_col, offset):
     """Rows of dY and W on 4-float boundaries take the vec4-load path."""
-    device, kernels = device_kernels
+    device, kernels = matmul_kernels
     rng = np.random.default_rng(11)
     rows = 35
     wide = rng.normal(size=(rows, out_stride)).astype(np.float32)  # dY is columns out_col.. of it

@@ -17,9 +17,9 @@ pytestmark = pytest.mark.gpu
 @pytest.mark.parametrize("activation", ["identity", "tanh", "relu"])
 @pytest.mark.parametrize("out_stride, out_col", [(35, 0), (41, 4)], ids=["own-buffer", "columns-of-wider"])
 @pytest.mark.parametrize("n_in, offset", [(71, 5), (64, 8)], ids=["scalar-loads", "vec4-loads"])
-def test_linear_forward_matches_twin(device_kernels, activation, out_stride, out_col, n_in, offset):
+def test_linear_forward_matches_twin(matmul_kernels, activation, out_stride, out_col, n_in, offset):
     """Rows of X and W on 4-float boundaries (n_in, offset multiples of 4) take the vec4-load path."""
-    device, kernels = device_kernels
+    device, kernels = matmul_kernels
     rng = np.random.default_rng(0)
     rows, n_out = 37, 35  # not multiples of the 32-wide tile or the 4x4 block
     x = rng.normal(size=(rows, n_in)).astype(np.float32)
@@ -38,8 +38,8 @@ def test_linear_forward_matches_twin(device_kernels, activation, out_stride, out
                                rtol=1e-5, atol=1e-6 * n_in)  # and the other columns untouched
 
 
-def test_linear_forward_tanh_saturates_without_nan(device_kernels):
-    device, kernels = device_kernels
+def test_linear_forward_tanh_saturates_without_nan(matmul_kernels):
+    device, kernels = matmul_kernels
     x = np.array([[1e3], [-1e3], [50.0], [0.5]], np.float32)
     layer = k.Linear(1, 1, 0, 1, k.ACTIVATION_CODES["tanh"], 1, 0)
     y_buffer = k.storage_buffer(device, 4, "y")

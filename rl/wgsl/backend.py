@@ -236,17 +236,8 @@ class GPUBackend:
         queue.write_buffer(r.index, 0, array("i", [i for minibatch in minibatches for i in minibatch]))
         queue.write_buffer(self.clock, 0, k.adam_clock(lr, self.adam_step + 1, count))
         for j, indices in enumerate(minibatches):
-            rows, offset = len(indices), j * len(k.STATS)
-            steps.append((r.gather, (rows, start)))
-            start += rows
-            if config.norm_adv:
-                steps.append((r.normalize, (rows,)))
-            steps += r.network.forward_steps(rows)
-            steps.append((r.loss, (rows, config.clip_coef, config.clip_vloss, config.ent_coef, config.vf_coef)))
-            steps += k.column_sums_steps(r.loss_sums, self.loss_totals[1], rows, offset)
-            steps += r.network.backward_steps(rows)
-            steps += [(self.gradient_sum, (k.weight_splits(rows)[0],)),
-                      (self.grad_norm, (config.max_grad_norm, offset)), (self.adam, (offset,))]
+            steps += self.minibatch_steps(len(indices), start, j, config)
+            start += len(indices)
         k.submit(self.device, steps)
         stats = await k.read_floats(self.device, self.stats, len(k.STATS) * count)
         results = []
@@ -258,6 +249,20 @@ class GPUBackend:
             self.adam_step += int(out["finite"])
             results.append(out)
         return results
+
+    def minibatch_steps(self, rows: int, start: int, slot: int, config) -> list:
+        """(dispatch, args) steps of one PPO gradient step on the `rows` rows at `start` of the uploaded
+        index, its stats into slot `slot` (train_minibatches has reserved both)."""
+        r, offset = self.rollout, slot * len(k.STATS)
+        steps = [(r.gather, (rows, start))]
+        if config.norm_adv:
+            steps.append((r.normalize, (rows,)))
+        steps += r.network.forward_steps(rows)
+        steps.append((r.loss, (rows, config.clip_coef, config.clip_vloss, config.ent_coef, config.vf_coef)))
+        steps += k.column_sums_steps(r.loss_sums, self.loss_totals[1], rows, offset)
+        steps += r.network.backward_steps(rows)
+        return steps + [(self.gradient_sum, (k.weight_splits(rows)[0],)),
+                        (self.grad_norm, (config.max_grad_norm, offset)), (self.adam, (offset,))]
 
     async def explained_variance(self) -> float:
         """1 - Var(R - v) / Var(R) over the valid rollout rows (NaN if Var(R) = 0)."""

@@ -35,6 +35,9 @@ KERNEL_NAMES = ("gather_minibatch", "normalize_advantages", "linear_forward", "p
                 "explained_variance", "sample_actions")
 KERNEL_INCLUDES = {"sample_actions": ("pcg4d", "log_softmax_row"),  # shaders prepended to a kernel's own source
                    "ppo_loss": ("log_softmax_row",)}
+# The matrix products have a variant for software adapters, shaders/<name>_software.wgsl: a 16 x 16
+# block per invocation (4 per 32 x 32 tile) instead of 4 x 4 (64 per tile), same bindings and grid.
+SOFTWARE_VARIANTS = ("linear_forward", "linear_backward_weights", "linear_backward_input")
 ROLLOUT_COLUMNS = ("actions", "logprobs", "values", "advantages", "returns", "rewards", "next_values", "dones",
                    "valid")
 MINIBATCH_COLUMNS = ROLLOUT_COLUMNS[:5]
@@ -71,11 +74,19 @@ async def read_floats(device, buffer, count: int, offset: int = 0) -> array:
 
 async def build_kernels(device, names=KERNEL_NAMES, prelude: str = "", includes=KERNEL_INCLUDES) -> dict:
     """Compile kernels once: {name: compute pipeline}, each from `prelude` (generated constants), the
-    shaders `includes` names for it, and its own shader. Raises gpu.GPUError naming the kernel."""
+    shaders `includes` names for it, and its own shader: on a software adapter (gpu.is_software_adapter)
+    the matrix products' SOFTWARE_VARIANTS. Raises gpu.GPUError naming the kernel."""
+    return await build_variants(device, names, gpu.is_software_adapter(device.adapter_info), prelude, includes)
+
+
+async def build_variants(device, names, software: bool, prelude: str = "", includes=KERNEL_INCLUDES) -> dict:
+    """build_kernels with the variant chosen by the caller: `software` builds SOFTWARE_VARIANTS' shaders
+    under their kernels' names (the kernel tests check both variants on any adapter)."""
     pipelines = {}
     for name in names:
-        async with device.error_scope(f"building the {name} kernel"):
-            code = prelude + "".join(gpu.shader_source(part) for part in includes.get(name, ()) + (name,))
+        own = f"{name}_software" if software and name in SOFTWARE_VARIANTS else name
+        async with device.error_scope(f"building the {own} kernel"):
+            code = prelude + "".join(gpu.shader_source(part) for part in includes.get(name, ()) + (own,))
             module = device.create_shader_module(code=code, label=name)
             pipelines[name] = device.create_compute_pipeline(
                 layout="auto", compute={"module": module, "entry_point": "main"}, label=name)
@@ -200,7 +211,7 @@ def linear_forward(device, kernels, layer: Linear, x, params, y) -> Dispatch:
     """Y = act(X W^T + b).    record(pass, rows)"""
     return Dispatch(device, kernels["linear_forward"], [x, x, params, params, y],
                     lambda rows: (layer.uniform(rows), (groups(layer.n_out, TILE), groups(rows, TILE))),
-                    "linear_forward")
+                    f"linear_forward {layer.n_in}-{layer.n_out}")
 
 
 def linear_backward_weights(device, kernels, layer: Linear, num_params: int, dy, x, partials) -> Dispatch:
@@ -211,7 +222,7 @@ def linear_backward_weights(device, kernels, layer: Linear, num_params: int, dy,
         return (layer.uniform(rows, chunk, num_params, int(layer.n_out > layer.n_in + 1)),
                 (groups(layer.n_in + 1, TILE), groups(layer.n_out, TILE), splits))
 
-    return Dispatch(device, kernels["linear_backward_weights"], [dy, dy, x, x, partials], plan, "linear_backward_weights",
+    return Dispatch(device, kernels["linear_backward_weights"], [dy, dy, x, x, partials], plan, f"linear_backward_weights {layer.n_in}-{layer.n_out}",
                     uniform_bytes=48)
 
 
@@ -222,7 +233,7 @@ def linear_backward_input(device, kernels, layer: Linear, dy, params, h, dz) -> 
     """
     return Dispatch(device, kernels["linear_backward_input"], [dy, dy, params, params, h, dz],
                     lambda rows: (layer.uniform(rows), (groups(layer.n_in, TILE), groups(rows, TILE))),
-                    "linear_backward_input")
+                    f"linear_backward_input {layer.n_in}-{layer.n_out}")
 
 
 # ---------------------------------------------------------------- per-row and reduction kernels

@@ -1,0 +1,172 @@
+// linear_backward_weights.wgsl for software adapters: same math, bindings, grid and split-K, a
+// 16 x 16 block of [dW | db] per invocation instead of 4 x 4 (why: linear_forward_software.wgsl).
+//
+//   dW[o, i] = sum_r dY[r, o] X[r, i]     dW = dY^T X   [n_out, n_in]
+//   db[o]    = sum_r dY[r, o]             (column n_in of dY^T [X | 1])
+//
+//   dY = columns [out_col, out_col + n_out) of a row-major [rows, out_stride] buffer, X [rows, n_in];
+//   split s (workgroup_id.z) sums rows [s * chunk, (s + 1) * chunk) into
+//   partials[s * num_params + weight_offset ..] (dW) and [.. + bias_offset ..] (db)
+//
+// Per row an invocation loads 16 values of dY (its outputs) and 16 of [X | 1]
+// (its inputs) for 256 multiply-adds, into sixteen mat4x4 plain variables
+// a_gh (outputs 4g.., inputs 4h.. of the block; a_gh[o][i] = the sum for
+// output o0 + 4g + o, input i0 + 4h + i). A workgroup of 4 covers the 32 x 32
+// tile (outputs x inputs) of linear_backward_weights.wgsl: input block l % 2,
+// output block l / 2 (lanes_along_outputs is not needed with 2 x 2 blocks).
+// Outputs and inputs past the edge are clamped, never stored. Where rows of dY
+// and X start on 4-float boundaries (out_stride, out_col, n_out, n_in multiples
+// of 4) each group of 4 is one vec4 load. When n_in is a multiple of 16 (the
+// usual hidden widths) the bias column starts a block of its own, which sums
+// dY alone instead of loading 16 values of X it would not store.
+
+struct Layer {
+    rows: u32, n_in: u32, n_out: u32,
+    weight_offset: u32, bias_offset: u32, activation: u32,
+    out_stride: u32, out_col: u32,
+    chunk: u32, num_params: u32, lanes_along_outputs: u32,
+}
+
+@group(0) @binding(0) var<uniform> layer: Layer;
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(2) var<storage, read> dy4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> x: array<f32>;
+@group(0) @binding(4) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> partials: array<f32>;
+
+// Columns o0 .. o0 + 3 of dY, and i0 .. i0 + 3 of X, clamped to the last one.
+fn dy_columns(o0: u32) -> vec4<u32> {
+    return layer.out_col + min(vec4<u32>(o0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(layer.n_out - 1u));
+}
+
+fn x_columns(i0: u32) -> vec4<u32> {
+    return min(vec4<u32>(i0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(layer.n_in - 1u));
+}
+
+fn is_bias(i0: u32) -> vec4<bool> {
+    return vec4<u32>(i0) + vec4<u32>(0u, 1u, 2u, 3u) == vec4<u32>(layer.n_in);
+}
+
+fn dy_at(c: vec4<u32>, r: u32) -> vec4<f32> {
+    let row = r * layer.out_stride;
+    return vec4<f32>(dy[row + c.x], dy[row + c.y], dy[row + c.z], dy[row + c.w]);
+}
+
+fn x_at(c: vec4<u32>, bias: vec4<bool>, r: u32) -> vec4<f32> {
+    let row = r * layer.n_in;
+    return select(vec4<f32>(x[row + c.x], x[row + c.y], x[row + c.z], x[row + c.w]), vec4<f32>(1.0), bias);
+}
+
+// The same 4 values as one vec4 load (o0, i0, the strides and offsets multiples of 4).
+fn dy_at4(o0: u32, r: u32) -> vec4<f32> {
+    return dy4[(r * layer.out_stride + layer.out_col + min(o0, layer.n_out - 4u)) / 4u];
+}
+
+fn x_at4(i0: u32, bias: vec4<bool>, r: u32) -> vec4<f32> {
+    return select(x4[(r * layer.n_in + min(i0, layer.n_in - 4u)) / 4u], vec4<f32>(1.0), bias);
+}
+
+fn outer(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
+    return mat4x4<f32>(a * b.x, a * b.y, a * b.z, a * b.w);
+}
+
+fn store(base: u32, o0: u32, i0: u32, a: mat4x4<f32>) {
+    for (var o = 0u; o < 4u; o++) {
+        let output = o0 + o;
+        if (output < layer.n_out) {
+            for (var c = 0u; c < 4u; c++) {
+                let i = i0 + c;
+                if (i < layer.n_in) {
+                    partials[base + layer.weight_offset + output * layer.n_in + i] = a[o][c];
+                } else if (i == layer.n_in) {
+                    partials[base + layer.bias_offset + output] = a[o][c];
+                }
+            }
+        }
+    }
+}
+
+@compute @workgroup_size(4)
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let i0 = group.x * 32u + 16u * (l % 2u);
+    let o0 = group.y * 32u + 16u * (l / 2u);
+    if (o0 >= layer.n_out || i0 > layer.n_in) {
+        return;
+    }
+    let base = group.z * layer.num_params;
+    let end = min(layer.rows, (group.z + 1u) * layer.chunk);
+    let e0 = dy_columns(o0);
+    let e1 = dy_columns(o0 + 4u);
+    let e2 = dy_columns(o0 + 8u);
+    let e3 = dy_columns(o0 + 12u);
+    if (i0 == layer.n_in) {  // a block of the bias column alone (n_in a multiple of 16): db, 16 loads per row
+        var s0 = vec4<f32>(0.0);
+        var s1 = vec4<f32>(0.0);
+        var s2 = vec4<f32>(0.0);
+        var s3 = vec4<f32>(0.0);
+        for (var r = group.z * layer.chunk; r < end; r++) {
+            s0 += dy_at(e0, r);
+            s1 += dy_at(e1, r);
+            s2 += dy_at(e2, r);
+            s3 += dy_at(e3, r);
+        }
+        let one = vec4<f32>(1.0, 0.0, 0.0, 0.0);  // [X | 1] at the bias column
+        store(base, o0, i0, outer(one, s0));
+        store(base, o0 + 4u, i0, outer(one, s1));
+        store(base, o0 + 8u, i0, outer(one, s2));
+        store(base, o0 + 12u, i0, outer(one, s3));
+        return;
+    }
+    let b0 = is_bias(i0);
+    let b1 = is_bias(i0 + 4u);
+    let b2 = is_bias(i0 + 8u);
+    let b3 = is_bias(i0 + 12u);
+    var a00 = mat4x4<f32>(); var a01 = mat4x4<f32>(); var a02 = mat4x4<f32>(); var a03 = mat4x4<f32>();
+    var a10 = mat4x4<f32>(); var a11 = mat4x4<f32>(); var a12 = mat4x4<f32>(); var a13 = mat4x4<f32>();
+    var a20 = mat4x4<f32>(); var a21 = mat4x4<f32>(); var a22 = mat4x4<f32>(); var a23 = mat4x4<f32>();
+    var a30 = mat4x4<f32>(); var a31 = mat4x4<f32>(); var a32 = mat4x4<f32>(); var a33 = mat4x4<f32>();
+    let aligned = vec4<u32>(layer.out_stride, layer.out_col, layer.n_out, layer.n_in) % vec4<u32>(4u);
+    if (all(aligned == vec4<u32>(0u))) {
+        for (var r = group.z * layer.chunk; r < end; r++) {
+            let y0 = dy_at4(o0, r);  // blocks past the edge load the last one (never stored)
+            let y1 = dy_at4(o0 + 4u, r);
+            let y2 = dy_at4(o0 + 8u, r);
+            let y3 = dy_at4(o0 + 12u, r);
+            let x0 = x_at4(i0, b0, r);
+            let x1 = x_at4(i0 + 4u, b1, r);
+            let x2 = x_at4(i0 + 8u, b2, r);
+            let x3 = x_at4(i0 + 12u, b3, r);
+            a00 += outer(x0, y0); a01 += outer(x1, y0); a02 += outer(x2, y0); a03 += outer(x3, y0);
+            a10 += outer(x0, y1); a11 += outer(x1, y1); a12 += outer(x2, y1); a13 += outer(x3, y1);
+            a20 += outer(x0, y2); a21 += outer(x1, y2); a22 += outer(x2, y2); a23 += outer(x3, y2);
+            a30 += outer(x0, y3); a31 += outer(x1, y3); a32 += outer(x2, y3); a33 += outer(x3, y3);
+        }
+    } else {
+        let c0 = x_columns(i0);
+        let c1 = x_columns(i0 + 4u);
+        let c2 = x_columns(i0 + 8u);
+        let c3 = x_columns(i0 + 12u);
+        for (var r = group.z * layer.chunk; r < end; r++) {
+            let y0 = dy_at(e0, r);
+            let y1 = dy_at(e1, r);
+            let y2 = dy_at(e2, r);
+            let y3 = dy_at(e3, r);
+            let x0 = x_at(c0, b0, r);
+            let x1 = x_at(c1, b1, r);
+            let x2 = x_at(c2, b2, r);
+            let x3 = x_at(c3, b3, r);
+            a00 += outer(x0, y0); a01 += outer(x1, y0); a02 += outer(x2, y0); a03 += outer(x3, y0);
+            a10 += outer(x0, y1); a11 += outer(x1, y1); a12 += outer(x2, y1); a13 += outer(x3, y1);
+            a20 += outer(x0, y2); a21 += outer(x1, y2); a22 += outer(x2, y2); a23 += outer(x3, y2);
+            a30 += outer(x0, y3); a31 += outer(x1, y3); a32 += outer(x2, y3); a33 += outer(x3, y3);
+        }
+    }
+    store(base, o0, i0, a00); store(base, o0, i0 + 4u, a01); store(base, o0, i0 + 8u, a02);
+    store(base, o0, i0 + 12u, a03);
+    store(base, o0 + 4u, i0, a10); store(base, o0 + 4u, i0 + 4u, a11); store(base, o0 + 4u, i0 + 8u, a12);
+    store(base, o0 + 4u, i0 + 12u, a13);
+    store(base, o0 + 8u, i0, a20); store(base, o0 + 8u, i0 + 4u, a21); store(base, o0 + 8u, i0 + 8u, a22);
+    store(base, o0 + 8u, i0 + 12u, a23);
+    store(base, o0 + 12u, i0, a30); store(base, o0 + 12u, i0 + 4u, a31); store(base, o0 + 12u, i0 + 8u, a32);
+    store(base, o0 + 12u, i0 + 12u, a33);
+}

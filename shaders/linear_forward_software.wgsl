@@ -1,0 +1,152 @@
+// linear_forward.wgsl for software adapters (lavapipe, SwiftShader): same math, bindings and grid,
+// a 16 x 16 block of Y per invocation instead of 4 x 4.
+//
+//   Y = act(X W^T + b)          Y[r, c] = act(sum_k X[r, k] W[c, k] + b[c])
+//
+//   X [rows, n_in], W [n_out, n_in] = params[weight_offset ..], b [n_out] = params[bias_offset ..],
+//   Y = columns [out_col, out_col + n_out) of a row-major [rows, out_stride] buffer (linear_forward.wgsl)
+//
+// A software adapter runs invocations as SIMD lanes on a CPU core and turns
+// every storage load into a per-lane gather; the multiply-adds are cheap. A
+// 16 x 16 block loads 16 + 16 values per k for 256 multiply-adds (a 4 x 4
+// block: 4 + 4 for 16), so a quarter of the loads per product. Its 256
+// accumulators are sixteen mat4x4 (a_ij: rows 4i.., columns 4j.. of the
+// block; a_ij[c][r] = Y[row0 + 4i + r, col0 + 4j + c]), written out as plain
+// variables: a software adapter spills dynamically indexed private arrays,
+// and its compiler does not unroll loops this large. A workgroup of 4 covers
+// the same 32 x 32 tile of Y as linear_forward.wgsl (row block l % 2, column
+// block l / 2), so the grid, and selfplay_grid.wgsl's indirect dispatches,
+// are unchanged. Rows and columns past the edge are clamped (loaded, never
+// stored). Where rows of X and W start on 4-float boundaries (n_in and
+// weight_offset multiples of 4) a step takes 4 values of k at once: each
+// 4-row group of X is a mat4x4 of vec4 loads, and its block is
+// transpose(X_i) * W_j.
+
+struct Layer {
+    rows: u32, n_in: u32, n_out: u32,
+    weight_offset: u32, bias_offset: u32, activation: u32,
+    out_stride: u32, out_col: u32,
+}
+
+@group(0) @binding(0) var<uniform> layer: Layer;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> params: array<f32>;
+@group(0) @binding(4) var<storage, read> params4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+
+fn activate(z: f32) -> f32 {
+    if (layer.activation == 1u) {
+        return tanh(clamp(z, -20.0, 20.0));  // as linear_forward.wgsl
+    }
+    if (layer.activation == 2u) {
+        return max(z, 0.0);
+    }
+    return z;
+}
+
+// Start offsets of 4 consecutive rows of X (or of W, from column c0), clamped to the last one.
+fn x_rows(r0: u32) -> vec4<u32> {
+    return min(vec4<u32>(r0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(layer.rows - 1u)) * layer.n_in;
+}
+
+fn w_rows(c0: u32) -> vec4<u32> {
+    return layer.weight_offset + min(vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(layer.n_out - 1u)) * layer.n_in;
+}
+
+fn x_at(o: vec4<u32>, k: u32) -> vec4<f32> {
+    return vec4<f32>(x[o.x + k], x[o.y + k], x[o.z + k], x[o.w + k]);
+}
+
+fn w_at(o: vec4<u32>, k: u32) -> vec4<f32> {
+    return vec4<f32>(params[o.x + k], params[o.y + k], params[o.z + k], params[o.w + k]);
+}
+
+// Four rows' values at k4 * 4 .. k4 * 4 + 3 as the columns of a mat4x4 (offsets o multiples of 4).
+fn x_at4(o: vec4<u32>, k4: u32) -> mat4x4<f32> {
+    let o4 = o / 4u + k4;
+    return mat4x4<f32>(x4[o4.x], x4[o4.y], x4[o4.z], x4[o4.w]);
+}
+
+fn w_at4(o: vec4<u32>, k4: u32) -> mat4x4<f32> {
+    let o4 = o / 4u + k4;
+    return mat4x4<f32>(params4[o4.x], params4[o4.y], params4[o4.z], params4[o4.w]);
+}
+
+fn outer(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
+    return mat4x4<f32>(a * b.x, a * b.y, a * b.z, a * b.w);
+}
+
+fn store(row0: u32, col0: u32, a: mat4x4<f32>) {
+    for (var c = 0u; c < 4u; c++) {
+        let col = col0 + c;
+        if (col < layer.n_out) {
+            let bias = params[layer.bias_offset + col];
+            for (var r = 0u; r < 4u; r++) {
+                let row = row0 + r;
+                if (row < layer.rows) {
+                    y[row * layer.out_stride + layer.out_col + col] = activate(a[c][r] + bias);
+                }
+            }
+        }
+    }
+}
+
+@compute @workgroup_size(4)
+fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let row0 = group.y * 32u + 16u * (l % 2u);
+    let col0 = group.x * 32u + 16u * (l / 2u);
+    if (row0 >= layer.rows || col0 >= layer.n_out) {
+        return;
+    }
+    let xo0 = x_rows(row0);
+    let xo1 = x_rows(row0 + 4u);
+    let xo2 = x_rows(row0 + 8u);
+    let xo3 = x_rows(row0 + 12u);
+    let wo0 = w_rows(col0);
+    let wo1 = w_rows(col0 + 4u);
+    let wo2 = w_rows(col0 + 8u);
+    let wo3 = w_rows(col0 + 12u);
+    var a00 = mat4x4<f32>(); var a01 = mat4x4<f32>(); var a02 = mat4x4<f32>(); var a03 = mat4x4<f32>();
+    var a10 = mat4x4<f32>(); var a11 = mat4x4<f32>(); var a12 = mat4x4<f32>(); var a13 = mat4x4<f32>();
+    var a20 = mat4x4<f32>(); var a21 = mat4x4<f32>(); var a22 = mat4x4<f32>(); var a23 = mat4x4<f32>();
+    var a30 = mat4x4<f32>(); var a31 = mat4x4<f32>(); var a32 = mat4x4<f32>(); var a33 = mat4x4<f32>();
+    if (layer.n_in % 4u == 0u && layer.weight_offset % 4u == 0u) {
+        for (var k4 = 0u; k4 < layer.n_in / 4u; k4++) {
+            let x0 = transpose(x_at4(xo0, k4));
+            let x1 = transpose(x_at4(xo1, k4));
+            let x2 = transpose(x_at4(xo2, k4));
+            let x3 = transpose(x_at4(xo3, k4));
+            let w0 = w_at4(wo0, k4);
+            let w1 = w_at4(wo1, k4);
+            let w2 = w_at4(wo2, k4);
+            let w3 = w_at4(wo3, k4);
+            a00 += x0 * w0; a01 += x0 * w1; a02 += x0 * w2; a03 += x0 * w3;
+            a10 += x1 * w0; a11 += x1 * w1; a12 += x1 * w2; a13 += x1 * w3;
+            a20 += x2 * w0; a21 += x2 * w1; a22 += x2 * w2; a23 += x2 * w3;
+            a30 += x3 * w0; a31 += x3 * w1; a32 += x3 * w2; a33 += x3 * w3;
+        }
+    } else {
+        for (var k = 0u; k < layer.n_in; k++) {
+            let x0 = x_at(xo0, k);
+            let x1 = x_at(xo1, k);
+            let x2 = x_at(xo2, k);
+            let x3 = x_at(xo3, k);
+            let w0 = w_at(wo0, k);
+            let w1 = w_at(wo1, k);
+            let w2 = w_at(wo2, k);
+            let w3 = w_at(wo3, k);
+            a00 += outer(x0, w0); a01 += outer(x0, w1); a02 += outer(x0, w2); a03 += outer(x0, w3);
+            a10 += outer(x1, w0); a11 += outer(x1, w1); a12 += outer(x1, w2); a13 += outer(x1, w3);
+            a20 += outer(x2, w0); a21 += outer(x2, w1); a22 += outer(x2, w2); a23 += outer(x2, w3);
+            a30 += outer(x3, w0); a31 += outer(x3, w1); a32 += outer(x3, w2); a33 += outer(x3, w3);
+        }
+    }
+    store(row0, col0, a00); store(row0, col0 + 4u, a01); store(row0, col0 + 8u, a02); store(row0, col0 + 12u, a03);
+    store(row0 + 4u, col0, a10); store(row0 + 4u, col0 + 4u, a11); store(row0 + 4u, col0 + 8u, a12);
+    store(row0 + 4u, col0 + 12u, a13);
+    store(row0 + 8u, col0, a20); store(row0 + 8u, col0 + 4u, a21); store(row0 + 8u, col0 + 8u, a22);
+    store(row0 + 8u, col0 + 12u, a23);
+    store(row0 + 12u, col0, a30); store(row0 + 12u, col0 + 4u, a31); store(row0 + 12u, col0 + 8u, a32);
+    store(row0 + 12u, col0 + 12u, a33);
+}
