@@ -73,6 +73,7 @@ from rl.live.weights_board import WeightsBoard
 from rl.model import num_params, shape_hash
 from rl.policy import Policy
 
+FEW_CORES_EVAL_SHARE = 0.25     # the evaluator's share of a core on a 2- or 3-core machine (docs/gpu_engine.md)
 STALL_FACTOR = 4.0               # a stall: no update for this many times the slowest recent one ...
 MIN_STALL_SECONDS = 20.0         # ... and at least this long
 STARTUP_STALL_SECONDS = 300.0    # before a trainer's first update (it compiles its kernels, rollouts start)
@@ -141,6 +142,12 @@ class LiveRun:
         self.update_seconds = []       # the latest intervals between updates, newest last
         self.watchdog = None
         self.engine = None             # the engine the trainer reported ("gpu" or "workers"), None before
+
+    @staticmethod
+    def default_eval_share() -> float:
+        """The evaluator's share of a core (LiveSetup.eval_share): all of one with 4 or more cores,
+        FEW_CORES_EVAL_SHARE with fewer."""
+        return 1.0 if int(js.navigator.hardwareConcurrency or 2) >= 4 else FEW_CORES_EVAL_SHARE
 
     @staticmethod
     def default_workers() -> int:

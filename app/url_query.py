@@ -3,6 +3,7 @@
     ?workers=1&envs=8&gpuenvs=16&steps=32&slots=4&seed=3&eval=0&hidden=32,32
                      the LiveSetup of the first Train (small runs, tests); gpuenvs is the GPU
                      engine's batch, workers x envs the rollout workers'
+    ?evalshare=0.25  the evaluator worker's largest share of a CPU core (LiveSetup.eval_share)
     ?engine=auto|gpu|workers
                      where the trainer's rollouts come from (rl/live/engine.py; default auto)
     ?blend=SECONDS   hot-swaps blend old and new weights over this window
@@ -49,7 +50,7 @@ def switch(key: str) -> bool:
 def setup_from_query() -> LiveSetup:
     """LiveSetup defaults, overridden by the URL (?workers=1&envs=8&...); ValueError names a bad parameter."""
     values = query()
-    fields = {"rollout_workers": LiveRun.default_workers()}
+    fields = {"rollout_workers": LiveRun.default_workers(), "eval_share": LiveRun.default_eval_share()}
     for key, field in SETUP_FIELDS.items():
         if values.has(key):
             text = values.get(key)
@@ -61,6 +62,13 @@ def setup_from_query() -> LiveSetup:
         if not all(part.isdigit() and int(part) > 0 for part in text.split(",")):
             raise ValueError(f"the URL parameter hidden must be widths like 64,64, got {text!r}")
         fields["hidden_sizes"] = tuple(int(part) for part in text.split(","))
+    if values.has("evalshare"):
+        text = values.get("evalshare")
+        try:
+            fields["eval_share"] = float(text)
+        except ValueError:
+            raise ValueError(f"the URL parameter evalshare must be a number above 0 and at most 1, got {text!r}") \
+                from None
     if values.has("engine"):
         fields["engine"] = values.get("engine")          # LiveSetup names the choices if it is none of them
     return LiveSetup(**fields)

@@ -49,7 +49,8 @@ def browser_run(seconds: float, query: str) -> dict:
             "updates_per_s": (last["updates"] - first["updates"]) / elapsed,
             "fps": sum(fps) / len(fps), "steps": last["train_steps"] - first["train_steps"],
             "league_matches": last["league_matches"] - first["league_matches"],
-            "evaluated": (first.get("evaluated_version"), last.get("evaluated_version"))}
+            "evaluated": (first.get("evaluated_version"), last.get("evaluated_version")),
+            "evaluations": last["progress"]["evaluations"] - first["progress"]["evaluations"]}
 
 
 def native_run(steps: int) -> float:
@@ -95,7 +96,8 @@ def main() -> None:
     for engine, live in runs.items():
         print(f"  engine={engine:8s} ran {live['engine']['name']:8s} env steps/s {live['sps']:10.1f}   "
               f"updates/s {live['updates_per_s']:.3f}   show-match fps {live['fps']:.1f}   "
-              f"browser / native {live['sps'] / native_sps:.3f}   adapter: {live['engine']['adapter']}")
+              f"browser / native {live['sps'] / native_sps:.3f}   evaluations {live['evaluations']}   "
+              f"adapter: {live['engine']['adapter']}")
     print(f"rl.train (numpy, 1 process): env steps/s {native_sps:10.1f}")
 
 

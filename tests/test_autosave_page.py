@@ -19,7 +19,7 @@ from rl.soccer.spec import NUM_ACTIONS, OBS_SIZE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SMALL = "/?workers=1&envs=4&gpuenvs=4&steps=16&hidden=32,32&slots=4&eval=1&autosave=8"
+SMALL = "/?workers=1&envs=4&gpuenvs=4&steps=16&evalshare=1&hidden=32,32&slots=4&eval=1&autosave=8"
 @pytest.fixture(scope="module")
 def trained(browser, browser_log, server_url):
     """A page that trained to v3 or later, then stopped (which autosaves)."""

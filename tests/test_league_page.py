@@ -16,7 +16,7 @@ from rl.files.agent_file import read_agent
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SMALL = "/?workers=1&envs=4&gpuenvs=4&steps=16&hidden=32,32&slots=4&eval=1&autosave=600"
+SMALL = "/?workers=1&envs=4&gpuenvs=4&steps=16&evalshare=1&hidden=32,32&slots=4&eval=1&autosave=600"
 QUIET = ("(() => { const s = window.dshq.status(); return s.error || (s.evaluated_version >= s.policy_version"
          " && s.league_pending === false && s.saved_league_games === s.league_games); })()")
 REPLAY_DECISIONS = 20
@@ -138,7 +138,8 @@ def test_a_learner_that_beats_scripted_rates_above_the_anchor(browser, browser_l
     champion = Path(__file__).parents[1] / "app" / "agents" / "champion.dshq"
     session = PageSession(browser, server_url, browser_log)
     try:
-        assert session.open("/?workers=1&envs=4&gpuenvs=4&steps=16&slots=4&eval=4&autosave=600")["error"] is None
+        opened = session.open("/?workers=1&envs=4&gpuenvs=4&steps=16&evalshare=1&slots=4&eval=4&autosave=600")
+        assert opened["error"] is None
         session.page.set_input_files("#import-file", str(champion))
         session.page.wait_for_function("window.dshq.status().agents.length === 1")
         session.page.click("#agent-rows button[data-key=i1][data-action=train]")

@@ -46,6 +46,14 @@ def test_each_engine_trains_on_its_own_batch():
         LiveSetup(rollout_workers=2, envs_per_worker=8, gpu_envs=36, num_steps=16, ppo={"num_minibatches": 128})
 
 
+def test_the_evaluator_rests_to_keep_its_share_of_a_core():
+    assert LiveSetup().eval_rest_seconds(2.0) == 0.0                     # a whole core by default
+    assert LiveSetup(eval_share=0.25).eval_rest_seconds(2.0) == 6.0      # busy 2 s of every 8
+    for bad in (0, 1.5, float("nan"), True, "0.5"):
+        with pytest.raises(ValueError, match="eval_share must be a number above 0 and at most 1"):
+            LiveSetup(eval_share=bad)
+
+
 class FakeBackend:
     class device:
         adapter_info = HARDWARE

@@ -13,7 +13,7 @@ from harness import PageSession
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SMALL = "/?workers=1&envs=4&gpuenvs=4&steps=16&hidden=32,32&slots=4&eval=4&league=0&autosave=600"
+SMALL = "/?workers=1&envs=4&gpuenvs=4&steps=16&evalshare=1&hidden=32,32&slots=4&eval=4&league=0&autosave=600"
 
 
 def test_charts_champion_startup_and_progress(browser, browser_log, server_url):

@@ -3,8 +3,11 @@ baseline and reports the result to the page (the "win rate vs scripted" chart),
 with the weights it evaluated (the page keeps some as snapshots); between
 evaluations it plays the league matches the page asks for.
 
-It only reads the weights board, so it never slows the trainer; while a
-previous evaluation runs, intermediate versions are skipped. Matches are
+It only reads the weights board; while a previous evaluation runs,
+intermediate versions are skipped. Its Python still takes a CPU core, which
+on a machine with few cores the trainer's software GPU needs too: after each
+evaluation or league match it rests so that its busy time is at most
+`LiveSetup.eval_share` of its time (`LiveSetup.eval_rest_seconds`). Matches are
 rl.evaluate's: full one-minute games, the policy greedy, alternating sides.
 League requests (workers/league_matches.py, a few matches each) are played
 in order, one after each evaluation (a request that arrived meanwhile) or
@@ -12,6 +15,7 @@ whenever no new version waits, so neither starves the other.
 """
 
 import asyncio
+import time
 
 from rl.model import num_params, shape_hash
 from rl.policy import Policy
@@ -38,6 +42,7 @@ async def main(shared, args, post):
     board.check()
     version, evaluations = 0, 0
     while True:
+        started = time.perf_counter()
         newer = board.read_if_newer(version)
         if newer is not None:
             version, train_step, params = newer
@@ -46,10 +51,9 @@ async def main(shared, args, post):
             evaluations += 1
             post({"type": "evaluation", "policy_version": version, "train_steps": train_step, "params": params,
                   **result})
-            await asyncio.sleep(0)          # let requests that arrived meanwhile in
         if league_requests:
             post(league_matches.play(league_requests.pop(0)))
         elif newer is None:
             await asyncio.sleep(POLL_SECONDS)
             continue
-        await asyncio.sleep(0)
+        await asyncio.sleep(setup.eval_rest_seconds(time.perf_counter() - started))   # requests come in meanwhile

@@ -42,6 +42,11 @@ class LiveSetup:
     """Seeds the initial weights, the workers' envs and the minibatch order."""
     eval_episodes: int = 4
     """One-minute matches per evaluation against the scripted baseline (0: no evaluator worker)."""
+    eval_share: float = 1.0
+    """The largest share of one CPU core the evaluator worker takes (0 < share <= 1): after each evaluation
+    or league match it rests until its busy time is at most this share of its time. On a machine with few
+    cores the page lowers it (app/live_run.py's default_eval_share): there the evaluator's Python competes
+    with the trainer's software GPU for the same cores (docs/gpu_engine.md)."""
     ppo: dict = field(default_factory=dict)
     """PPOConfig overrides (CleanRL names), e.g. {"learning_rate": 3e-4}."""
     selfplay: dict = field(default_factory=dict)
@@ -56,6 +61,9 @@ class LiveSetup:
             lowest = 0 if name == "eval_episodes" else 1
             if not (isinstance(value, int) and not isinstance(value, bool) and value >= lowest):
                 raise ValueError(f"{name} must be a whole number >= {lowest}, got {value!r}")
+        if not (isinstance(self.eval_share, (int, float)) and not isinstance(self.eval_share, bool)
+                and 0 < self.eval_share <= 1):
+            raise ValueError(f"eval_share must be a number above 0 and at most 1, got {self.eval_share!r}")
         if self.engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         self.hidden_sizes = tuple(self.hidden_sizes)
@@ -89,6 +97,11 @@ class LiveSetup:
 
     def selfplay_config(self) -> SelfPlayConfig:
         return SelfPlayConfig(**self.selfplay)
+
+    def eval_rest_seconds(self, busy: float) -> float:
+        """How long the evaluator rests after `busy` seconds of matches so that they are `eval_share` of its
+        time: busy x (1 - share) / share (0 at share 1)."""
+        return busy * (1 - self.eval_share) / self.eval_share
 
     def live_config(self) -> LiveTrainingConfig:
         return LiveTrainingConfig(segments_per_update=self.rollout_workers)
