@@ -16,6 +16,7 @@ Everything the project builds on top (kernels, renderer) is written once.
 
 import sys
 
+from .compiled import compiled_once
 from .errors import GPUError
 from .flags import BufferUsage, MapMode, ShaderStage, TextureUsage
 from .shader_source import shader_source
@@ -27,4 +28,4 @@ else:
     from .native import HOST, request_device
 
 __all__ = ["HOST", "GPUError", "BufferUsage", "MapMode", "ShaderStage", "TextureUsage",
-           "is_software_adapter", "request_device", "shader_source"]
+           "compiled_once", "is_software_adapter", "request_device", "shader_source"]

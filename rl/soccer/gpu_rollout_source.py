@@ -46,6 +46,7 @@ streams, and actions are drawn on the GPU. Standard library only.
 
 from array import array
 
+import gpu
 from gpu import BufferUsage
 from rl.config import PPOConfig
 from rl.loop import Collected
@@ -122,9 +123,6 @@ def struct_u32(*values) -> bytes:
 class GpuSelfPlaySource:
     """rl.loop.RolloutSource over GPU self-play; build with `await GpuSelfPlaySource.create(...)`."""
 
-    _compiled = {}   # id(device) -> (device, the self-play kernels): compiled once per device (the next run's
-                     # source on the same device, e.g. the page's kept trainer worker, reuses them)
-
     def __init__(self, backend, ppo: PPOConfig, selfplay: SelfPlayConfig, sim: WgslEnvBatch, kernels: dict):
         self.backend, self.device, self.model_config = backend, backend.device, backend.model_config
         self.selfplay, self.sim, self.kernels = selfplay, sim, kernels
@@ -185,19 +183,14 @@ class GpuSelfPlaySource:
         """num_envs matches on `backend`'s device (seeded with ppo.seed), `params` as the pool's first
         snapshot, and every env's first matchup drawn."""
         sim = await WgslEnvBatch.create(ppo.num_envs, ppo.seed, match, device=backend.device)
-        source = cls(backend, ppo, selfplay, sim, await cls._kernels(backend.device))
+        kernels = await gpu.compiled_once(      # once per device: the page's kept trainer reuses them next run
+            backend.device, "self-play kernels",
+            lambda: k.build_kernels(backend.device, SELFPLAY_KERNELS, selfplay_prelude(),
+                                    {"selfplay_record": ("pcg4d",)}))
+        source = cls(backend, ppo, selfplay, sim, kernels)
         source.add_snapshot(0, params)
         k.submit(source.device, [(source.record[1], (source.pool_count(), source.newest))])
         return source
-
-    @classmethod
-    async def _kernels(cls, device) -> dict:
-        cached = cls._compiled.get(id(device))
-        if cached is None or cached[0] is not device:
-            kernels = await k.build_kernels(device, SELFPLAY_KERNELS, selfplay_prelude(),
-                                            {"selfplay_record": ("pcg4d",)})
-            cls._compiled[id(device)] = cached = (device, kernels)
-        return cached[1]
 
     def _record_plan(self, start: int):
         selfplay = self.selfplay

@@ -57,7 +57,6 @@ class WgslEnvBatch:
 
     num_actions = NUM_ACTIONS
     observation_size = OBSERVATION_SIZE
-    _compiled = {}   # (id(device), config) -> (device, pipeline)
 
     def __init__(self, device, pipeline, num_envs: int, config: SoccerConfig):
         """Allocates the buffers; `create` is the constructor to call (it also seeds and resets)."""
@@ -99,15 +98,13 @@ class WgslEnvBatch:
     @classmethod
     async def _pipeline(cls, device, config: SoccerConfig):
         """The kernel for `config` on `device`, compiled once per pair (seconds on a software adapter)."""
-        key = (id(device), config)
-        cached = cls._compiled.get(key)
-        if cached is None or cached[0] is not device:
+        async def build():
             async with device.error_scope("building the soccer sim kernel"):
                 module = device.create_shader_module(code=soccer_source(config), label="soccer sim")
-                pipeline = device.create_compute_pipeline(
+                return device.create_compute_pipeline(
                     layout="auto", compute={"module": module, "entry_point": "main"}, label="soccer sim")
-            cls._compiled[key] = cached = (device, pipeline)
-        return cached[1]
+
+        return await gpu.compiled_once(device, ("soccer sim", config), build)
 
     # --- episodes -------------------------------------------------------------------
     async def reset(self, seed: int | None = None) -> array:
