@@ -222,8 +222,8 @@ def linear_backward_weights(device, kernels, layer: Linear, num_params: int, dy,
         return (layer.uniform(rows, chunk, num_params, int(layer.n_out > layer.n_in + 1)),
                 (groups(layer.n_in + 1, TILE), groups(layer.n_out, TILE), splits))
 
-    return Dispatch(device, kernels["linear_backward_weights"], [dy, dy, x, x, partials], plan, f"linear_backward_weights {layer.n_in}-{layer.n_out}",
-                    uniform_bytes=48)
+    return Dispatch(device, kernels["linear_backward_weights"], [dy, dy, x, x, partials], plan,
+                    f"linear_backward_weights {layer.n_in}-{layer.n_out}", uniform_bytes=48)
 
 
 def linear_backward_input(device, kernels, layer: Linear, dy, params, h, dz) -> Dispatch:
