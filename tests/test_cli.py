@@ -90,14 +90,15 @@ def test_evaluate_prints_one_json_object(trained):
         assert tally["vs"] == str(vs) and tally["seed"] == 1
 
 
-def test_train_with_two_worker_processes(tmp_path):
+def test_train_with_two_worker_processes_and_other_hidden_sizes(tmp_path):
     out = tmp_path / "model.dshq"
     result = run("rl.train", "--steps", 1024, "--seed", 1, "--out", out, *TINY, "--workers", 2,
-                 "--eval-episodes", 0)
+                 "--eval-episodes", 0, "--hidden-sizes", "24,16")
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["global_step"] for line in lines] == [512, 1024]
-    assert load(out).metadata["train_step"] == 1024
+    metadata = load(out).metadata
+    assert metadata["train_step"] == 1024 and metadata["model_config"]["hidden_sizes"] == [24, 16]
 
 
 @pytest.mark.parametrize("args, flag", [
@@ -113,6 +114,8 @@ def test_train_with_two_worker_processes(tmp_path):
     (["--match-seconds", "0"], "--match-seconds"),
     (["--learning-rate", "fast"], "--learning-rate"),
     (["--backend", "tpu"], "--backend"),
+    (["--hidden-sizes", "64,x"], "--hidden-sizes"),
+    (["--hidden-sizes", "0"], "--hidden-sizes"),
 ])
 def test_train_bad_flags_exit_2_naming_the_flag(tmp_path, args, flag):
     base = ["--steps", "2048", "--out", str(tmp_path / "m.dshq"), *TINY]

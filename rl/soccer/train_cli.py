@@ -99,6 +99,8 @@ class TrainConfig:
     backend's device, rollouts never leave the GPU)."""
     workers: int = 1
     """Rollout processes; 1 collects in this process. Must divide num_envs."""
+    hidden_sizes: tuple = (128, 128)
+    """Hidden layer widths of the shared-trunk network (rl/model.py), e.g. 64,64 for the page's model."""
     eval_every: int = 100_000
     """Env steps between evaluations against the scripted baseline (0: only at the end)."""
     eval_episodes: int = 32
@@ -128,7 +130,7 @@ class TrainingRun:
     def __init__(self, run: TrainConfig, ppo: PPOConfig, selfplay: SelfPlayConfig, held_steps: int = 0):
         self.run, self.ppo, self.selfplay = run, ppo, selfplay
         self.held_steps = held_steps  # train_step of the agent that `out` held when the run started
-        self.model_config = ModelConfig(OBS_SIZE, NUM_ACTIONS)
+        self.model_config = ModelConfig(OBS_SIZE, NUM_ACTIONS, hidden_sizes=run.hidden_sizes)
         self.params = init_params(self.model_config, ppo.seed)
         self.optimizer = None
         self.global_step = 0
@@ -216,6 +218,17 @@ def flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def hidden_sizes(text: str) -> tuple:
+    """'64,64' -> (64, 64), or an error argparse reports under the flag's name."""
+    try:
+        widths = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        widths = ()
+    if not widths or min(widths) < 1:
+        raise argparse.ArgumentTypeError(f"expected comma-separated widths >= 1 such as 64,64, got {text!r}")
+    return widths
+
+
 def parse_args(argv) -> tuple[TrainConfig, PPOConfig, SelfPlayConfig, int]:
     """The run's settings, checked, and the train_step of the agent --out holds (0 if none)."""
     parser = argparse.ArgumentParser(prog="python -m rl.train", description=__doc__.split("\n\n")[0])
@@ -227,6 +240,8 @@ def parse_args(argv) -> tuple[TrainConfig, PPOConfig, SelfPlayConfig, int]:
     for name in ("workers", "eval_every", "eval_episodes", "match_seconds"):
         parser.add_argument(flag(name), type=float if name == "match_seconds" else int,
                             default=getattr(TrainConfig, name), help=field_doc(TrainConfig, name))
+    parser.add_argument("--hidden-sizes", type=hidden_sizes, default=TrainConfig.hidden_sizes,
+                        help=field_doc(TrainConfig, "hidden_sizes"))
     hyperparameters = parser.add_argument_group("PPO hyperparameters (CleanRL names)")
     for f in fields(PPOConfig):
         if f.name == "seed":
