@@ -48,11 +48,11 @@ class LearningCurve:
 
 
 PAGE_CURVE = LearningCurve(
-    source="docs/learning_curve.md, \"The page's settings\": rl.train with the page's batch (2 workers x 16 envs "
-           "x 64 steps), a constant learning rate 1e-3, ent_coef 0.001, 128x128 network, seed 1; 32 matches per "
-           "point. It holds 60% of decided matches from 2M env steps on (0.88 over 200 matches at 3M)",
-    points=((500_000, 4, 11, 17), (1_000_000, 16, 11, 5), (1_500_000, 8, 14, 10), (2_000_000, 18, 10, 4),
-            (2_500_000, 21, 5, 6), (3_000_000, 19, 11, 2)),
+    source="docs/learning_curve.md, \"Two epochs in the page\": rl.train with the GPU engine's shape (64 envs x 64 "
+           "steps, 16 minibatches, 2 epochs, 64x64 network, 60 s matches, constant learning rate 1e-3), seeds 1-3 "
+           "pooled, 96 matches per point. It holds 60% of decided matches from 2.5M env steps on",
+    points=((500_000, 23, 25, 48), (1_000_000, 37, 31, 28), (1_500_000, 30, 40, 26), (2_000_000, 28, 40, 28),
+            (2_500_000, 40, 43, 13), (3_000_000, 38, 46, 12)),
 )
 
 
