@@ -35,12 +35,12 @@ struct Layer {
 @group(0) @binding(4) var<storage, read> params4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 
-fn activate(z: f32) -> f32 {
+fn activate(z: vec4<f32>) -> vec4<f32> {
     if (layer.activation == 1u) {
-        return tanh(clamp(z, -20.0, 20.0));  // as linear_forward.wgsl
+        return tanh(clamp(z, vec4<f32>(-20.0), vec4<f32>(20.0)));  // as linear_forward.wgsl
     }
     if (layer.activation == 2u) {
-        return max(z, 0.0);
+        return max(z, vec4<f32>(0.0));
     }
     return z;
 }
@@ -73,23 +73,39 @@ fn w_at4(o: vec4<u32>, k4: u32) -> mat4x4<f32> {
     return mat4x4<f32>(params4[o4.x], params4[o4.y], params4[o4.z], params4[o4.w]);
 }
 
+// Steps k .. k + 3 of 4 rows as the columns of a mat4x4 (column q: the 4 rows' values at k + q), from scalar loads.
+fn x_block(o: vec4<u32>, k: u32) -> mat4x4<f32> {
+    return mat4x4<f32>(x_at(o, k), x_at(o, k + 1u), x_at(o, k + 2u), x_at(o, k + 3u));
+}
+
+fn w_block(o: vec4<u32>, k: u32) -> mat4x4<f32> {
+    return mat4x4<f32>(w_at(o, k), w_at(o, k + 1u), w_at(o, k + 2u), w_at(o, k + 3u));
+}
+
 fn outer(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
     return mat4x4<f32>(a * b.x, a * b.y, a * b.z, a * b.w);
 }
 
-fn store(row0: u32, col0: u32, a: mat4x4<f32>) {
-    for (var c = 0u; c < 4u; c++) {
-        let col = col0 + c;
-        if (col < layer.n_out) {
-            let bias = params[layer.bias_offset + col];
-            for (var r = 0u; r < 4u; r++) {
-                let row = row0 + r;
-                if (row < layer.rows) {
-                    y[row * layer.out_stride + layer.out_col + col] = activate(a[c][r] + bias);
-                }
-            }
-        }
+// Column col of Y at rows row0 .. row0 + 3 (v: its 4 sums), those inside the matrix. Straight-line
+// code with constant component indices: SwiftShader indexes a matrix with a loop counter by memory.
+fn store_column(row0: u32, col: u32, v: vec4<f32>) {
+    if (col < layer.n_out) {
+        let z = v + params[layer.bias_offset + col];
+        let out = activate(z);
+        let o = row0 * layer.out_stride + layer.out_col + col;
+        let rows = layer.rows;
+        if (row0 < rows) { y[o] = out.x; }
+        if (row0 + 1u < rows) { y[o + layer.out_stride] = out.y; }
+        if (row0 + 2u < rows) { y[o + 2u * layer.out_stride] = out.z; }
+        if (row0 + 3u < rows) { y[o + 3u * layer.out_stride] = out.w; }
     }
+}
+
+fn store(row0: u32, col0: u32, a: mat4x4<f32>) {
+    store_column(row0, col0, a[0]);
+    store_column(row0, col0 + 1u, a[1]);
+    store_column(row0, col0 + 2u, a[2]);
+    store_column(row0, col0 + 3u, a[3]);
 }
 
 @compute @workgroup_size(4)
@@ -127,7 +143,26 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
             a30 += x3 * w0; a31 += x3 * w1; a32 += x3 * w2; a33 += x3 * w3;
         }
     } else {
-        for (var k = 0u; k < layer.n_in; k++) {
+        // Rows not 4-aligned: the same 4 steps at once from scalar loads (a step of the loop costs
+        // SwiftShader a masked copy of every accumulator, so 4 multiply-adds per copy, not 1) ...
+        let n_in = layer.n_in;
+        let k_end = n_in - n_in % 4u;
+        for (var k = 0u; k < k_end; k += 4u) {
+            let x0 = x_block(xo0, k);
+            let x1 = x_block(xo1, k);
+            let x2 = x_block(xo2, k);
+            let x3 = x_block(xo3, k);
+            let w0 = transpose(w_block(wo0, k));
+            let w1 = transpose(w_block(wo1, k));
+            let w2 = transpose(w_block(wo2, k));
+            let w3 = transpose(w_block(wo3, k));
+            a00 += x0 * w0; a01 += x0 * w1; a02 += x0 * w2; a03 += x0 * w3;
+            a10 += x1 * w0; a11 += x1 * w1; a12 += x1 * w2; a13 += x1 * w3;
+            a20 += x2 * w0; a21 += x2 * w1; a22 += x2 * w2; a23 += x2 * w3;
+            a30 += x3 * w0; a31 += x3 * w1; a32 += x3 * w2; a33 += x3 * w3;
+        }
+        // ... and the last n_in % 4 one at a time.
+        for (var k = k_end; k < n_in; k++) {
             let x0 = x_at(xo0, k);
             let x1 = x_at(xo1, k);
             let x2 = x_at(xo2, k);
