@@ -74,23 +74,38 @@ fn w_at4(i0: u32, k4: u32) -> mat4x4<f32> {
     return mat4x4<f32>(params4[w], params4[w + n4], params4[w + 2u * n4], params4[w + 3u * n4]);
 }
 
+// Steps o .. o + 3 as the columns of a mat4x4 (column q: the 4 rows' dY, or W at the 4 inputs, at o + q),
+// from scalar loads.
+fn dy_block(d: vec4<u32>, o: u32) -> mat4x4<f32> {
+    return mat4x4<f32>(dy_at(d, o), dy_at(d, o + 1u), dy_at(d, o + 2u), dy_at(d, o + 3u));
+}
+
+fn w_block(c: vec4<u32>, o: u32) -> mat4x4<f32> {
+    return mat4x4<f32>(w_at(c, o), w_at(c, o + 1u), w_at(c, o + 2u), w_at(c, o + 3u));
+}
+
 fn outer(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
     return mat4x4<f32>(a * b.x, a * b.y, a * b.z, a * b.w);
 }
 
-fn store(r0: u32, i0: u32, a: mat4x4<f32>) {
-    for (var r = 0u; r < 4u; r++) {
-        let row = r0 + r;
-        if (row < layer.rows) {
-            for (var c = 0u; c < 4u; c++) {
-                let i = i0 + c;
-                if (i < layer.n_in) {
-                    let index = row * layer.n_in + i;
-                    dz[index] = a[r][c] * activation_slope(h[index]);
-                }
-            }
-        }
+// Row row of dZ at inputs i0 .. i0 + 3 (v: their sums of dX), those inside the matrix: straight-line
+// code with constant component indices (why: linear_forward_software.wgsl).
+fn store_row(row: u32, i0: u32, v: vec4<f32>) {
+    let n_in = layer.n_in;
+    if (row < layer.rows) {
+        let o = row * n_in + i0;
+        if (i0 < n_in) { dz[o] = v.x * activation_slope(h[o]); }
+        if (i0 + 1u < n_in) { dz[o + 1u] = v.y * activation_slope(h[o + 1u]); }
+        if (i0 + 2u < n_in) { dz[o + 2u] = v.z * activation_slope(h[o + 2u]); }
+        if (i0 + 3u < n_in) { dz[o + 3u] = v.w * activation_slope(h[o + 3u]); }
     }
+}
+
+fn store(r0: u32, i0: u32, a: mat4x4<f32>) {
+    store_row(r0, i0, a[0]);
+    store_row(r0 + 1u, i0, a[1]);
+    store_row(r0 + 2u, i0, a[2]);
+    store_row(r0 + 3u, i0, a[3]);
 }
 
 @compute @workgroup_size(4)
@@ -129,7 +144,25 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
         let c1 = w_columns(i0 + 4u);
         let c2 = w_columns(i0 + 8u);
         let c3 = w_columns(i0 + 12u);
-        for (var o = 0u; o < layer.n_out; o++) {
+        // 4 steps at once from scalar loads (as linear_forward_software.wgsl) ...
+        let n_out = layer.n_out;
+        let o_end = n_out - n_out % 4u;
+        for (var o = 0u; o < o_end; o += 4u) {
+            let y0 = transpose(dy_block(d0, o));
+            let y1 = transpose(dy_block(d1, o));
+            let y2 = transpose(dy_block(d2, o));
+            let y3 = transpose(dy_block(d3, o));
+            let w0 = w_block(c0, o);
+            let w1 = w_block(c1, o);
+            let w2 = w_block(c2, o);
+            let w3 = w_block(c3, o);
+            a00 += w0 * y0; a01 += w1 * y0; a02 += w2 * y0; a03 += w3 * y0;
+            a10 += w0 * y1; a11 += w1 * y1; a12 += w2 * y1; a13 += w3 * y1;
+            a20 += w0 * y2; a21 += w1 * y2; a22 += w2 * y2; a23 += w3 * y2;
+            a30 += w0 * y3; a31 += w1 * y3; a32 += w2 * y3; a33 += w3 * y3;
+        }
+        // ... and the last n_out % 4 one at a time.
+        for (var o = o_end; o < n_out; o++) {
             let y0 = dy_at(d0, o);
             let y1 = dy_at(d1, o);
             let y2 = dy_at(d2, o);
