@@ -66,24 +66,52 @@ fn x_at4(i0: u32, bias: vec4<bool>, r: u32) -> vec4<f32> {
     return select(x4[(r * layer.n_in + min(i0, layer.n_in - 4u)) / 4u], vec4<f32>(1.0), bias);
 }
 
+// Rows r .. r + 3 of the same 4 columns as the columns of a mat4x4 (column q: row r + q).
+fn dy_block(c: vec4<u32>, r: u32) -> mat4x4<f32> {
+    return mat4x4<f32>(dy_at(c, r), dy_at(c, r + 1u), dy_at(c, r + 2u), dy_at(c, r + 3u));
+}
+
+fn x_block(c: vec4<u32>, bias: vec4<bool>, r: u32) -> mat4x4<f32> {
+    return mat4x4<f32>(x_at(c, bias, r), x_at(c, bias, r + 1u), x_at(c, bias, r + 2u), x_at(c, bias, r + 3u));
+}
+
+fn dy_block4(o0: u32, r: u32) -> mat4x4<f32> {
+    return mat4x4<f32>(dy_at4(o0, r), dy_at4(o0, r + 1u), dy_at4(o0, r + 2u), dy_at4(o0, r + 3u));
+}
+
+fn x_block4(i0: u32, bias: vec4<bool>, r: u32) -> mat4x4<f32> {
+    return mat4x4<f32>(x_at4(i0, bias, r), x_at4(i0, bias, r + 1u), x_at4(i0, bias, r + 2u), x_at4(i0, bias, r + 3u));
+}
+
 fn outer(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
     return mat4x4<f32>(a * b.x, a * b.y, a * b.z, a * b.w);
 }
 
-fn store(base: u32, o0: u32, i0: u32, a: mat4x4<f32>) {
-    for (var o = 0u; o < 4u; o++) {
-        let output = o0 + o;
-        if (output < layer.n_out) {
-            for (var c = 0u; c < 4u; c++) {
-                let i = i0 + c;
-                if (i < layer.n_in) {
-                    partials[base + layer.weight_offset + output * layer.n_in + i] = a[o][c];
-                } else if (i == layer.n_in) {
-                    partials[base + layer.bias_offset + output] = a[o][c];
-                }
-            }
-        }
+// The sum for output `output` and column i of [X | 1] (dW inside X, db at column n_in), if inside the matrix.
+fn store_one(base: u32, output: u32, i: u32, value: f32) {
+    if (i < layer.n_in) {
+        partials[base + layer.weight_offset + output * layer.n_in + i] = value;
+    } else if (i == layer.n_in) {
+        partials[base + layer.bias_offset + output] = value;
     }
+}
+
+// Output o0 + q's sums at columns i0 .. i0 + 3 are a[q]: straight-line code with constant component
+// indices (why: linear_forward_software.wgsl).
+fn store_output(base: u32, output: u32, i0: u32, v: vec4<f32>) {
+    if (output < layer.n_out) {
+        store_one(base, output, i0, v.x);
+        store_one(base, output, i0 + 1u, v.y);
+        store_one(base, output, i0 + 2u, v.z);
+        store_one(base, output, i0 + 3u, v.w);
+    }
+}
+
+fn store(base: u32, o0: u32, i0: u32, a: mat4x4<f32>) {
+    store_output(base, o0, i0, a[0]);
+    store_output(base, o0 + 1u, i0, a[1]);
+    store_output(base, o0 + 2u, i0, a[2]);
+    store_output(base, o0 + 3u, i0, a[3]);
 }
 
 @compute @workgroup_size(4)
@@ -125,10 +153,28 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     var a10 = mat4x4<f32>(); var a11 = mat4x4<f32>(); var a12 = mat4x4<f32>(); var a13 = mat4x4<f32>();
     var a20 = mat4x4<f32>(); var a21 = mat4x4<f32>(); var a22 = mat4x4<f32>(); var a23 = mat4x4<f32>();
     var a30 = mat4x4<f32>(); var a31 = mat4x4<f32>(); var a32 = mat4x4<f32>(); var a33 = mat4x4<f32>();
+    // Rows [start, end) of this split: 4 at a time (a step of a loop costs SwiftShader a masked copy of
+    // every accumulator, so 4 multiply-adds per copy, not 1), then the last (end - start) % 4 one by one.
+    let start = group.z * layer.chunk;
+    let end4 = start + (end - start) / 4u * 4u;
     let aligned = vec4<u32>(layer.out_stride, layer.out_col, layer.n_out, layer.n_in) % vec4<u32>(4u);
     if (all(aligned == vec4<u32>(0u))) {
-        for (var r = group.z * layer.chunk; r < end; r++) {
-            let y0 = dy_at4(o0, r);  // blocks past the edge load the last one (never stored)
+        for (var r = start; r < end4; r += 4u) {
+            let y0 = transpose(dy_block4(o0, r));  // blocks past the edge load the last one (never stored)
+            let y1 = transpose(dy_block4(o0 + 4u, r));
+            let y2 = transpose(dy_block4(o0 + 8u, r));
+            let y3 = transpose(dy_block4(o0 + 12u, r));
+            let x0 = x_block4(i0, b0, r);
+            let x1 = x_block4(i0 + 4u, b1, r);
+            let x2 = x_block4(i0 + 8u, b2, r);
+            let x3 = x_block4(i0 + 12u, b3, r);
+            a00 += x0 * y0; a01 += x1 * y0; a02 += x2 * y0; a03 += x3 * y0;
+            a10 += x0 * y1; a11 += x1 * y1; a12 += x2 * y1; a13 += x3 * y1;
+            a20 += x0 * y2; a21 += x1 * y2; a22 += x2 * y2; a23 += x3 * y2;
+            a30 += x0 * y3; a31 += x1 * y3; a32 += x2 * y3; a33 += x3 * y3;
+        }
+        for (var r = end4; r < end; r++) {
+            let y0 = dy_at4(o0, r);
             let y1 = dy_at4(o0 + 4u, r);
             let y2 = dy_at4(o0 + 8u, r);
             let y3 = dy_at4(o0 + 12u, r);
@@ -146,7 +192,21 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
         let c1 = x_columns(i0 + 4u);
         let c2 = x_columns(i0 + 8u);
         let c3 = x_columns(i0 + 12u);
-        for (var r = group.z * layer.chunk; r < end; r++) {
+        for (var r = start; r < end4; r += 4u) {
+            let y0 = transpose(dy_block(e0, r));
+            let y1 = transpose(dy_block(e1, r));
+            let y2 = transpose(dy_block(e2, r));
+            let y3 = transpose(dy_block(e3, r));
+            let x0 = x_block(c0, b0, r);
+            let x1 = x_block(c1, b1, r);
+            let x2 = x_block(c2, b2, r);
+            let x3 = x_block(c3, b3, r);
+            a00 += x0 * y0; a01 += x1 * y0; a02 += x2 * y0; a03 += x3 * y0;
+            a10 += x0 * y1; a11 += x1 * y1; a12 += x2 * y1; a13 += x3 * y1;
+            a20 += x0 * y2; a21 += x1 * y2; a22 += x2 * y2; a23 += x3 * y2;
+            a30 += x0 * y3; a31 += x1 * y3; a32 += x2 * y3; a33 += x3 * y3;
+        }
+        for (var r = end4; r < end; r++) {
             let y0 = dy_at(e0, r);
             let y1 = dy_at(e1, r);
             let y2 = dy_at(e2, r);
