@@ -91,13 +91,13 @@ fn outer(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
 fn store_column(row0: u32, col: u32, v: vec4<f32>) {
     if (col < layer.n_out) {
         let z = v + params[layer.bias_offset + col];
-        let out = activate(z);
+        let value = activate(z);
         let o = row0 * layer.out_stride + layer.out_col + col;
         let rows = layer.rows;
-        if (row0 < rows) { y[o] = out.x; }
-        if (row0 + 1u < rows) { y[o + layer.out_stride] = out.y; }
-        if (row0 + 2u < rows) { y[o + 2u * layer.out_stride] = out.z; }
-        if (row0 + 3u < rows) { y[o + 3u * layer.out_stride] = out.w; }
+        if (row0 < rows) { y[o] = value.x; }
+        if (row0 + 1u < rows) { y[o + layer.out_stride] = value.y; }
+        if (row0 + 2u < rows) { y[o + 2u * layer.out_stride] = value.z; }
+        if (row0 + 3u < rows) { y[o + 3u * layer.out_stride] = value.w; }
     }
 }
 
