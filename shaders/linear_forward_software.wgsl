@@ -73,17 +73,19 @@ fn w_at4(o: vec4<u32>, k4: u32) -> mat4x4<f32> {
     return mat4x4<f32>(params4[o4.x], params4[o4.y], params4[o4.z], params4[o4.w]);
 }
 
-// Steps k .. k + 3 of 4 rows as the columns of a mat4x4 (column q: the 4 rows' values at k + q), from scalar loads.
+// Steps k .. k + 3 of 4 rows as the columns of a mat4x4 (column q: the 4 rows' values at k + q), from
+// scalar loads; columns past n_in are zero (their loads clamped to the last step).
 fn x_block(o: vec4<u32>, k: u32) -> mat4x4<f32> {
-    return mat4x4<f32>(x_at(o, k), x_at(o, k + 1u), x_at(o, k + 2u), x_at(o, k + 3u));
+    let last = layer.n_in - 1u;
+    let zero = vec4<f32>(0.0);
+    return mat4x4<f32>(x_at(o, k), select(zero, x_at(o, min(k + 1u, last)), k + 1u <= last),
+                       select(zero, x_at(o, min(k + 2u, last)), k + 2u <= last),
+                       select(zero, x_at(o, min(k + 3u, last)), k + 3u <= last));
 }
 
 fn w_block(o: vec4<u32>, k: u32) -> mat4x4<f32> {
-    return mat4x4<f32>(w_at(o, k), w_at(o, k + 1u), w_at(o, k + 2u), w_at(o, k + 3u));
-}
-
-fn outer(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
-    return mat4x4<f32>(a * b.x, a * b.y, a * b.z, a * b.w);
+    let last = layer.n_in - 1u;
+    return mat4x4<f32>(w_at(o, k), w_at(o, min(k + 1u, last)), w_at(o, min(k + 2u, last)), w_at(o, min(k + 3u, last)));
 }
 
 // Column col of Y at rows row0 .. row0 + 3 (v: its 4 sums), those inside the matrix. Straight-line
@@ -144,10 +146,9 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
         }
     } else {
         // Rows not 4-aligned: the same 4 steps at once from scalar loads (a step of the loop costs
-        // SwiftShader a masked copy of every accumulator, so 4 multiply-adds per copy, not 1) ...
-        let n_in = layer.n_in;
-        let k_end = n_in - n_in % 4u;
-        for (var k = 0u; k < k_end; k += 4u) {
+        // SwiftShader a masked copy of every accumulator: 4 multiply-adds per copy, not 1), the last
+        // step's values past n_in zero.
+        for (var k = 0u; k < layer.n_in; k += 4u) {
             let x0 = x_block(xo0, k);
             let x1 = x_block(xo1, k);
             let x2 = x_block(xo2, k);
@@ -161,27 +162,14 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
             a20 += x2 * w0; a21 += x2 * w1; a22 += x2 * w2; a23 += x2 * w3;
             a30 += x3 * w0; a31 += x3 * w1; a32 += x3 * w2; a33 += x3 * w3;
         }
-        // ... and the last n_in % 4 one at a time.
-        for (var k = k_end; k < n_in; k++) {
-            let x0 = x_at(xo0, k);
-            let x1 = x_at(xo1, k);
-            let x2 = x_at(xo2, k);
-            let x3 = x_at(xo3, k);
-            let w0 = w_at(wo0, k);
-            let w1 = w_at(wo1, k);
-            let w2 = w_at(wo2, k);
-            let w3 = w_at(wo3, k);
-            a00 += outer(x0, w0); a01 += outer(x0, w1); a02 += outer(x0, w2); a03 += outer(x0, w3);
-            a10 += outer(x1, w0); a11 += outer(x1, w1); a12 += outer(x1, w2); a13 += outer(x1, w3);
-            a20 += outer(x2, w0); a21 += outer(x2, w1); a22 += outer(x2, w2); a23 += outer(x2, w3);
-            a30 += outer(x3, w0); a31 += outer(x3, w1); a32 += outer(x3, w2); a33 += outer(x3, w3);
-        }
     }
-    store(row0, col0, a00); store(row0, col0 + 4u, a01); store(row0, col0 + 8u, a02); store(row0, col0 + 12u, a03);
-    store(row0 + 4u, col0, a10); store(row0 + 4u, col0 + 4u, a11); store(row0 + 4u, col0 + 8u, a12);
-    store(row0 + 4u, col0 + 12u, a13);
-    store(row0 + 8u, col0, a20); store(row0 + 8u, col0 + 4u, a21); store(row0 + 8u, col0 + 8u, a22);
-    store(row0 + 8u, col0 + 12u, a23);
-    store(row0 + 12u, col0, a30); store(row0 + 12u, col0 + 4u, a31); store(row0 + 12u, col0 + 8u, a32);
-    store(row0 + 12u, col0 + 12u, a33);
+    // One copy of the store code for the 16 blocks (a switch, not 16 inlined copies: SwiftShader
+    // compiles each copy).
+    for (var j = 0u; j < 16u; j++) {
+        var m: mat4x4<f32>;
+        switch j {
+            case 0u: { m = a00; } case 1u: { m = a01; } case 2u: { m = a02; } case 3u: { m = a03; } case 4u: { m = a10; } case 5u: { m = a11; } case 6u: { m = a12; } case 7u: { m = a13; } case 8u: { m = a20; } case 9u: { m = a21; } case 10u: { m = a22; } case 11u: { m = a23; } case 12u: { m = a30; } case 13u: { m = a31; } case 14u: { m = a32; } default: { m = a33; }
+        }
+        store(row0 + 4u * (j / 4u), col0 + 4u * (j % 4u), m);
+    }
 }
