@@ -75,17 +75,18 @@ fn w_at4(i0: u32, k4: u32) -> mat4x4<f32> {
 }
 
 // Steps o .. o + 3 as the columns of a mat4x4 (column q: the 4 rows' dY, or W at the 4 inputs, at o + q),
-// from scalar loads.
+// from scalar loads; dY's columns past n_out are zero (W's loads clamped to its last row).
 fn dy_block(d: vec4<u32>, o: u32) -> mat4x4<f32> {
-    return mat4x4<f32>(dy_at(d, o), dy_at(d, o + 1u), dy_at(d, o + 2u), dy_at(d, o + 3u));
+    let last = layer.n_out - 1u;
+    let zero = vec4<f32>(0.0);
+    return mat4x4<f32>(dy_at(d, o), select(zero, dy_at(d, min(o + 1u, last)), o + 1u <= last),
+                       select(zero, dy_at(d, min(o + 2u, last)), o + 2u <= last),
+                       select(zero, dy_at(d, min(o + 3u, last)), o + 3u <= last));
 }
 
 fn w_block(c: vec4<u32>, o: u32) -> mat4x4<f32> {
-    return mat4x4<f32>(w_at(c, o), w_at(c, o + 1u), w_at(c, o + 2u), w_at(c, o + 3u));
-}
-
-fn outer(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
-    return mat4x4<f32>(a * b.x, a * b.y, a * b.z, a * b.w);
+    let last = layer.n_out - 1u;
+    return mat4x4<f32>(w_at(c, o), w_at(c, min(o + 1u, last)), w_at(c, min(o + 2u, last)), w_at(c, min(o + 3u, last)));
 }
 
 // Row row of dZ at inputs i0 .. i0 + 3 (v: their sums of dX), those inside the matrix: straight-line
@@ -144,10 +145,8 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
         let c1 = w_columns(i0 + 4u);
         let c2 = w_columns(i0 + 8u);
         let c3 = w_columns(i0 + 12u);
-        // 4 steps at once from scalar loads (as linear_forward_software.wgsl) ...
-        let n_out = layer.n_out;
-        let o_end = n_out - n_out % 4u;
-        for (var o = 0u; o < o_end; o += 4u) {
+        // 4 steps at once from scalar loads (as linear_forward_software.wgsl), dY past n_out zero.
+        for (var o = 0u; o < layer.n_out; o += 4u) {
             let y0 = transpose(dy_block(d0, o));
             let y1 = transpose(dy_block(d1, o));
             let y2 = transpose(dy_block(d2, o));
@@ -161,25 +160,13 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
             a20 += w0 * y2; a21 += w1 * y2; a22 += w2 * y2; a23 += w3 * y2;
             a30 += w0 * y3; a31 += w1 * y3; a32 += w2 * y3; a33 += w3 * y3;
         }
-        // ... and the last n_out % 4 one at a time.
-        for (var o = o_end; o < n_out; o++) {
-            let y0 = dy_at(d0, o);
-            let y1 = dy_at(d1, o);
-            let y2 = dy_at(d2, o);
-            let y3 = dy_at(d3, o);
-            let w0 = w_at(c0, o);
-            let w1 = w_at(c1, o);
-            let w2 = w_at(c2, o);
-            let w3 = w_at(c3, o);
-            a00 += outer(w0, y0); a01 += outer(w1, y0); a02 += outer(w2, y0); a03 += outer(w3, y0);
-            a10 += outer(w0, y1); a11 += outer(w1, y1); a12 += outer(w2, y1); a13 += outer(w3, y1);
-            a20 += outer(w0, y2); a21 += outer(w1, y2); a22 += outer(w2, y2); a23 += outer(w3, y2);
-            a30 += outer(w0, y3); a31 += outer(w1, y3); a32 += outer(w2, y3); a33 += outer(w3, y3);
-        }
     }
-    store(r0, i0, a00); store(r0, i0 + 4u, a01); store(r0, i0 + 8u, a02); store(r0, i0 + 12u, a03);
-    store(r0 + 4u, i0, a10); store(r0 + 4u, i0 + 4u, a11); store(r0 + 4u, i0 + 8u, a12); store(r0 + 4u, i0 + 12u, a13);
-    store(r0 + 8u, i0, a20); store(r0 + 8u, i0 + 4u, a21); store(r0 + 8u, i0 + 8u, a22); store(r0 + 8u, i0 + 12u, a23);
-    store(r0 + 12u, i0, a30); store(r0 + 12u, i0 + 4u, a31); store(r0 + 12u, i0 + 8u, a32);
-    store(r0 + 12u, i0 + 12u, a33);
+    // One copy of the store code for the 16 blocks (why: linear_forward_software.wgsl).
+    for (var j = 0u; j < 16u; j++) {
+        var m: mat4x4<f32>;
+        switch j {
+            case 0u: { m = a00; } case 1u: { m = a01; } case 2u: { m = a02; } case 3u: { m = a03; } case 4u: { m = a10; } case 5u: { m = a11; } case 6u: { m = a12; } case 7u: { m = a13; } case 8u: { m = a20; } case 9u: { m = a21; } case 10u: { m = a22; } case 11u: { m = a23; } case 12u: { m = a30; } case 13u: { m = a31; } case 14u: { m = a32; } default: { m = a33; }
+        }
+        store(r0 + 4u * (j / 4u), i0 + 4u * (j % 4u), m);
+    }
 }
