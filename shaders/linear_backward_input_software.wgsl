@@ -13,10 +13,12 @@
 // variables a_gh (rows 4g.., inputs 4h.. of the block; a_gh[r][c] = dX[r0 + 4g + r,
 // i0 + 4h + c]). A workgroup of 4 covers the 32 x 32 tile (rows x inputs) of
 // linear_backward_input.wgsl: row block l % 2, input block l / 2. Rows and
-// inputs past the edge are clamped, never stored. Where rows of dY and W start
-// on 4-float boundaries (out_stride, out_col, n_out, n_in, weight_offset
-// multiples of 4) a step takes 4 values of o at once: W_h * D_g, with D_g's
-// columns the 4 rows' dY[r, o..o+3] and W_h's the 4 rows o.. of W at the block's inputs.
+// inputs past the edge are clamped, never stored. Each loop iteration takes 4
+// values of o (why: linear_forward_software.wgsl): W_h * D_g, with D_g's
+// columns the 4 rows' dY[r, o..o+3] and W_h's the 4 rows o.. of W at the
+// block's inputs; vec4 loads where rows of dY and W start on 4-float
+// boundaries (out_stride, out_col, n_out, n_in, weight_offset multiples of 4),
+// else scalar loads with dY past n_out zero. Stores as linear_forward_software.wgsl.
 
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
@@ -89,8 +91,7 @@ fn w_block(c: vec4<u32>, o: u32) -> mat4x4<f32> {
     return mat4x4<f32>(w_at(c, o), w_at(c, min(o + 1u, last)), w_at(c, min(o + 2u, last)), w_at(c, min(o + 3u, last)));
 }
 
-// Row row of dZ at inputs i0 .. i0 + 3 (v: their sums of dX), those inside the matrix: straight-line
-// code with constant component indices (why: linear_forward_software.wgsl).
+// Row row of dZ at inputs i0 .. i0 + 3 (v: their sums of dX), those inside the matrix.
 fn store_row(row: u32, i0: u32, v: vec4<f32>) {
     let n_in = layer.n_in;
     if (row < layer.rows) {
@@ -145,7 +146,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
         let c1 = w_columns(i0 + 4u);
         let c2 = w_columns(i0 + 8u);
         let c3 = w_columns(i0 + 12u);
-        // 4 steps at once from scalar loads (as linear_forward_software.wgsl), dY past n_out zero.
+        // Not 4-aligned: the same blocks from scalar loads, dY past n_out zero.
         for (var o = 0u; o < layer.n_out; o += 4u) {
             let y0 = transpose(dy_block(d0, o));
             let y1 = transpose(dy_block(d1, o));

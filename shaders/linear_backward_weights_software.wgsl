@@ -14,11 +14,15 @@
 // output o0 + 4g + o, input i0 + 4h + i). A workgroup of 4 covers the 32 x 32
 // tile (outputs x inputs) of linear_backward_weights.wgsl: input block l % 2,
 // output block l / 2 (lanes_along_outputs is not needed with 2 x 2 blocks).
-// Outputs and inputs past the edge are clamped, never stored. Where rows of dY
-// and X start on 4-float boundaries (out_stride, out_col, n_out, n_in multiples
-// of 4) each group of 4 is one vec4 load. When n_in is a multiple of 16 (the
-// usual hidden widths) the bias column starts a block of its own, which sums
-// dY alone instead of loading 16 values of X it would not store.
+// Outputs and inputs past the edge are clamped, never stored. Each loop
+// iteration takes 4 rows (why: linear_forward_software.wgsl): X_h * D_g^T with
+// X_h's columns the 4 rows' [X | 1] at the block's inputs and D_g's their dY
+// at its outputs, dY's rows past the split's end zero (loads clamped). Where
+// rows of dY and X start on 4-float boundaries (out_stride, out_col, n_out,
+// n_in multiples of 4) each group of 4 is one vec4 load. When n_in is a
+// multiple of 16 (the usual hidden widths) the bias column starts a block of
+// its own, which sums dY alone instead of loading 16 values of X it would not
+// store. Stores as linear_forward_software.wgsl.
 
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
@@ -114,8 +118,7 @@ fn store_one(base: u32, output: u32, i: u32, value: f32) {
     }
 }
 
-// Output o0 + q's sums at columns i0 .. i0 + 3 are a[q]: straight-line code with constant component
-// indices (why: linear_forward_software.wgsl).
+// Output `output`'s sums at columns i0 .. i0 + 3 (v), those inside the matrix.
 fn store_output(base: u32, output: u32, i0: u32, v: vec4<f32>) {
     if (output < layer.n_out) {
         store_one(base, output, i0, v.x);
@@ -170,8 +173,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     var a10 = mat4x4<f32>(); var a11 = mat4x4<f32>(); var a12 = mat4x4<f32>(); var a13 = mat4x4<f32>();
     var a20 = mat4x4<f32>(); var a21 = mat4x4<f32>(); var a22 = mat4x4<f32>(); var a23 = mat4x4<f32>();
     var a30 = mat4x4<f32>(); var a31 = mat4x4<f32>(); var a32 = mat4x4<f32>(); var a33 = mat4x4<f32>();
-    // Rows [start, end) of this split, 4 at a time (a step of a loop costs SwiftShader a masked copy of
-    // every accumulator: 4 multiply-adds per copy, not 1); dY's rows past the end are zero.
+    // Rows [start, end) of this split, 4 at a time.
     let start = group.z * layer.chunk;
     let aligned = vec4<u32>(layer.out_stride, layer.out_col, layer.n_out, layer.n_in) % vec4<u32>(4u);
     if (all(aligned == vec4<u32>(0u))) {

@@ -17,10 +17,19 @@
 // the same 32 x 32 tile of Y as linear_forward.wgsl (row block l % 2, column
 // block l / 2), so the grid, and selfplay_grid.wgsl's indirect dispatches,
 // are unchanged. Rows and columns past the edge are clamped (loaded, never
-// stored). Where rows of X and W start on 4-float boundaries (n_in and
-// weight_offset multiples of 4) a step takes 4 values of k at once: each
-// 4-row group of X is a mat4x4 of vec4 loads, and its block is
-// transpose(X_i) * W_j.
+// stored).
+//
+// Each loop iteration takes 4 values of k: SwiftShader copies every
+// accumulator under the lane mask once per iteration (the loop's phi), which
+// costs as much as a multiply-add, so 4 multiply-adds per copy rather than 1
+// (docs/kernels.md). Each 4-row group of X and of W is a mat4x4 over those 4
+// steps and the block is transpose(X_i) * W_j. Where rows of X and W start on
+// 4-float boundaries (n_in and weight_offset multiples of 4) the mat4x4s are
+// 4 vec4 loads; otherwise 16 scalar loads, the last step's values past n_in
+// zero (loads clamped). The stores read the blocks' columns by constant index
+// (SwiftShader indexes a matrix by a loop counter through memory), in one
+// loop over the 16 blocks: 16 inlined copies of the store code took
+// SwiftShader 3.3 s to compile instead of 0.8 s.
 
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
@@ -88,8 +97,7 @@ fn w_block(o: vec4<u32>, k: u32) -> mat4x4<f32> {
     return mat4x4<f32>(w_at(o, k), w_at(o, min(k + 1u, last)), w_at(o, min(k + 2u, last)), w_at(o, min(k + 3u, last)));
 }
 
-// Column col of Y at rows row0 .. row0 + 3 (v: its 4 sums), those inside the matrix. Straight-line
-// code with constant component indices: SwiftShader indexes a matrix with a loop counter by memory.
+// Column col of Y at rows row0 .. row0 + 3 (v: its 4 sums), those inside the matrix.
 fn store_column(row0: u32, col: u32, v: vec4<f32>) {
     if (col < layer.n_out) {
         let z = v + params[layer.bias_offset + col];
@@ -145,9 +153,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
             a30 += x3 * w0; a31 += x3 * w1; a32 += x3 * w2; a33 += x3 * w3;
         }
     } else {
-        // Rows not 4-aligned: the same 4 steps at once from scalar loads (a step of the loop costs
-        // SwiftShader a masked copy of every accumulator: 4 multiply-adds per copy, not 1), the last
-        // step's values past n_in zero.
+        // Rows not 4-aligned: the same blocks from scalar loads, the last step's values past n_in zero.
         for (var k = 0u; k < layer.n_in; k += 4u) {
             let x0 = x_block(xo0, k);
             let x1 = x_block(xo1, k);
