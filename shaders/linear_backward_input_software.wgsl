@@ -13,10 +13,12 @@
 // variables a_gh (rows 4g.., inputs 4h.. of the block; a_gh[r][c] = dX[r0 + 4g + r,
 // i0 + 4h + c]). A workgroup of 4 covers the 32 x 32 tile (rows x inputs) of
 // linear_backward_input.wgsl: row block l % 2, input block l / 2. Rows and
-// inputs past the edge are clamped, never stored. Where rows of dY and W start
-// on 4-float boundaries (out_stride, out_col, n_out, n_in, weight_offset
-// multiples of 4) a step takes 4 values of o at once: W_h * D_g, with D_g's
-// columns the 4 rows' dY[r, o..o+3] and W_h's the 4 rows o.. of W at the block's inputs.
+// inputs past the edge are clamped, never stored. Each loop iteration takes 4
+// values of o (why: linear_forward_software.wgsl): W_h * D_g, with D_g's
+// columns the 4 rows' dY[r, o..o+3] and W_h's the 4 rows o.. of W at the
+// block's inputs; vec4 loads where rows of dY and W start on 4-float
+// boundaries (out_stride, out_col, n_out, n_in, weight_offset multiples of 4),
+// else scalar loads with dY past n_out zero. Stores as linear_forward_software.wgsl.
 
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
@@ -74,23 +76,38 @@ fn w_at4(i0: u32, k4: u32) -> mat4x4<f32> {
     return mat4x4<f32>(params4[w], params4[w + n4], params4[w + 2u * n4], params4[w + 3u * n4]);
 }
 
-fn outer(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
-    return mat4x4<f32>(a * b.x, a * b.y, a * b.z, a * b.w);
+// Steps o .. o + 3 as the columns of a mat4x4 (column q: the 4 rows' dY, or W at the 4 inputs, at o + q),
+// from scalar loads; dY's columns past n_out are zero (W's loads clamped to its last row).
+fn dy_block(d: vec4<u32>, o: u32) -> mat4x4<f32> {
+    let last = layer.n_out - 1u;
+    let zero = vec4<f32>(0.0);
+    return mat4x4<f32>(dy_at(d, o), select(zero, dy_at(d, min(o + 1u, last)), o + 1u <= last),
+                       select(zero, dy_at(d, min(o + 2u, last)), o + 2u <= last),
+                       select(zero, dy_at(d, min(o + 3u, last)), o + 3u <= last));
+}
+
+fn w_block(c: vec4<u32>, o: u32) -> mat4x4<f32> {
+    let last = layer.n_out - 1u;
+    return mat4x4<f32>(w_at(c, o), w_at(c, min(o + 1u, last)), w_at(c, min(o + 2u, last)), w_at(c, min(o + 3u, last)));
+}
+
+// Row row of dZ at inputs i0 .. i0 + 3 (v: their sums of dX), those inside the matrix.
+fn store_row(row: u32, i0: u32, v: vec4<f32>) {
+    let n_in = layer.n_in;
+    if (row < layer.rows) {
+        let o = row * n_in + i0;
+        if (i0 < n_in) { dz[o] = v.x * activation_slope(h[o]); }
+        if (i0 + 1u < n_in) { dz[o + 1u] = v.y * activation_slope(h[o + 1u]); }
+        if (i0 + 2u < n_in) { dz[o + 2u] = v.z * activation_slope(h[o + 2u]); }
+        if (i0 + 3u < n_in) { dz[o + 3u] = v.w * activation_slope(h[o + 3u]); }
+    }
 }
 
 fn store(r0: u32, i0: u32, a: mat4x4<f32>) {
-    for (var r = 0u; r < 4u; r++) {
-        let row = r0 + r;
-        if (row < layer.rows) {
-            for (var c = 0u; c < 4u; c++) {
-                let i = i0 + c;
-                if (i < layer.n_in) {
-                    let index = row * layer.n_in + i;
-                    dz[index] = a[r][c] * activation_slope(h[index]);
-                }
-            }
-        }
-    }
+    store_row(r0, i0, a[0]);
+    store_row(r0 + 1u, i0, a[1]);
+    store_row(r0 + 2u, i0, a[2]);
+    store_row(r0 + 3u, i0, a[3]);
 }
 
 @compute @workgroup_size(4)
@@ -129,24 +146,31 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
         let c1 = w_columns(i0 + 4u);
         let c2 = w_columns(i0 + 8u);
         let c3 = w_columns(i0 + 12u);
-        for (var o = 0u; o < layer.n_out; o++) {
-            let y0 = dy_at(d0, o);
-            let y1 = dy_at(d1, o);
-            let y2 = dy_at(d2, o);
-            let y3 = dy_at(d3, o);
-            let w0 = w_at(c0, o);
-            let w1 = w_at(c1, o);
-            let w2 = w_at(c2, o);
-            let w3 = w_at(c3, o);
-            a00 += outer(w0, y0); a01 += outer(w1, y0); a02 += outer(w2, y0); a03 += outer(w3, y0);
-            a10 += outer(w0, y1); a11 += outer(w1, y1); a12 += outer(w2, y1); a13 += outer(w3, y1);
-            a20 += outer(w0, y2); a21 += outer(w1, y2); a22 += outer(w2, y2); a23 += outer(w3, y2);
-            a30 += outer(w0, y3); a31 += outer(w1, y3); a32 += outer(w2, y3); a33 += outer(w3, y3);
+        // Not 4-aligned: the same blocks from scalar loads, dY past n_out zero.
+        for (var o = 0u; o < layer.n_out; o += 4u) {
+            let y0 = transpose(dy_block(d0, o));
+            let y1 = transpose(dy_block(d1, o));
+            let y2 = transpose(dy_block(d2, o));
+            let y3 = transpose(dy_block(d3, o));
+            let w0 = w_block(c0, o);
+            let w1 = w_block(c1, o);
+            let w2 = w_block(c2, o);
+            let w3 = w_block(c3, o);
+            a00 += w0 * y0; a01 += w1 * y0; a02 += w2 * y0; a03 += w3 * y0;
+            a10 += w0 * y1; a11 += w1 * y1; a12 += w2 * y1; a13 += w3 * y1;
+            a20 += w0 * y2; a21 += w1 * y2; a22 += w2 * y2; a23 += w3 * y2;
+            a30 += w0 * y3; a31 += w1 * y3; a32 += w2 * y3; a33 += w3 * y3;
         }
     }
-    store(r0, i0, a00); store(r0, i0 + 4u, a01); store(r0, i0 + 8u, a02); store(r0, i0 + 12u, a03);
-    store(r0 + 4u, i0, a10); store(r0 + 4u, i0 + 4u, a11); store(r0 + 4u, i0 + 8u, a12); store(r0 + 4u, i0 + 12u, a13);
-    store(r0 + 8u, i0, a20); store(r0 + 8u, i0 + 4u, a21); store(r0 + 8u, i0 + 8u, a22); store(r0 + 8u, i0 + 12u, a23);
-    store(r0 + 12u, i0, a30); store(r0 + 12u, i0 + 4u, a31); store(r0 + 12u, i0 + 8u, a32);
-    store(r0 + 12u, i0 + 12u, a33);
+    // One copy of the store code for the 16 blocks (why: linear_forward_software.wgsl).
+    for (var j = 0u; j < 16u; j++) {
+        var m: mat4x4<f32>;
+        switch j {
+            case 0u: { m = a00; } case 1u: { m = a01; } case 2u: { m = a02; } case 3u: { m = a03; }
+            case 4u: { m = a10; } case 5u: { m = a11; } case 6u: { m = a12; } case 7u: { m = a13; }
+            case 8u: { m = a20; } case 9u: { m = a21; } case 10u: { m = a22; } case 11u: { m = a23; }
+            case 12u: { m = a30; } case 13u: { m = a31; } case 14u: { m = a32; } default: { m = a33; }
+        }
+        store(r0 + 4u * (j / 4u), i0 + 4u * (j % 4u), m);
+    }
 }

@@ -14,11 +14,15 @@
 // output o0 + 4g + o, input i0 + 4h + i). A workgroup of 4 covers the 32 x 32
 // tile (outputs x inputs) of linear_backward_weights.wgsl: input block l % 2,
 // output block l / 2 (lanes_along_outputs is not needed with 2 x 2 blocks).
-// Outputs and inputs past the edge are clamped, never stored. Where rows of dY
-// and X start on 4-float boundaries (out_stride, out_col, n_out, n_in multiples
-// of 4) each group of 4 is one vec4 load. When n_in is a multiple of 16 (the
-// usual hidden widths) the bias column starts a block of its own, which sums
-// dY alone instead of loading 16 values of X it would not store.
+// Outputs and inputs past the edge are clamped, never stored. Each loop
+// iteration takes 4 rows (why: linear_forward_software.wgsl): X_h * D_g^T with
+// X_h's columns the 4 rows' [X | 1] at the block's inputs and D_g's their dY
+// at its outputs, dY's rows past the split's end zero (loads clamped). Where
+// rows of dY and X start on 4-float boundaries (out_stride, out_col, n_out,
+// n_in multiples of 4) each group of 4 is one vec4 load. When n_in is a
+// multiple of 16 (the usual hidden widths) the bias column starts a block of
+// its own, which sums dY alone instead of loading 16 values of X it would not
+// store. Stores as linear_forward_software.wgsl.
 
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
@@ -66,24 +70,69 @@ fn x_at4(i0: u32, bias: vec4<bool>, r: u32) -> vec4<f32> {
     return select(x4[(r * layer.n_in + min(i0, layer.n_in - 4u)) / 4u], vec4<f32>(1.0), bias);
 }
 
-fn outer(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
-    return mat4x4<f32>(a * b.x, a * b.y, a * b.z, a * b.w);
+// Rows r .. r + 3 (of a split ending at `end`) of the same 4 columns as the columns of a mat4x4 (column
+// q: row r + q); rows past the end are loaded as the last one, and zero in dY.
+fn dy_block(c: vec4<u32>, r: u32, end: u32) -> mat4x4<f32> {
+    let last = end - 1u;
+    let zero = vec4<f32>(0.0);
+    return mat4x4<f32>(dy_at(c, r), select(zero, dy_at(c, min(r + 1u, last)), r + 1u <= last),
+                       select(zero, dy_at(c, min(r + 2u, last)), r + 2u <= last),
+                       select(zero, dy_at(c, min(r + 3u, last)), r + 3u <= last));
+}
+
+fn x_block(c: vec4<u32>, bias: vec4<bool>, r: u32, end: u32) -> mat4x4<f32> {
+    let last = end - 1u;
+    return mat4x4<f32>(x_at(c, bias, r), x_at(c, bias, min(r + 1u, last)), x_at(c, bias, min(r + 2u, last)),
+                       x_at(c, bias, min(r + 3u, last)));
+}
+
+fn dy_block4(o0: u32, r: u32, end: u32) -> mat4x4<f32> {
+    let last = end - 1u;
+    let zero = vec4<f32>(0.0);
+    return mat4x4<f32>(dy_at4(o0, r), select(zero, dy_at4(o0, min(r + 1u, last)), r + 1u <= last),
+                       select(zero, dy_at4(o0, min(r + 2u, last)), r + 2u <= last),
+                       select(zero, dy_at4(o0, min(r + 3u, last)), r + 3u <= last));
+}
+
+fn x_block4(i0: u32, bias: vec4<bool>, r: u32, end: u32) -> mat4x4<f32> {
+    let last = end - 1u;
+    return mat4x4<f32>(x_at4(i0, bias, r), x_at4(i0, bias, min(r + 1u, last)), x_at4(i0, bias, min(r + 2u, last)),
+                       x_at4(i0, bias, min(r + 3u, last)));
+}
+
+// db for outputs o0 .. o0 + 3 (s: their sums of dY), those inside the matrix.
+fn store_bias(base: u32, o0: u32, s: vec4<f32>) {
+    let b = base + layer.bias_offset + o0;
+    if (o0 < layer.n_out) { partials[b] = s.x; }
+    if (o0 + 1u < layer.n_out) { partials[b + 1u] = s.y; }
+    if (o0 + 2u < layer.n_out) { partials[b + 2u] = s.z; }
+    if (o0 + 3u < layer.n_out) { partials[b + 3u] = s.w; }
+}
+
+// The sum for output `output` and column i of [X | 1] (dW inside X, db at column n_in), if inside the matrix.
+fn store_one(base: u32, output: u32, i: u32, value: f32) {
+    if (i < layer.n_in) {
+        partials[base + layer.weight_offset + output * layer.n_in + i] = value;
+    } else if (i == layer.n_in) {
+        partials[base + layer.bias_offset + output] = value;
+    }
+}
+
+// Output `output`'s sums at columns i0 .. i0 + 3 (v), those inside the matrix.
+fn store_output(base: u32, output: u32, i0: u32, v: vec4<f32>) {
+    if (output < layer.n_out) {
+        store_one(base, output, i0, v.x);
+        store_one(base, output, i0 + 1u, v.y);
+        store_one(base, output, i0 + 2u, v.z);
+        store_one(base, output, i0 + 3u, v.w);
+    }
 }
 
 fn store(base: u32, o0: u32, i0: u32, a: mat4x4<f32>) {
-    for (var o = 0u; o < 4u; o++) {
-        let output = o0 + o;
-        if (output < layer.n_out) {
-            for (var c = 0u; c < 4u; c++) {
-                let i = i0 + c;
-                if (i < layer.n_in) {
-                    partials[base + layer.weight_offset + output * layer.n_in + i] = a[o][c];
-                } else if (i == layer.n_in) {
-                    partials[base + layer.bias_offset + output] = a[o][c];
-                }
-            }
-        }
-    }
+    store_output(base, o0, i0, a[0]);
+    store_output(base, o0 + 1u, i0, a[1]);
+    store_output(base, o0 + 2u, i0, a[2]);
+    store_output(base, o0 + 3u, i0, a[3]);
 }
 
 @compute @workgroup_size(4)
@@ -110,11 +159,10 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
             s2 += dy_at(e2, r);
             s3 += dy_at(e3, r);
         }
-        let one = vec4<f32>(1.0, 0.0, 0.0, 0.0);  // [X | 1] at the bias column
-        store(base, o0, i0, outer(one, s0));
-        store(base, o0 + 4u, i0, outer(one, s1));
-        store(base, o0 + 8u, i0, outer(one, s2));
-        store(base, o0 + 12u, i0, outer(one, s3));
+        store_bias(base, o0, s0);
+        store_bias(base, o0 + 4u, s1);
+        store_bias(base, o0 + 8u, s2);
+        store_bias(base, o0 + 12u, s3);
         return;
     }
     let b0 = is_bias(i0);
@@ -125,48 +173,53 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     var a10 = mat4x4<f32>(); var a11 = mat4x4<f32>(); var a12 = mat4x4<f32>(); var a13 = mat4x4<f32>();
     var a20 = mat4x4<f32>(); var a21 = mat4x4<f32>(); var a22 = mat4x4<f32>(); var a23 = mat4x4<f32>();
     var a30 = mat4x4<f32>(); var a31 = mat4x4<f32>(); var a32 = mat4x4<f32>(); var a33 = mat4x4<f32>();
+    // Rows [start, end) of this split, 4 at a time.
+    let start = group.z * layer.chunk;
     let aligned = vec4<u32>(layer.out_stride, layer.out_col, layer.n_out, layer.n_in) % vec4<u32>(4u);
     if (all(aligned == vec4<u32>(0u))) {
-        for (var r = group.z * layer.chunk; r < end; r++) {
-            let y0 = dy_at4(o0, r);  // blocks past the edge load the last one (never stored)
-            let y1 = dy_at4(o0 + 4u, r);
-            let y2 = dy_at4(o0 + 8u, r);
-            let y3 = dy_at4(o0 + 12u, r);
-            let x0 = x_at4(i0, b0, r);
-            let x1 = x_at4(i0 + 4u, b1, r);
-            let x2 = x_at4(i0 + 8u, b2, r);
-            let x3 = x_at4(i0 + 12u, b3, r);
-            a00 += outer(x0, y0); a01 += outer(x1, y0); a02 += outer(x2, y0); a03 += outer(x3, y0);
-            a10 += outer(x0, y1); a11 += outer(x1, y1); a12 += outer(x2, y1); a13 += outer(x3, y1);
-            a20 += outer(x0, y2); a21 += outer(x1, y2); a22 += outer(x2, y2); a23 += outer(x3, y2);
-            a30 += outer(x0, y3); a31 += outer(x1, y3); a32 += outer(x2, y3); a33 += outer(x3, y3);
+        for (var r = start; r < end; r += 4u) {
+            let y0 = transpose(dy_block4(o0, r, end));  // blocks past the edge load the last one (never stored)
+            let y1 = transpose(dy_block4(o0 + 4u, r, end));
+            let y2 = transpose(dy_block4(o0 + 8u, r, end));
+            let y3 = transpose(dy_block4(o0 + 12u, r, end));
+            let x0 = x_block4(i0, b0, r, end);
+            let x1 = x_block4(i0 + 4u, b1, r, end);
+            let x2 = x_block4(i0 + 8u, b2, r, end);
+            let x3 = x_block4(i0 + 12u, b3, r, end);
+            a00 += x0 * y0; a01 += x1 * y0; a02 += x2 * y0; a03 += x3 * y0;
+            a10 += x0 * y1; a11 += x1 * y1; a12 += x2 * y1; a13 += x3 * y1;
+            a20 += x0 * y2; a21 += x1 * y2; a22 += x2 * y2; a23 += x3 * y2;
+            a30 += x0 * y3; a31 += x1 * y3; a32 += x2 * y3; a33 += x3 * y3;
         }
     } else {
         let c0 = x_columns(i0);
         let c1 = x_columns(i0 + 4u);
         let c2 = x_columns(i0 + 8u);
         let c3 = x_columns(i0 + 12u);
-        for (var r = group.z * layer.chunk; r < end; r++) {
-            let y0 = dy_at(e0, r);
-            let y1 = dy_at(e1, r);
-            let y2 = dy_at(e2, r);
-            let y3 = dy_at(e3, r);
-            let x0 = x_at(c0, b0, r);
-            let x1 = x_at(c1, b1, r);
-            let x2 = x_at(c2, b2, r);
-            let x3 = x_at(c3, b3, r);
-            a00 += outer(x0, y0); a01 += outer(x1, y0); a02 += outer(x2, y0); a03 += outer(x3, y0);
-            a10 += outer(x0, y1); a11 += outer(x1, y1); a12 += outer(x2, y1); a13 += outer(x3, y1);
-            a20 += outer(x0, y2); a21 += outer(x1, y2); a22 += outer(x2, y2); a23 += outer(x3, y2);
-            a30 += outer(x0, y3); a31 += outer(x1, y3); a32 += outer(x2, y3); a33 += outer(x3, y3);
+        for (var r = start; r < end; r += 4u) {
+            let y0 = transpose(dy_block(e0, r, end));
+            let y1 = transpose(dy_block(e1, r, end));
+            let y2 = transpose(dy_block(e2, r, end));
+            let y3 = transpose(dy_block(e3, r, end));
+            let x0 = x_block(c0, b0, r, end);
+            let x1 = x_block(c1, b1, r, end);
+            let x2 = x_block(c2, b2, r, end);
+            let x3 = x_block(c3, b3, r, end);
+            a00 += x0 * y0; a01 += x1 * y0; a02 += x2 * y0; a03 += x3 * y0;
+            a10 += x0 * y1; a11 += x1 * y1; a12 += x2 * y1; a13 += x3 * y1;
+            a20 += x0 * y2; a21 += x1 * y2; a22 += x2 * y2; a23 += x3 * y2;
+            a30 += x0 * y3; a31 += x1 * y3; a32 += x2 * y3; a33 += x3 * y3;
         }
     }
-    store(base, o0, i0, a00); store(base, o0, i0 + 4u, a01); store(base, o0, i0 + 8u, a02);
-    store(base, o0, i0 + 12u, a03);
-    store(base, o0 + 4u, i0, a10); store(base, o0 + 4u, i0 + 4u, a11); store(base, o0 + 4u, i0 + 8u, a12);
-    store(base, o0 + 4u, i0 + 12u, a13);
-    store(base, o0 + 8u, i0, a20); store(base, o0 + 8u, i0 + 4u, a21); store(base, o0 + 8u, i0 + 8u, a22);
-    store(base, o0 + 8u, i0 + 12u, a23);
-    store(base, o0 + 12u, i0, a30); store(base, o0 + 12u, i0 + 4u, a31); store(base, o0 + 12u, i0 + 8u, a32);
-    store(base, o0 + 12u, i0 + 12u, a33);
+    // One copy of the store code for the 16 blocks (why: linear_forward_software.wgsl).
+    for (var j = 0u; j < 16u; j++) {
+        var m: mat4x4<f32>;
+        switch j {
+            case 0u: { m = a00; } case 1u: { m = a01; } case 2u: { m = a02; } case 3u: { m = a03; }
+            case 4u: { m = a10; } case 5u: { m = a11; } case 6u: { m = a12; } case 7u: { m = a13; }
+            case 8u: { m = a20; } case 9u: { m = a21; } case 10u: { m = a22; } case 11u: { m = a23; }
+            case 12u: { m = a30; } case 13u: { m = a31; } case 14u: { m = a32; } default: { m = a33; }
+        }
+        store(base, o0 + 4u * (j / 4u), i0 + 4u * (j % 4u), m);
+    }
 }

@@ -17,10 +17,19 @@
 // the same 32 x 32 tile of Y as linear_forward.wgsl (row block l % 2, column
 // block l / 2), so the grid, and selfplay_grid.wgsl's indirect dispatches,
 // are unchanged. Rows and columns past the edge are clamped (loaded, never
-// stored). Where rows of X and W start on 4-float boundaries (n_in and
-// weight_offset multiples of 4) a step takes 4 values of k at once: each
-// 4-row group of X is a mat4x4 of vec4 loads, and its block is
-// transpose(X_i) * W_j.
+// stored).
+//
+// Each loop iteration takes 4 values of k: SwiftShader copies every
+// accumulator under the lane mask once per iteration (the loop's phi), which
+// costs as much as a multiply-add, so 4 multiply-adds per copy rather than 1
+// (docs/kernels.md). Each 4-row group of X and of W is a mat4x4 over those 4
+// steps and the block is transpose(X_i) * W_j. Where rows of X and W start on
+// 4-float boundaries (n_in and weight_offset multiples of 4) the mat4x4s are
+// 4 vec4 loads; otherwise 16 scalar loads, the last step's values past n_in
+// zero (loads clamped). The stores read the blocks' columns by constant index
+// (SwiftShader indexes a matrix by a loop counter through memory), in one
+// loop over the 16 blocks: 16 inlined copies of the store code took
+// SwiftShader 3.3 s to compile instead of 0.8 s.
 
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
@@ -35,12 +44,12 @@ struct Layer {
 @group(0) @binding(4) var<storage, read> params4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 
-fn activate(z: f32) -> f32 {
+fn activate(z: vec4<f32>) -> vec4<f32> {
     if (layer.activation == 1u) {
-        return tanh(clamp(z, -20.0, 20.0));  // as linear_forward.wgsl
+        return tanh(clamp(z, vec4<f32>(-20.0), vec4<f32>(20.0)));  // as linear_forward.wgsl
     }
     if (layer.activation == 2u) {
-        return max(z, 0.0);
+        return max(z, vec4<f32>(0.0));
     }
     return z;
 }
@@ -73,23 +82,40 @@ fn w_at4(o: vec4<u32>, k4: u32) -> mat4x4<f32> {
     return mat4x4<f32>(params4[o4.x], params4[o4.y], params4[o4.z], params4[o4.w]);
 }
 
-fn outer(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
-    return mat4x4<f32>(a * b.x, a * b.y, a * b.z, a * b.w);
+// Steps k .. k + 3 of 4 rows as the columns of a mat4x4 (column q: the 4 rows' values at k + q), from
+// scalar loads; columns past n_in are zero (their loads clamped to the last step).
+fn x_block(o: vec4<u32>, k: u32) -> mat4x4<f32> {
+    let last = layer.n_in - 1u;
+    let zero = vec4<f32>(0.0);
+    return mat4x4<f32>(x_at(o, k), select(zero, x_at(o, min(k + 1u, last)), k + 1u <= last),
+                       select(zero, x_at(o, min(k + 2u, last)), k + 2u <= last),
+                       select(zero, x_at(o, min(k + 3u, last)), k + 3u <= last));
+}
+
+fn w_block(o: vec4<u32>, k: u32) -> mat4x4<f32> {
+    let last = layer.n_in - 1u;
+    return mat4x4<f32>(w_at(o, k), w_at(o, min(k + 1u, last)), w_at(o, min(k + 2u, last)), w_at(o, min(k + 3u, last)));
+}
+
+// Column col of Y at rows row0 .. row0 + 3 (v: its 4 sums), those inside the matrix.
+fn store_column(row0: u32, col: u32, v: vec4<f32>) {
+    if (col < layer.n_out) {
+        let z = v + params[layer.bias_offset + col];
+        let value = activate(z);
+        let o = row0 * layer.out_stride + layer.out_col + col;
+        let rows = layer.rows;
+        if (row0 < rows) { y[o] = value.x; }
+        if (row0 + 1u < rows) { y[o + layer.out_stride] = value.y; }
+        if (row0 + 2u < rows) { y[o + 2u * layer.out_stride] = value.z; }
+        if (row0 + 3u < rows) { y[o + 3u * layer.out_stride] = value.w; }
+    }
 }
 
 fn store(row0: u32, col0: u32, a: mat4x4<f32>) {
-    for (var c = 0u; c < 4u; c++) {
-        let col = col0 + c;
-        if (col < layer.n_out) {
-            let bias = params[layer.bias_offset + col];
-            for (var r = 0u; r < 4u; r++) {
-                let row = row0 + r;
-                if (row < layer.rows) {
-                    y[row * layer.out_stride + layer.out_col + col] = activate(a[c][r] + bias);
-                }
-            }
-        }
-    }
+    store_column(row0, col0, a[0]);
+    store_column(row0, col0 + 1u, a[1]);
+    store_column(row0, col0 + 2u, a[2]);
+    store_column(row0, col0 + 3u, a[3]);
 }
 
 @compute @workgroup_size(4)
@@ -127,26 +153,32 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
             a30 += x3 * w0; a31 += x3 * w1; a32 += x3 * w2; a33 += x3 * w3;
         }
     } else {
-        for (var k = 0u; k < layer.n_in; k++) {
-            let x0 = x_at(xo0, k);
-            let x1 = x_at(xo1, k);
-            let x2 = x_at(xo2, k);
-            let x3 = x_at(xo3, k);
-            let w0 = w_at(wo0, k);
-            let w1 = w_at(wo1, k);
-            let w2 = w_at(wo2, k);
-            let w3 = w_at(wo3, k);
-            a00 += outer(x0, w0); a01 += outer(x0, w1); a02 += outer(x0, w2); a03 += outer(x0, w3);
-            a10 += outer(x1, w0); a11 += outer(x1, w1); a12 += outer(x1, w2); a13 += outer(x1, w3);
-            a20 += outer(x2, w0); a21 += outer(x2, w1); a22 += outer(x2, w2); a23 += outer(x2, w3);
-            a30 += outer(x3, w0); a31 += outer(x3, w1); a32 += outer(x3, w2); a33 += outer(x3, w3);
+        // Rows not 4-aligned: the same blocks from scalar loads, the last step's values past n_in zero.
+        for (var k = 0u; k < layer.n_in; k += 4u) {
+            let x0 = x_block(xo0, k);
+            let x1 = x_block(xo1, k);
+            let x2 = x_block(xo2, k);
+            let x3 = x_block(xo3, k);
+            let w0 = transpose(w_block(wo0, k));
+            let w1 = transpose(w_block(wo1, k));
+            let w2 = transpose(w_block(wo2, k));
+            let w3 = transpose(w_block(wo3, k));
+            a00 += x0 * w0; a01 += x0 * w1; a02 += x0 * w2; a03 += x0 * w3;
+            a10 += x1 * w0; a11 += x1 * w1; a12 += x1 * w2; a13 += x1 * w3;
+            a20 += x2 * w0; a21 += x2 * w1; a22 += x2 * w2; a23 += x2 * w3;
+            a30 += x3 * w0; a31 += x3 * w1; a32 += x3 * w2; a33 += x3 * w3;
         }
     }
-    store(row0, col0, a00); store(row0, col0 + 4u, a01); store(row0, col0 + 8u, a02); store(row0, col0 + 12u, a03);
-    store(row0 + 4u, col0, a10); store(row0 + 4u, col0 + 4u, a11); store(row0 + 4u, col0 + 8u, a12);
-    store(row0 + 4u, col0 + 12u, a13);
-    store(row0 + 8u, col0, a20); store(row0 + 8u, col0 + 4u, a21); store(row0 + 8u, col0 + 8u, a22);
-    store(row0 + 8u, col0 + 12u, a23);
-    store(row0 + 12u, col0, a30); store(row0 + 12u, col0 + 4u, a31); store(row0 + 12u, col0 + 8u, a32);
-    store(row0 + 12u, col0 + 12u, a33);
+    // One copy of the store code for the 16 blocks (a switch, not 16 inlined copies: SwiftShader
+    // compiles each copy).
+    for (var j = 0u; j < 16u; j++) {
+        var m: mat4x4<f32>;
+        switch j {
+            case 0u: { m = a00; } case 1u: { m = a01; } case 2u: { m = a02; } case 3u: { m = a03; }
+            case 4u: { m = a10; } case 5u: { m = a11; } case 6u: { m = a12; } case 7u: { m = a13; }
+            case 8u: { m = a20; } case 9u: { m = a21; } case 10u: { m = a22; } case 11u: { m = a23; }
+            case 12u: { m = a30; } case 13u: { m = a31; } case 14u: { m = a32; } default: { m = a33; }
+        }
+        store(row0 + 4u * (j / 4u), col0 + 4u * (j % 4u), m);
+    }
 }

@@ -52,10 +52,11 @@ def test_linear_backward_weights_and_gradient_sum_match_twin(matmul_kernels, row
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 @pytest.mark.parametrize("n_in, n_out, out_stride, out_col, offset",
-                         [(37, 70, 70, 0, 2), (37, 70, 71, 1, 2), (36, 68, 72, 4, 4)],
-                         ids=["own-buffer", "columns-of-wider", "vec4-loads"])
+                         [(37, 70, 70, 0, 2), (37, 70, 71, 1, 2), (64, 31, 31, 0, 6), (36, 68, 72, 4, 4)],
+                         ids=["own-buffer", "columns-of-wider", "page-outputs", "vec4-loads"])
 def test_linear_backward_input_matches_twins(matmul_kernels, activation, n_in, n_out, out_stride, out_col, offset):
-    """Rows of dY and W on 4-float boundaries take the vec4-load path."""
+    """Rows of dY and W on 4-float boundaries take the vec4-load path; the others sum over 4 outputs at once
+    in the software variant, the last step partly past n_out (70 and the page's 31 outputs: 2 and 3 past)."""
     device, kernels = matmul_kernels
     rng = np.random.default_rng(11)
     rows = 35

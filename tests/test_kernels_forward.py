@@ -16,9 +16,11 @@ pytestmark = pytest.mark.gpu
 
 @pytest.mark.parametrize("activation", ["identity", "tanh", "relu"])
 @pytest.mark.parametrize("out_stride, out_col", [(35, 0), (41, 4)], ids=["own-buffer", "columns-of-wider"])
-@pytest.mark.parametrize("n_in, offset", [(71, 5), (64, 8)], ids=["scalar-loads", "vec4-loads"])
+@pytest.mark.parametrize("n_in, offset", [(71, 5), (34, 2), (64, 8)], ids=["scalar-loads", "page-inputs", "vec4-loads"])
 def test_linear_forward_matches_twin(matmul_kernels, activation, out_stride, out_col, n_in, offset):
-    """Rows of X and W on 4-float boundaries (n_in, offset multiples of 4) take the vec4-load path."""
+    """Rows of X and W on 4-float boundaries (n_in, offset multiples of 4) take the vec4-load path; the others
+    (71 and the page's 34 inputs: 3 and 2 past a multiple of 4) the scalar loads, 4 steps of the sum at once in
+    the software variant, its last step partly past n_in."""
     device, kernels = matmul_kernels
     rng = np.random.default_rng(0)
     rows, n_out = 37, 35  # not multiples of the 32-wide tile or the 4x4 block
