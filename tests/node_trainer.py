@@ -14,6 +14,7 @@ the trainer reports N updates, and prints one JSON line:
     first_update_s             from start to the first update (kernel compilation, first rollout)
     collect_s, update_s        per update, the mean of the reported updates after the first
                                (rl/loop.py's perf/collect_seconds and perf/update_seconds)
+    collect_s_each             every update's collect seconds (it grows as the opponent pool fills)
     weights_changed            whether the board's newest weights differ from the initial ones
 
 Used by tests/test_node_trainer.py and bench/bench_dawn.py.
@@ -68,6 +69,7 @@ async def run(setup, updates: int) -> dict:
             "updates_per_s": (r1["update"] - r0["update"]) / seconds, "first_update_s": t0 - started,
             "collect_s": sum(r["perf/collect_seconds"] for r in timed) / len(timed),
             "update_s": sum(r["perf/update_seconds"] for r in timed) / len(timed),
+            "collect_s_each": [r["perf/collect_seconds"] for _, r in reports],
             "final_update": r1["update"], "weights_changed": list(init_params(model, setup.seed)) != list(last),
             "losses_finite": all(isinstance(r1.get(k), float) for k in ("losses/policy_loss", "losses/value_loss"))}
 
