@@ -10,7 +10,9 @@ bindings) providing `navigator.gpu` through gpu/browser.py, the page's own GPU
 adapter (tests/pyodide_run.mjs --webgpu, tests/node_trainer.py). Prints the
 adapter, env steps/s and updates/s after the first update, the seconds to
 the first update (kernel compilation and the first rollout), and an update's
-split: collecting the rollout against the PPO update. Figures only.
+split: collecting the rollout against the PPO update (with 20 or more
+updates, also the first ten updates' collect against the last ten's: the
+opponent pool fills as training goes on). Figures only.
 
 --vulkan: `system` uses the machine's Vulkan driver (a real GPU); `swiftshader`
 points VK_ICD_FILENAMES at the SwiftShader driver Debian's chromium ships
@@ -78,6 +80,9 @@ def main() -> None:
               f"({result['env_steps']} steps in {result['seconds']:.1f} s; first update after "
               f"{result['first_update_s']:.1f} s)")
         print(f"         per update: collect {result['collect_s']:.3f} s, update {result['update_s']:.3f} s")
+        each = result["collect_s_each"]
+        if len(each) >= 20:     # the pool gains a snapshot every snapshot_every updates: one forward chain more
+            print(f"         collect, first 10 updates {sum(each[:10]) / 10:.3f} s, last 10 {sum(each[-10:]) / 10:.3f} s")
 
 
 if __name__ == "__main__":
