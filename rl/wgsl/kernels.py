@@ -50,7 +50,7 @@ MAX_SPLITS = 32  # ... in at most this many splits (the gradient partials are [M
 REDUCE_CHUNK = 64  # rows per thread in reduce_sum's first pass; gradient_sum's parameters per thread
 ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-5
 MAX_SLOTS = 256  # uniform blocks a Dispatch keeps, one per distinct call arguments
-UNIFORM_BYTES = 32  # the learner kernels' uniform blocks fit in 32 bytes (Dispatch takes a larger size)
+UNIFORM_BYTES = 32  # most kernels' uniform blocks fit in 32 bytes (Dispatch takes a larger size where one does not)
 STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST
 
 
