@@ -9,6 +9,11 @@
 //                     [out_col, out_col + n_out) of a row-major [rows, out_stride] buffer
 //                     (an actor's logits and a critic's value share out [rows, A + 1])
 //
+// Workgroup z (the grid's third dimension) is slot z of a batch of networks with the same shape
+// (the self-play opponent pool): its X and Y rows start at row z * row_stride and its W and b at
+// params[z * param_stride ..]; rows counts the rows of each slot. Every other use has one slot
+// (z = 0), where the two strides are unused.
+//
 // Each invocation computes a 4 x 4 block of Y in four vec4 accumulators (plain
 // variables, no workgroup memory, no barriers): per k it loads 4 values of X and
 // 4 of W and does 16 multiply-adds. A workgroup of 64 covers a 32 x 32 tile of
@@ -18,8 +23,8 @@
 // straddles it, rows and columns are clamped to the last one (the loop stays
 // branch-free) and never stored.
 //
-// When rows of X and W start on 4-float boundaries (n_in and weight_offset
-// multiples of 4: every hidden layer of the usual widths) the same buffers are
+// When rows of X and W start on 4-float boundaries (n_in and the slot's weight
+// offset multiples of 4: every hidden layer of the usual widths) the same buffers are
 // also read as vec4 arrays (x4, params4: the same buffers bound twice), so a
 // step of 4 along k takes 8 vec4 loads for 64 multiply-adds instead of 32
 // scalar loads; a software adapter turns each load into a gather across its
@@ -29,6 +34,7 @@ struct Layer {
     rows: u32, n_in: u32, n_out: u32,
     weight_offset: u32, bias_offset: u32, activation: u32,
     out_stride: u32, out_col: u32,
+    row_stride: u32, param_stride: u32,
 }
 
 @group(0) @binding(0) var<uniform> layer: Layer;
@@ -52,14 +58,15 @@ fn activate(z: f32) -> f32 {
     return z;
 }
 
-fn store_row(row: u32, col0: u32, acc: vec4<f32>) {
+// Row `row` of the slot whose rows start at `base` and biases at params[bias ..].
+fn store_row(base: u32, bias: u32, row: u32, col0: u32, acc: vec4<f32>) {
     if (row >= layer.rows) {
         return;
     }
     for (var j = 0u; j < 4u; j++) {
         let col = col0 + j;
         if (col < layer.n_out) {
-            y[row * layer.out_stride + layer.out_col + col] = activate(acc[j] + params[layer.bias_offset + col]);
+            y[(base + row) * layer.out_stride + layer.out_col + col] = activate(acc[j] + params[bias + col]);
         }
     }
 }
@@ -72,21 +79,24 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
         return;
     }
     let n = layer.n_in;
-    let last_row = layer.rows - 1u;
+    let base = group.z * layer.row_stride;                            // the slot's first row
+    let weights = group.z * layer.param_stride + layer.weight_offset;  // and its W, b
+    let bias = group.z * layer.param_stride + layer.bias_offset;
+    let last_row = base + layer.rows - 1u;
     let last_col = layer.n_out - 1u;
-    let x0 = min(row0, last_row) * n;
-    let x1 = min(row0 + 1u, last_row) * n;
-    let x2 = min(row0 + 2u, last_row) * n;
-    let x3 = min(row0 + 3u, last_row) * n;
-    let w0 = layer.weight_offset + min(col0, last_col) * n;
-    let w1 = layer.weight_offset + min(col0 + 1u, last_col) * n;
-    let w2 = layer.weight_offset + min(col0 + 2u, last_col) * n;
-    let w3 = layer.weight_offset + min(col0 + 3u, last_col) * n;
+    let x0 = min(base + row0, last_row) * n;
+    let x1 = min(base + row0 + 1u, last_row) * n;
+    let x2 = min(base + row0 + 2u, last_row) * n;
+    let x3 = min(base + row0 + 3u, last_row) * n;
+    let w0 = weights + min(col0, last_col) * n;
+    let w1 = weights + min(col0 + 1u, last_col) * n;
+    let w2 = weights + min(col0 + 2u, last_col) * n;
+    let w3 = weights + min(col0 + 3u, last_col) * n;
     var acc0 = vec4<f32>(0.0);
     var acc1 = vec4<f32>(0.0);
     var acc2 = vec4<f32>(0.0);
     var acc3 = vec4<f32>(0.0);
-    if (n % 4u == 0u && layer.weight_offset % 4u == 0u) {
+    if (n % 4u == 0u && weights % 4u == 0u) {
         for (var k = 0u; k < n / 4u; k++) {
             let wa = params4[w0 / 4u + k];
             let wb = params4[w1 / 4u + k];
@@ -106,8 +116,8 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
             acc3 += x[x3 + k] * w;
         }
     }
-    store_row(row0, col0, acc0);
-    store_row(row0 + 1u, col0, acc1);
-    store_row(row0 + 2u, col0, acc2);
-    store_row(row0 + 3u, col0, acc3);
+    store_row(base, bias, row0, col0, acc0);
+    store_row(base, bias, row0 + 1u, col0, acc1);
+    store_row(base, bias, row0 + 2u, col0, acc2);
+    store_row(base, bias, row0 + 3u, col0, acc3);
 }

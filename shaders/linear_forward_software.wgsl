@@ -5,6 +5,7 @@
 //
 //   X [rows, n_in], W [n_out, n_in] = params[weight_offset ..], b [n_out] = params[bias_offset ..],
 //   Y = columns [out_col, out_col + n_out) of a row-major [rows, out_stride] buffer (linear_forward.wgsl)
+//   workgroup z: slot z, rows from z * row_stride, W and b from params[z * param_stride ..] (linear_forward.wgsl)
 //
 // A software adapter runs invocations as SIMD lanes on a CPU core and turns
 // every storage load into a per-lane gather; the multiply-adds are cheap. A
@@ -24,7 +25,7 @@
 // costs as much as a multiply-add, so 4 multiply-adds per copy rather than 1
 // (docs/kernels.md). Each 4-row group of X and of W is a mat4x4 over those 4
 // steps and the block is transpose(X_i) * W_j. Where rows of X and W start on
-// 4-float boundaries (n_in and weight_offset multiples of 4) the mat4x4s are
+// 4-float boundaries (n_in and the slot's weight offset multiples of 4) the mat4x4s are
 // 4 vec4 loads; otherwise 16 scalar loads, the last step's values past n_in
 // zero (loads clamped). The stores read the blocks' columns by constant index
 // (SwiftShader indexes a matrix by a loop counter through memory), in one
@@ -35,6 +36,7 @@ struct Layer {
     rows: u32, n_in: u32, n_out: u32,
     weight_offset: u32, bias_offset: u32, activation: u32,
     out_stride: u32, out_col: u32,
+    row_stride: u32, param_stride: u32,
 }
 
 @group(0) @binding(0) var<uniform> layer: Layer;
@@ -54,13 +56,14 @@ fn activate(z: vec4<f32>) -> vec4<f32> {
     return z;
 }
 
-// Start offsets of 4 consecutive rows of X (or of W, from column c0), clamped to the last one.
-fn x_rows(r0: u32) -> vec4<u32> {
-    return min(vec4<u32>(r0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(layer.rows - 1u)) * layer.n_in;
+// Start offsets of 4 consecutive rows of X from the slot's row r0 (its rows start at `base`), or of W
+// from column c0 (the slot's W at params[weights ..]), clamped to the last one.
+fn x_rows(base: u32, r0: u32) -> vec4<u32> {
+    return (base + min(vec4<u32>(r0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(layer.rows - 1u))) * layer.n_in;
 }
 
-fn w_rows(c0: u32) -> vec4<u32> {
-    return layer.weight_offset + min(vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(layer.n_out - 1u)) * layer.n_in;
+fn w_rows(weights: u32, c0: u32) -> vec4<u32> {
+    return weights + min(vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(layer.n_out - 1u)) * layer.n_in;
 }
 
 fn x_at(o: vec4<u32>, k: u32) -> vec4<f32> {
@@ -97,12 +100,13 @@ fn w_block(o: vec4<u32>, k: u32) -> mat4x4<f32> {
     return mat4x4<f32>(w_at(o, k), w_at(o, min(k + 1u, last)), w_at(o, min(k + 2u, last)), w_at(o, min(k + 3u, last)));
 }
 
-// Column col of Y at rows row0 .. row0 + 3 (v: its 4 sums), those inside the matrix.
-fn store_column(row0: u32, col: u32, v: vec4<f32>) {
+// Column col of Y at the slot's rows row0 .. row0 + 3 (v: its 4 sums), those inside the matrix; the
+// slot's rows start at `base`, its biases at params[bias ..].
+fn store_column(base: u32, bias: u32, row0: u32, col: u32, v: vec4<f32>) {
     if (col < layer.n_out) {
-        let z = v + params[layer.bias_offset + col];
+        let z = v + params[bias + col];
         let value = activate(z);
-        let o = row0 * layer.out_stride + layer.out_col + col;
+        let o = (base + row0) * layer.out_stride + layer.out_col + col;
         let rows = layer.rows;
         if (row0 < rows) { y[o] = value.x; }
         if (row0 + 1u < rows) { y[o + layer.out_stride] = value.y; }
@@ -111,11 +115,11 @@ fn store_column(row0: u32, col: u32, v: vec4<f32>) {
     }
 }
 
-fn store(row0: u32, col0: u32, a: mat4x4<f32>) {
-    store_column(row0, col0, a[0]);
-    store_column(row0, col0 + 1u, a[1]);
-    store_column(row0, col0 + 2u, a[2]);
-    store_column(row0, col0 + 3u, a[3]);
+fn store(base: u32, bias: u32, row0: u32, col0: u32, a: mat4x4<f32>) {
+    store_column(base, bias, row0, col0, a[0]);
+    store_column(base, bias, row0, col0 + 1u, a[1]);
+    store_column(base, bias, row0, col0 + 2u, a[2]);
+    store_column(base, bias, row0, col0 + 3u, a[3]);
 }
 
 @compute @workgroup_size(4)
@@ -125,19 +129,22 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     if (row0 >= layer.rows || col0 >= layer.n_out) {
         return;
     }
-    let xo0 = x_rows(row0);
-    let xo1 = x_rows(row0 + 4u);
-    let xo2 = x_rows(row0 + 8u);
-    let xo3 = x_rows(row0 + 12u);
-    let wo0 = w_rows(col0);
-    let wo1 = w_rows(col0 + 4u);
-    let wo2 = w_rows(col0 + 8u);
-    let wo3 = w_rows(col0 + 12u);
+    let base = group.z * layer.row_stride;                            // the slot's first row
+    let weights = group.z * layer.param_stride + layer.weight_offset;  // and its W, b
+    let bias = group.z * layer.param_stride + layer.bias_offset;
+    let xo0 = x_rows(base, row0);
+    let xo1 = x_rows(base, row0 + 4u);
+    let xo2 = x_rows(base, row0 + 8u);
+    let xo3 = x_rows(base, row0 + 12u);
+    let wo0 = w_rows(weights, col0);
+    let wo1 = w_rows(weights, col0 + 4u);
+    let wo2 = w_rows(weights, col0 + 8u);
+    let wo3 = w_rows(weights, col0 + 12u);
     var a00 = mat4x4<f32>(); var a01 = mat4x4<f32>(); var a02 = mat4x4<f32>(); var a03 = mat4x4<f32>();
     var a10 = mat4x4<f32>(); var a11 = mat4x4<f32>(); var a12 = mat4x4<f32>(); var a13 = mat4x4<f32>();
     var a20 = mat4x4<f32>(); var a21 = mat4x4<f32>(); var a22 = mat4x4<f32>(); var a23 = mat4x4<f32>();
     var a30 = mat4x4<f32>(); var a31 = mat4x4<f32>(); var a32 = mat4x4<f32>(); var a33 = mat4x4<f32>();
-    if (layer.n_in % 4u == 0u && layer.weight_offset % 4u == 0u) {
+    if (layer.n_in % 4u == 0u && weights % 4u == 0u) {
         for (var k4 = 0u; k4 < layer.n_in / 4u; k4++) {
             let x0 = transpose(x_at4(xo0, k4));
             let x1 = transpose(x_at4(xo1, k4));
@@ -179,6 +186,6 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
             case 8u: { m = a20; } case 9u: { m = a21; } case 10u: { m = a22; } case 11u: { m = a23; }
             case 12u: { m = a30; } case 13u: { m = a31; } case 14u: { m = a32; } default: { m = a33; }
         }
-        store(row0 + 4u * (j / 4u), col0 + 4u * (j % 4u), m);
+        store(base, bias, row0 + 4u * (j / 4u), col0 + 4u * (j % 4u), m);
     }
 }

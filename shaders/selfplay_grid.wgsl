@@ -1,9 +1,13 @@
-// GPU self-play, decision step 3: the workgroup grid of every pool slot's forward, from how many
-// rows each slot gathered (linear_forward.wgsl's grid: output tiles x row tiles of 32):
+// GPU self-play, decision step 3: the workgroup grid of each layer of the pool's forward, one forward
+// for all filled slots (linear_forward.wgsl's grid: output tiles x row tiles of 32 x slots):
 //
-//   grid[(s L + l) * 3 ..] = (groups[l], ceil(count[s] / 32), 1)        s < S, l < L
+//   grid[3 l ..] = (groups[l], ceil(max_{s < S} count[s] / 32), S)        l < L, S = filled slots
 //
-//   count u32 [S]   groups u32 [L] (ceil(n_out_l / 32))   grid u32 [S L 3] (an indirect-dispatch buffer)
+// Every slot runs as many row tiles as the fullest: a slot with fewer rows also computes its rows
+// [count[s], 32 ceil(max count / 32)) from stale inputs, which nothing reads (selfplay_route reads
+// row s E + pos[e] < s E + count[s] only).
+//
+//   count u32 [S]   groups u32 [L] (ceil(n_out_l / 32))   grid u32 [L 3] (an indirect-dispatch buffer)
 
 struct Params { slots: u32, layers: u32 }
 
@@ -14,12 +18,15 @@ struct Params { slots: u32, layers: u32 }
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = id.x;
-    if (i >= params.slots * params.layers) {
+    let l = id.x;
+    if (l >= params.layers) {
         return;
     }
-    let s = i / params.layers;
-    grid[3u * i] = groups[i % params.layers];
-    grid[3u * i + 1u] = (count[s] + 31u) / 32u;
-    grid[3u * i + 2u] = 1u;
+    var rows = 0u;
+    for (var s = 0u; s < params.slots; s++) {
+        rows = max(rows, count[s]);
+    }
+    grid[3u * l] = groups[l];
+    grid[3u * l + 1u] = (rows + 31u) / 32u;
+    grid[3u * l + 2u] = params.slots;
 }

@@ -9,7 +9,7 @@
 // With params.act = 0 (the rollout's closing forward, t = T) only the bootstrap value is written.
 //
 //   table     f32 [9, T E]   the rollout table (rl/wgsl/kernels.py ROLLOUT_COLUMNS)
-//   snapshots f32 [3, S E]   the pool slots' sampled actions (sample_actions.wgsl, offset s E)
+//   snapshots f32 [3, S E]   the pool's sampled actions, slot s's at rows s E .. (sample_actions.wgsl)
 //   envs u32 [E, ENV_WORDS]  pos u32 [E]  out f32 [E, A + 1]  actions u32 [2E] (the sim's)  clock u32 [2]
 
 struct Params { num_envs: u32, rows: u32, act: u32 }

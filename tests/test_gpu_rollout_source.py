@@ -149,10 +149,42 @@ def test_opponent_mix_frequencies(device):
     np.testing.assert_array_equal(controllers[rows, 1 - side], np.where(kind == SNAPSHOT, 0, kind))
 
 
+async def read_opponents(device, source):
+    """The last decision's pool forward: its grid, every slot's params, input rows, output rows and the
+    sampled (action, log-prob, value) of each row."""
+    S, E, P = len(source.pool), source.num_envs, source.opponents.param_stride
+    grid = np.frombuffer(await device.read_buffer(source.grid, 0, 12), np.uint32)
+    params = np.array(await k.read_floats(device, source.pool_params, S * P)).reshape(S, P)
+    x = np.array(await k.read_floats(device, source.opponents.x, S * E * OBSERVATION_SIZE))
+    out = np.array(await k.read_floats(device, source.opponents.out, S * E * (NUM_ACTIONS + 1)))
+    table = np.array(await k.read_floats(device, source.snapshot_table, 3 * source.slots * E))
+    return (grid, params[:, :source.backend.num_params], x.reshape(S, E, OBSERVATION_SIZE),
+            out.reshape(S, E, NUM_ACTIONS + 1), table.reshape(3, source.slots, E)[:, :S])
+
+
+def check_pool_forward(grid, params, x, out, table):
+    """ONE forward over all filled slots: grid z = slots; in every slot, the rows of the row tiles the
+    grid ran are its own snapshot's forward of its rows (slots hold different params), and the sample
+    over all slots' rows gives their log-probs and values."""
+    S, E = x.shape[:2]
+    assert S == 3 and grid[2] == S and grid[1] >= 1  # the pool is full, and some env plays a snapshot
+    assert not np.allclose(params[0], params[1])
+    rows = min(E, 32 * int(grid[1]))
+    for s in range(S):
+        logits, values = forward(params[s], x[s, :rows])
+        np.testing.assert_allclose(out[s, :rows, :NUM_ACTIONS], logits, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(out[s, :rows, NUM_ACTIONS], values, rtol=1e-4, atol=1e-5)
+        actions = table[0, s, :rows].astype(int)
+        log_probs = logits - logits.max(1, keepdims=True)
+        log_probs -= np.log(np.exp(log_probs).sum(1, keepdims=True))
+        np.testing.assert_allclose(table[1, s, :rows], log_probs[np.arange(rows), actions], atol=1e-4)
+        np.testing.assert_allclose(table[2, s, :rows], values, rtol=1e-4, atol=1e-5)
+
+
 def test_snapshots_join_the_pool_and_updates_equal_numpy(device):
     """A LearnerLoop over the source with snapshot_every=1, pool_size=2: the pool holds the newest two
-    update's params; and one PPO update on a GPU-collected rollout equals the numpy backend's on the
-    same rollout read back."""
+    update's params, and the full ring's one forward gives each slot its snapshot's outputs; and one PPO
+    update on a GPU-collected rollout equals the numpy backend's on the same rollout read back."""
     async def run():
         ppo = PPOConfig(num_envs=16, num_steps=16, num_minibatches=2, update_epochs=2)
         selfplay = SelfPlayConfig(snapshot_prob=0.5, scripted_prob=0.3, random_prob=0.2, pool_size=2,
@@ -165,20 +197,24 @@ def test_snapshots_join_the_pool_and_updates_equal_numpy(device):
             await loop.step()
             history.append(loop.params)
             pools.append(source.pool_versions())
-        slots = {version: np.array(await k.read_floats(device, slot.params, backend.num_params))
-                 for version, slot in source.pool}
+        slots = {version: np.array(await k.read_floats(device, source.pool_params, backend.num_params,
+                                                        slot * source.opponents.param_stride))
+                 for slot, version in enumerate(source.pool)}
         collected = await source.collect(SimpleNamespace(updates=0, params=loop.params))
         host_rollout = await backend.read_rollout()
+        opponents = await read_opponents(device, source)
         numpy = numpy_backend.NumpyBackend(MODEL)
         await numpy.load_params(loop.params)
         before = await backend.get_params()
         await backend.load_params(before)
         await PPOLearner(backend, ppo).update(collected.rollout, 1e-3)
         await PPOLearner(numpy, ppo).update(host_rollout, 1e-3)
-        return history, pools, slots, np.array(await backend.get_params()), np.array(await numpy.get_params())
+        return (history, pools, slots, opponents, np.array(await backend.get_params()),
+                np.array(await numpy.get_params()))
 
-    history, pools, slots, gpu_params, numpy_params = asyncio.run(run())
+    history, pools, slots, opponents, gpu_params, numpy_params = asyncio.run(run())
     assert pools == [[0], [0], [0, 1], [1, 2]]
+    check_pool_forward(*opponents)
     for version, weights in slots.items():
         np.testing.assert_array_equal(weights, np.array(history[version]))
     np.testing.assert_allclose(gpu_params, numpy_params, atol=1e-5)

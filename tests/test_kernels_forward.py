@@ -7,6 +7,7 @@ is allowed an absolute error of 1e-6 * K (terms of order 1) on top of rtol 1e-5.
 import numpy as np
 import pytest
 
+from rl.soccer.gpu_rollout_source import INDIRECT, Indirect
 from rl.wgsl import kernels as k
 from rl import reference as ref
 from kernel_io import read, upload
@@ -38,6 +39,38 @@ def test_linear_forward_matches_twin(matmul_kernels, activation, out_stride, out
     expected[:, out_col : out_col + n_out] = z if activation == "identity" else ref.activation_forward(z, activation)
     np.testing.assert_allclose(read(device, y_buffer, rows * out_stride).reshape(rows, out_stride), expected,
                                rtol=1e-5, atol=1e-6 * n_in)  # and the other columns untouched
+
+
+@pytest.mark.parametrize("n_in, offset", [(64, 4), (34, 1)], ids=["vec4-loads", "scalar-loads"])
+def test_linear_forward_slots_match_twin(matmul_kernels, n_in, offset):
+    """Grid z = slot (the opponent pool's forward, an indirect dispatch): 3 networks with their own W and
+    b at params[z * param_stride + offset ..], each over the first count[z] of its `capacity` rows; every
+    slot runs the row tiles of the fullest, and its rows past those tiles are not written."""
+    device, kernels = matmul_kernels
+    rng = np.random.default_rng(3)
+    capacity, n_out, counts = 80, 35, [3, 70, 33]  # 1, 3 and 2 row tiles of 32; the grid runs 3 for each
+    S = len(counts)
+    stride = k.param_stride(offset + n_out * n_in + n_out)
+    x = rng.normal(size=(S, capacity, n_in)).astype(np.float32)
+    W = (rng.normal(size=(S, n_out, n_in)) / np.sqrt(n_in)).astype(np.float32)
+    b = rng.normal(size=(S, n_out)).astype(np.float32)
+    params = np.full((S, stride), 9.0, np.float32)
+    params[:, offset : offset + W[0].size] = W.reshape(S, -1)
+    params[:, offset + W[0].size : offset + W[0].size + n_out] = b
+    layer = k.Linear(n_in, n_out, offset, offset + W[0].size, k.ACTIVATION_CODES["tanh"], n_out, 0)
+    sentinel = np.full((S, capacity, n_out), -7.0, np.float32)
+    y_buffer = upload(device, sentinel)
+    dispatch = k.linear_forward(device, kernels, layer, upload(device, x), upload(device, params), y_buffer,
+                                capacity, stride)
+    tiles = k.groups(max(counts), k.TILE)
+    grid = device.create_buffer(size=16, usage=INDIRECT, label="grid")
+    device.queue.write_buffer(grid, 0, np.array([k.groups(n_out, k.TILE), tiles, S, 0], np.uint32).tobytes())
+    k.submit(device, [(Indirect(dispatch, grid, 0), (capacity,))])
+    y = read(device, y_buffer, sentinel.size).reshape(sentinel.shape)
+    for z, count in enumerate(counts):
+        z_ref = ref.linear_forward(x[z].astype(np.float64), W[z].astype(np.float64), b[z].astype(np.float64))
+        np.testing.assert_allclose(y[z, :count], np.tanh(z_ref[:count]), rtol=1e-5, atol=1e-6 * n_in)
+        np.testing.assert_array_equal(y[z, tiles * k.TILE :], sentinel[z, tiles * k.TILE :])
 
 
 def test_linear_forward_tanh_saturates_without_nan(matmul_kernels):

@@ -5,7 +5,7 @@ E = num_envs matches in sim.wgsl's WgslEnvBatch on the learner backend's device
 against an opponent drawn per episode as rl/soccer/selfplay.py draws it
 (SelfPlayConfig: snapshot_prob, scripted_prob, random_prob); scripted and
 random opponents are the sim's in-kernel players, snapshot opponents run the
-forward of a past learner kept in a pool of GPU buffers. One rollout of
+forward of a past learner kept in the pool's GPU buffer. One rollout of
 T = num_steps decisions is ONE submission, with no readback inside; decision t
 records (shaders/selfplay_*.wgsl, in this order):
 
@@ -13,9 +13,10 @@ records (shaders/selfplay_*.wgsl, in this order):
     forward    out = MLP(x) with the backend's current params              (GPUNetwork, E rows)
     sample     a ~ softmax(out[:, :A]) by Gumbel-max, log pi(a|s), V(s) into the rollout table at t
                (sample_actions.wgsl; hash of (seed, step, env, stream 0))
-    opponents  per filled pool slot s: its envs' opponent observations, compacted; the grid of their
-               forwards; forward (indirect dispatch: only ceil(rows / 32) row tiles) and sample
-               (stream 1) on the snapshot's params
+    opponents  every snapshot opponent's observation into its pool slot s's block of rows, compacted;
+               the grid of the pool's forward; ONE forward for all filled slots (indirect dispatch, grid
+               z = slot: slot s's rows on its snapshot's params, ceil(max rows / 32) row tiles each)
+               and one sample (stream 1), whatever the number of slots
     route      both actions into the sim's actions buffer; next_value[t-1] = (1 - done[t-1]) V(s_t)
     sim step   WgslEnvBatch.record_step: one decision in every env, SAME_STEP auto-reset
     record     reward[t] = r + approach_coef (d - d') + progress_coef (g - g')  (selfplay.py's terms)
@@ -95,27 +96,6 @@ def dispatch(device, kernels, name: str, buffers: list, uniform: bytes, threads:
                       uniform_bytes=64)
 
 
-class PoolSlot:
-    """One snapshot of the opponent pool on the GPU: its params, its forward over up to E compacted rows,
-    and the dispatches that fill and sample it."""
-
-    def __init__(self, source: "GpuSelfPlaySource", slot: int):
-        device, E, model_config = source.device, source.num_envs, source.model_config
-        self.params = k.storage_buffer(device, source.backend.num_params, f"pool slot {slot}")
-        self.network = GPUNetwork(device, source.backend.kernels, model_config, self.params, None, E,
-                                  with_backward=False)
-        self.ids = k.storage_buffer(device, E, f"pool slot {slot} envs")
-        self.gather = dispatch(device, source.kernels, "selfplay_opponents",
-                               [source.sim.outputs_buffer, source.envs, source.counts, self.network.x, self.ids,
-                                source.pos], struct_u32(E, slot), E)
-        layers = len(self.network.forward)
-        self.forward = [Indirect(layer, source.grid, 12 * (slot * layers + l))
-                        for l, layer in enumerate(self.network.forward)]  # selfplay_grid.wgsl's layout
-        self.sample = k.sample_actions(device, source.backend.kernels, NUM_ACTIONS, source.seed, OPPONENT_STREAM,
-                                       source.slots * E, slot * E, 0, self.network.out, source.clock, self.ids,
-                                       source.snapshot_table)
-
-
 def struct_u32(*values) -> bytes:
     return array("I", values).tobytes()
 
@@ -133,7 +113,7 @@ class GpuSelfPlaySource:
         match_decisions = -(-match.match_ticks // match.action_repeat)
         self.boot_slots = (T - 1) // match_decisions + 1  # truncations one env can have in T decisions
         self.slots = selfplay.pool_size + 1
-        self.pool = []      # [(version, PoolSlot)] by slot index, filled in ring order
+        self.pool = []      # the version in each slot, filled in ring order
         self.newest = -1    # slot of the newest snapshot
         self.decisions = 0  # decisions recorded so far: the sampling hash's step
         self.outcomes = {outcome: 0 for outcome in OUTCOMES}  # the learner's episodes so far, all opponents
@@ -142,7 +122,7 @@ class GpuSelfPlaySource:
         self.envs = u32_buffer(device, [0] * (E * len(ENV_WORDS)), "self-play envs")
         self.clock = u32_buffer(device, [0, 0], "self-play clock")
         self.counts = u32_buffer(device, [0] * self.slots, "pool slot rows")
-        self.pos = u32_buffer(device, [0] * E, "pool slot row of each env")
+        self.pos = u32_buffer(device, [0] * E, "row of each env in its pool slot")
         self.episodes = u32_buffer(device, [0] * (EPISODE_WORDS * N), "episode records")
         self.boot_rows = u32_buffer(device, [0xFFFFFFFF] * (self.boot_slots * E), "bootstrap rows")
         self.snapshot_table = k.storage_buffer(device, 3 * self.slots * E, "pool slot actions")
@@ -150,9 +130,14 @@ class GpuSelfPlaySource:
                                   with_backward=False)
         self.bootstrap = GPUNetwork(device, learner_kernels, self.model_config, backend.params, None,
                                     self.boot_slots * E, with_backward=False)
-        layers = [layer for chain in self.learner.chains for layer in chain]   # self.learner.forward's order
-        self.grid = u32_buffer(device, [0] * (3 * self.slots * len(layers)), "pool forward grids", INDIRECT)
-        self.layer_groups = u32_buffer(device, [k.groups(layer.n_out, k.TILE) for layer in layers], "layer groups")
+        # the opponent pool: slot s's snapshot at pool_params[s P ..] and its rows at s E .. of one network
+        self.pool_params = k.storage_buffer(device, self.slots * k.param_stride(backend.num_params), "pool params")
+        self.opponents = GPUNetwork(device, learner_kernels, self.model_config, self.pool_params, None,
+                                    self.slots * E, with_backward=False, slots=self.slots)
+        pool_ids = k.storage_buffer(device, self.slots * E, "pool row envs")
+        layers = [layer for chain in self.opponents.chains for layer in chain]   # self.opponents.forward's order
+        self.grid = u32_buffer(device, [0] * (3 * len(layers)), "pool forward grids", INDIRECT)
+        layer_groups = u32_buffer(device, [k.groups(layer.n_out, k.TILE) for layer in layers], "layer groups")
         outputs, table = sim.outputs_buffer, self.rollout.table
         self.observe = dispatch(device, kernels, "selfplay_observe",
                                 [outputs, self.envs, self.learner.x, self.rollout.obs, self.clock], struct_u32(E, 1), E)
@@ -161,8 +146,17 @@ class GpuSelfPlaySource:
                                      struct_u32(E, 0), E)
         self.sample = k.sample_actions(device, learner_kernels, NUM_ACTIONS, self.seed, LEARNER_STREAM, N, 0, E,
                                        self.learner.out, self.clock, u32_buffer(device, range(E), "env ids"), table)
-        self.grids = dispatch(device, kernels, "selfplay_grid", [self.counts, self.layer_groups, self.grid],
-                              struct_u32(self.slots, len(layers)), self.slots * len(layers))
+        self.gather = dispatch(device, kernels, "selfplay_opponents",
+                               [outputs, self.envs, self.counts, self.opponents.x, pool_ids, self.pos],
+                               struct_u32(E), E)
+        self.grids = k.Dispatch(device, kernels["selfplay_grid"], [self.counts, layer_groups, self.grid],
+                                lambda filled: (struct_u32(filled, len(layers)), (1,)), "selfplay_grid",
+                                uniform_bytes=64)
+        self.opponent_forward = [Indirect(layer, self.grid, 12 * l)  # selfplay_grid.wgsl's layout
+                                 for l, layer in enumerate(self.opponents.forward)]
+        self.opponent_sample = k.sample_actions(device, learner_kernels, NUM_ACTIONS, self.seed, OPPONENT_STREAM,
+                                                self.slots * E, 0, 0, self.opponents.out, self.clock, pool_ids,
+                                                self.snapshot_table)
         route = [table, self.snapshot_table, self.envs, self.pos, self.learner.out, sim.actions_buffer, self.clock]
         self.route = dispatch(device, kernels, "selfplay_route", route, struct_u32(E, N, 1), E)
         self.route_last = dispatch(device, kernels, "selfplay_route", route, struct_u32(E, N, 0), E)
@@ -210,27 +204,26 @@ class GpuSelfPlaySource:
 
     def pool_versions(self) -> list[int]:
         """The versions new episodes draw from, oldest first."""
-        newest = [self.pool[(self.newest - back) % self.slots][0] for back in range(self.pool_count())]
+        newest = [self.pool[(self.newest - back) % self.slots] for back in range(self.pool_count())]
         return newest[::-1]
 
     def add_snapshot(self, version: int, params: array) -> None:
         """Copy `params` into the next slot of the ring (the oldest snapshot's, once the ring is full)."""
         self.newest = (self.newest + 1) % self.slots
         if self.newest == len(self.pool):
-            self.pool.append((version, PoolSlot(self, self.newest)))
-        slot = self.pool[self.newest][1]
-        self.pool[self.newest] = (version, slot)
-        self.device.queue.write_buffer(slot.params, 0, array("f", params))
+            self.pool.append(version)
+        self.pool[self.newest] = version
+        self.device.queue.write_buffer(self.pool_params, 4 * self.newest * self.opponents.param_stride,
+                                       array("f", params))
 
     def record_decision(self, steps: list) -> None:
         """Append one decision's (dispatch, args) steps (the module docstring's order)."""
         E = self.num_envs
         steps += [(self.observe, ()), *self.learner.forward_steps(E), (self.sample, (E,))]
-        active = [slot for _, slot in self.pool] if self.pool_count() else []
-        if active:
-            steps += [(slot.gather, ()) for slot in active] + [(self.grids, ())]
-        for slot in active:
-            steps += [(layer, (E,)) for layer in slot.forward] + [(slot.sample, (E,))]
+        if self.pool_count():  # slots [0, len(pool)) are filled; each runs over at most E rows
+            filled = len(self.pool)
+            steps += [(self.gather, ()), (self.grids, (filled,)), *[(layer, (E,)) for layer in self.opponent_forward],
+                      (self.opponent_sample, (filled * E,))]
         steps += [(self.route, ()), (self.sim_step, ()), (self.record[0], (self.pool_count(), self.newest)),
                   (self.tick, ())]
 
@@ -266,7 +259,7 @@ class GpuSelfPlaySource:
 
 
 class Indirect:
-    """A pool slot's layer dispatch with its grid read from the GPU (`record` as k.submit calls it)."""
+    """A layer of the pool's forward with its grid read from the GPU (`record` as k.submit calls it)."""
 
     def __init__(self, layer: k.Dispatch, grid, offset: int):
         self.layer, self.grid, self.offset = layer, grid, offset

@@ -50,7 +50,7 @@ MAX_SPLITS = 32  # ... in at most this many splits (the gradient partials are [M
 REDUCE_CHUNK = 64  # rows per thread in reduce_sum's first pass; gradient_sum's parameters per thread
 ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-5
 MAX_SLOTS = 256  # uniform blocks a Dispatch keeps, one per distinct call arguments
-UNIFORM_BYTES = 32  # the learner kernels' uniform blocks fit in 32 bytes (Dispatch takes a larger size)
+UNIFORM_BYTES = 32  # most kernels' uniform blocks fit in 32 bytes (Dispatch takes a larger size where one does not)
 STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST
 
 
@@ -207,11 +207,22 @@ def network_chains(config: ModelConfig) -> list[list[Linear]]:
     return result
 
 
-def linear_forward(device, kernels, layer: Linear, x, params, y) -> Dispatch:
-    """Y = act(X W^T + b).    record(pass, rows)"""
+def param_stride(num_params: int) -> int:
+    """Floats from one network's parameters to the next in a buffer of several (the opponent pool's):
+    num_params rounded up to whole vec4s, so that every network's weights keep the vec4 loads."""
+    return 4 * groups(num_params, 4)
+
+
+def linear_forward(device, kernels, layer: Linear, x, params, y, row_stride: int = 0,
+                   param_stride: int = 0) -> Dispatch:
+    """Y = act(X W^T + b).    record(pass, rows)
+
+    A grid with z > 1 (record_indirect) runs one network per z, each over `rows` rows: slot z's rows
+    of X and Y start at row z * row_stride, its W and b at params[z * param_stride ..]."""
     return Dispatch(device, kernels["linear_forward"], [x, x, params, params, y],
-                    lambda rows: (layer.uniform(rows), (groups(layer.n_out, TILE), groups(rows, TILE))),
-                    f"linear_forward {layer.n_in}-{layer.n_out}")
+                    lambda rows: (layer.uniform(rows, row_stride, param_stride),
+                                  (groups(layer.n_out, TILE), groups(rows, TILE))),
+                    f"linear_forward {layer.n_in}-{layer.n_out}", uniform_bytes=48)
 
 
 def linear_backward_weights(device, kernels, layer: Linear, num_params: int, dy, x, partials) -> Dispatch:

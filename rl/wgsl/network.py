@@ -20,14 +20,23 @@ observations is never formed. Standard library only.
 """
 
 from rl.wgsl.kernels import (linear_backward_input, linear_backward_weights, linear_forward, network_chains,
-                            read_floats, storage_buffer, submit)
+                            param_stride, read_floats, storage_buffer, submit)
 from rl.model import ModelConfig, num_params
 
 
 class GPUNetwork:
+    """The MLP's buffers and dispatches for `capacity` rows. With slots > 1 (forward only) it is `slots`
+    networks of one shape: rows [z C, (z + 1) C) of every buffer (C = capacity / slots) are network z's,
+    whose parameters are params[z param_stride ..] (kernels.param_stride); a forward dispatch's grid
+    z = slot runs them all at once (the opponent pool's indirect dispatches)."""
+
     def __init__(self, device, kernels, model_config: ModelConfig, params, grad_partials, capacity: int,
-                 with_backward: bool = True):
+                 with_backward: bool = True, slots: int = 1):
+        if slots > 1 and (with_backward or capacity % slots):
+            raise ValueError(f"a network of {slots} slots is forward only, over a capacity that {slots} divides "
+                             f"(got capacity {capacity}, with_backward={with_backward})")
         self.capacity = capacity
+        self.param_stride = param_stride(num_params(model_config))
         self.chains = network_chains(model_config)
         width = model_config.num_actions + 1
         self.x = storage_buffer(device, capacity * model_config.obs_size, "x")
@@ -37,7 +46,8 @@ class GPUNetwork:
         for c, layers in enumerate(self.chains):
             acts = [self.x] + [storage_buffer(device, capacity * layer.n_out, f"chain {c} acts[{k + 1}]")
                                for k, layer in enumerate(layers[:-1])] + [self.out]
-            self.forward += [linear_forward(device, kernels, layer, acts[k], params, acts[k + 1])
+            self.forward += [linear_forward(device, kernels, layer, acts[k], params, acts[k + 1], capacity // slots,
+                                            self.param_stride)
                              for k, layer in enumerate(layers)]
             self.hidden += acts[1:-1]
             if not with_backward:
