@@ -48,11 +48,11 @@ class LearningCurve:
 
 
 PAGE_CURVE = LearningCurve(
-    source="docs/learning_curve.md, \"Two epochs in the page\": rl.train with the GPU engine's shape (64 envs x 64 "
-           "steps, 16 minibatches, 2 epochs, 64x64 network, 60 s matches, constant learning rate 1e-3), seeds 1-3 "
+    source="docs/learning_curve.md, \"Epochs at the page's shape\": rl.train with the GPU engine's shape (64 envs x "
+           "64 steps, 16 minibatches, 4 epochs, 64x64 network, 60 s matches, constant learning rate 1e-3), seeds 1-3 "
            "pooled, 96 matches per point. It holds 60% of decided matches from 2.5M env steps on",
-    points=((500_000, 23, 25, 48), (1_000_000, 37, 31, 28), (1_500_000, 30, 40, 26), (2_000_000, 28, 40, 28),
-            (2_500_000, 40, 43, 13), (3_000_000, 38, 46, 12)),
+    points=((500_000, 8, 20, 68), (1_000_000, 16, 26, 54), (1_500_000, 25, 39, 32), (2_000_000, 26, 36, 34),
+            (2_500_000, 40, 35, 21), (3_000_000, 32, 48, 16)),
 )
 
 

@@ -15,12 +15,6 @@ from rl.model import ModelConfig
 from rl.soccer.selfplay import SelfPlayConfig
 from sim import NUM_ACTIONS, OBSERVATION_SIZE
 
-PAGE_EPOCHS = 2
-"""Passes over each batch in the page (rl.train's SOCCER_PPO makes 4). With the page's model (64 x 64) and
-batch (64 envs x 64 steps), 2 epochs won at least as much per env step as 4 (three seeds, the mean at every
-checkpoint to 3M steps) for half the update's GPU time, which is most of the trainer's time on a software
-adapter (docs/learning_curve.md)."""
-
 ENGINES = ("auto", "gpu", "workers")   # rl/live/engine.py says what each runs
 RUNNING_ENGINES = ("gpu", "workers")  # what `auto` turns into
 
@@ -93,11 +87,12 @@ class LiveSetup:
 
     def ppo_config(self, engine: str) -> PPOConfig:
         """The trainer's PPO config when `engine` runs: its batch (num_envs); SOCCER_PPO's learning rate,
-        entropy bonus and minibatch size; no annealing (live training has no end to anneal to); PAGE_EPOCHS
-        passes over each batch."""
+        entropy bonus and minibatch size, 4 epochs, no annealing (live training has no end to anneal to).
+        Two epochs learned faster per env step headless at this shape, but not in the page: there the GPU engine
+        with 2 epochs stalled near 0.4 of decided matches, with 4 it passed 0.6 (docs/learning_curve.md)."""
         num_envs = self.num_envs(engine)
         values = {"num_envs": num_envs, "num_steps": self.num_steps,
-                  "num_minibatches": soccer_minibatches(num_envs * self.num_steps), "update_epochs": PAGE_EPOCHS,
+                  "num_minibatches": soccer_minibatches(num_envs * self.num_steps), "update_epochs": 4,
                   "learning_rate": SOCCER_PPO.learning_rate, "ent_coef": SOCCER_PPO.ent_coef, "anneal_lr": False,
                   "seed": self.seed, **self.ppo}
         return PPOConfig(**values)
