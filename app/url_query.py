@@ -17,6 +17,7 @@ import js
 
 from app.live_run import LiveRun
 from rl.live.setup import LiveSetup
+from rl.model import parse_hidden_sizes
 
 # URL parameter -> LiveSetup field
 SETUP_FIELDS = {"workers": "rollout_workers", "envs": "envs_per_worker", "gpuenvs": "gpu_envs", "steps": "num_steps",
@@ -59,9 +60,10 @@ def setup_from_query() -> LiveSetup:
             fields[field] = int(text)
     if values.has("hidden"):
         text = values.get("hidden")
-        if not all(part.isdigit() and int(part) > 0 for part in text.split(",")):
-            raise ValueError(f"the URL parameter hidden must be widths like 64,64, got {text!r}")
-        fields["hidden_sizes"] = tuple(int(part) for part in text.split(","))
+        try:
+            fields["hidden_sizes"] = parse_hidden_sizes(text)
+        except ValueError:
+            raise ValueError(f"the URL parameter hidden must be widths like 64,64, got {text!r}") from None
     if values.has("evalshare"):
         text = values.get("evalshare")
         try:

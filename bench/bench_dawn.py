@@ -30,6 +30,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rl.model import parse_hidden_sizes  # noqa: E402
 SWIFTSHADER_ICD = Path("/usr/lib/chromium/vk_swiftshader_icd.json")
 
 
@@ -55,14 +58,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envs", type=int, nargs="+", default=[16, 256], help="env counts to measure (one run each)")
     parser.add_argument("--steps", type=int, default=64, help="decisions per env per rollout (num_steps)")
-    parser.add_argument("--hidden", default="64,64", help="hidden layer widths")
+    parser.add_argument("--hidden", type=parse_hidden_sizes, default="64,64", help="hidden layer widths")
     parser.add_argument("--updates", type=int, default=6, help="updates per run (the first is not timed)")
     parser.add_argument("--vulkan", choices=("auto", "system", "swiftshader"), default="auto")
     args = parser.parse_args()
-    hidden = [int(width) for width in args.hidden.split(",")]
+    hidden = list(args.hidden)
     vulkan = args.vulkan
     print(f"bench_dawn: the trainer worker's GPU engine in Node (Dawn), {args.steps} steps per env, "
-          f"hidden {args.hidden}, {args.updates} updates per run")
+          f"hidden {','.join(map(str, hidden))}, {args.updates} updates per run")
     for envs in args.envs:
         setup = {"gpu_envs": envs, "num_steps": args.steps, "hidden_sizes": hidden, "engine": "gpu",
                  "eval_episodes": 0}
@@ -82,7 +85,8 @@ def main() -> None:
         print(f"         per update: collect {result['collect_s']:.3f} s, update {result['update_s']:.3f} s")
         each = result["collect_s_each"]
         if len(each) >= 20:     # the pool gains a snapshot every snapshot_every updates: one forward chain more
-            print(f"         collect, first 10 updates {sum(each[:10]) / 10:.3f} s, last 10 {sum(each[-10:]) / 10:.3f} s")
+            first, last = sum(each[:10]) / 10, sum(each[-10:]) / 10
+            print(f"         collect, first 10 updates {first:.3f} s, last 10 {last:.3f} s")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,15 @@ from operator import mul
 from typing import NamedTuple
 
 
+def parse_hidden_sizes(text: str) -> tuple[int, ...]:
+    """'64,64' -> (64, 64): the hidden widths as the command line and the page's URL write them; ValueError
+    for anything but comma-separated whole numbers >= 1."""
+    parts = text.split(",")
+    if not all(part.isdigit() and int(part) >= 1 for part in parts):
+        raise ValueError(f"expected comma-separated widths >= 1 such as 64,64, got {text!r}")
+    return tuple(int(part) for part in parts)
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     obs_size: int

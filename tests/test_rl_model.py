@@ -5,7 +5,7 @@ from array import array
 import numpy as np
 import pytest
 
-from rl.model import ModelConfig, init_params, layout_string, num_params, param_layout, shape_hash
+from rl.model import ModelConfig, init_params, layout_string, num_params, param_layout, parse_hidden_sizes, shape_hash
 
 CARTPOLE = ModelConfig(obs_size=4, num_actions=2, hidden_sizes=(64, 64))
 SEPARATE_HASH = 1978298925  # separate 64x64 on CartPole, pinned like the shared layout's
@@ -105,3 +105,15 @@ def test_separate_init_has_cleanrl_gains_per_network():
     assert np.linalg.norm(tensors["critic.2.weight"]) == pytest.approx(1.0, abs=1e-5)
     assert not any(tensors[s.name].any() for s in param_layout(config) if s.name.endswith(".bias"))
     assert not np.array_equal(tensors["actor.0.weight"], tensors["critic.0.weight"])  # independent draws
+
+
+@pytest.mark.parametrize("text, widths", [("64,64", (64, 64)), ("8", (8,)), ("128,32,16", (128, 32, 16))])
+def test_parse_hidden_sizes_reads_comma_separated_widths(text, widths):
+    assert parse_hidden_sizes(text) == widths
+
+
+@pytest.mark.parametrize("text", ["", "64,", "0", "64,-1", " 64", "64,x", "6.4", "+64"])
+def test_parse_hidden_sizes_refuses_anything_else_naming_the_text(text):
+    with pytest.raises(ValueError, match="comma-separated widths >= 1") as error:
+        parse_hidden_sizes(text)
+    assert repr(text) in str(error.value)

@@ -74,7 +74,7 @@ from rl.config import SOCCER_PPO, PPOConfig
 from rl.files.agent_file import save_agent
 from rl.files.container import CheckpointError, sweep_stale_temporaries
 from rl.loop import LearnerLoop
-from rl.model import ModelConfig, init_params
+from rl.model import ModelConfig, init_params, parse_hidden_sizes
 from rl.numpy_backend import NumpyMLP
 from rl.policy import Policy
 from rl.soccer.evaluation import evaluate, load_model
@@ -219,14 +219,11 @@ def flag(name: str) -> str:
 
 
 def hidden_sizes(text: str) -> tuple:
-    """'64,64' -> (64, 64), or an error argparse reports under the flag's name."""
+    """rl.model.parse_hidden_sizes, its error as one argparse reports under the flag's name."""
     try:
-        widths = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        widths = ()
-    if not widths or min(widths) < 1:
-        raise argparse.ArgumentTypeError(f"expected comma-separated widths >= 1 such as 64,64, got {text!r}")
-    return widths
+        return parse_hidden_sizes(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def parse_args(argv) -> tuple[TrainConfig, PPOConfig, SelfPlayConfig, int]:
