@@ -88,12 +88,15 @@ class PageSession:
         self.base_url = base_url
         self.log_path = log_path
         self.errors: list[str] = []
+        self.console_warnings: list[str] = []  # console warnings (e.g. an ignored URL parameter)
         self.context = browser.new_context(**context_options)    # e.g. viewport, has_touch (Playwright's)
         self._new_page()
 
     def _new_page(self) -> None:
         self.page = self.context.new_page()
         self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("console",
+                     lambda message: message.type == "warning" and self.console_warnings.append(message.text))
         self.page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
 
     def open(self, path: str = "/", ready_timeout_s: float = 90):

@@ -80,3 +80,19 @@ def test_browser_without_webgpu_says_what_to_do(page_session):
     assert status["ready"] is False
     assert "WebGPU is not available" in status["error"] and "Chrome" in status["error"]
     assert page_session.page.is_visible("#problem")
+
+
+def test_bad_url_parameters_are_refused_by_name_and_the_match_plays_on(page_session):
+    """A bad setup parameter stops Train with a notice naming it; a bad optional one is warned about and
+    its default kept; the show match plays on and nothing else fails."""
+    status = page_session.open("/?hidden=64,abc&autosave=soon")
+    assert status["ready"] and status["error"] is None
+    page_session.page.click("#train")
+    page_session.page.wait_for_function("(window.dshq.status().notice || '').includes('Training not started')")
+    notice = page_session.page.inner_text("#notice")
+    assert "URL parameter hidden" in notice and "'64,abc'" in notice
+    tick = page_session.status()["tick"]
+    page_session.page.wait_for_function(f"window.dshq.status().tick > {tick}")
+    assert page_session.status()["training"] is False
+    assert any("autosave='soon'" in line for line in page_session.console_warnings), page_session.console_warnings
+    assert page_session.errors == []
