@@ -50,6 +50,7 @@ SOFTWARE_SPLIT_ROWS = 1024  # ... and on a software adapter (split_rows: why)
 MAX_SPLITS = 32  # ... in at most this many splits (the gradient partials are [MAX_SPLITS, P])
 REDUCE_CHUNK = 64  # rows per thread in reduce_sum's first pass; gradient_sum's parameters per thread
 ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-5
+ADAM_PARAMS_PER_THREAD = 4  # adam.wgsl's PARAMS_PER_THREAD, 64 threads per workgroup
 MAX_SLOTS = 256  # uniform blocks a Dispatch keeps, one per distinct call arguments
 UNIFORM_BYTES = 32  # most kernels' uniform blocks fit in 32 bytes (Dispatch takes a larger size where one does not)
 STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST
@@ -343,7 +344,7 @@ def adam(device, kernels, num_params: int, grads, stats, clock, params, adam_m, 
     from clock (adam_clock, counted by grad_norm).    record(pass, offset)"""
     return Dispatch(device, kernels["adam"], [grads, stats, clock, params, adam_m, adam_v],
                     lambda offset: (struct.pack("<2I3f", num_params, offset, ADAM_BETA1, ADAM_BETA2, ADAM_EPS),
-                                    (groups(num_params, 256),)),
+                                    (groups(num_params, ADAM_PARAMS_PER_THREAD * 64),)),
                     "adam")
 
 
