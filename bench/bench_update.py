@@ -2,7 +2,7 @@
 
     python bench/bench_update.py [--shapes 34-128-128-31,34-64-64-31,34-8-8-31] [--minibatch 512,256,256]
                                  [--epochs 4] [--minibatches 4] [--layout shared] [--seconds 1] [--act-envs 16,256,4096]
-                                 [--per-kernel]
+                                 [--per-kernel] [--vulkan system|swiftshader]
 
 Update: one PPO update of `epochs x minibatches` minibatch steps (gather,
 forward, PPO loss, backward, grad-norm clip, Adam) on a synthetic rollout of
@@ -22,7 +22,12 @@ PyTorch CPU runs the same shared-trunk model and loss if it is importable
 forward plus sampling: on the GPU (linear kernels + sample_actions.wgsl, one
 readback of the sampled columns) vs numpy's forward plus Python's sampler.
 With --per-kernel, instead: each dispatch of one minibatch step timed
-alone (repeated in one submission), to show where the update's time goes.
+alone (repeated in one submission), per dispatch and per update, to show
+where the update's time goes; the page's update is `--shapes 34-64-64-31
+--minibatch 1024 --layout separate --per-kernel` (4 epochs x 4 minibatches).
+--vulkan swiftshader runs on the SwiftShader Vulkan driver that Debian's
+chromium ships (what the page and the Node trainer run on without a GPU)
+instead of the system's (lavapipe here).
 Wall-clock time on whatever machine runs it (lavapipe without a GPU): prints
 figures, never asserts on time.
 """
@@ -49,6 +54,7 @@ from rl.wgsl.network import GPUNetwork  # noqa: E402
 from rl.config import PPOConfig  # noqa: E402
 from rl.model import ModelConfig, chains, init_params  # noqa: E402
 from rl.rollout import Rollout, sample_actions  # noqa: E402
+from bench_dawn import SWIFTSHADER_ICD  # noqa: E402  (bench/ is this script's folder)
 
 NUM_ENVS = 16
 PAGE_SHAPE, PAGE_MINIBATCH = "34-64-64-31", 256  # the page's model and minibatch
@@ -199,34 +205,48 @@ async def bench_update(model_config, ppo, minibatch, seconds, device):
 
 
 async def bench_kernels(model_config, ppo, minibatch, seconds, device):
-    """Where one minibatch step's time goes: each of its dispatches (backend.minibatch_steps) recorded
-    alone, repeated in one submission and waited for, as CPU ms per dispatch (this process's CPU time,
-    lavapipe's threads included) and wall ms, with its share of the step's total."""
+    """Where one update's time goes: each dispatch of one minibatch step (backend.minibatch_steps) recorded
+    alone, `repeats` times in one submission and waited for, minus an empty submission's wait, divided by
+    `repeats`: CPU us per dispatch (this process's CPU time, the software adapter's threads included) and wall
+    us. Identical dispatches (same kernel, layer and arguments: the actor's and critic's 64-64 layers) share a
+    row. Per update: x (epochs x minibatches) minibatch steps, and each row's share of the sum."""
     rollout = synthetic_rollout(ppo.num_steps, model_config)
     backend = await wgsl_module.create_backend(model_config, device)
     await backend.load_params(init_params(model_config, 1))
     await backend.set_rollout(rollout)
     await backend.compute_advantages(ppo.gamma, ppo.gae_lambda)
     await backend.train_minibatches([array("i", range(minibatch))], ppo.learning_rate, ppo)  # reserves, warms
-    repeats = 8
+    repeats, steps_per_update = 32, ppo.update_epochs * ppo.num_minibatches
 
-    def run_alone(step):
+    def run(steps):
         def call():
-            k.submit(device, [step] * repeats)
+            k.submit(device, steps)
             return k.read_floats(device, backend.stats, 1)
         return call
 
-    rows = []
+    wait_wall, wait_cpu = await timed(run([]), seconds / 8, cpu=True)  # the submission and readback alone
+    rows = {}  # (label, args) -> [dispatches per step, wall, cpu]
     for dispatch, args in backend.minibatch_steps(minibatch, 0, 0, ppo):
-        wall, cpu = await timed(run_alone((dispatch, args)), seconds / 8, cpu=True)
-        rows.append((dispatch.label, wall / repeats, cpu / repeats))
-    total_cpu = sum(cpu for _, _, cpu in rows)
+        key = (dispatch.label, args)
+        if key in rows:
+            rows[key][0] += 1
+            continue
+        wall, cpu = await timed(run([(dispatch, args)] * repeats), seconds / 8, cpu=True)
+        rows[key] = [1, max(0.0, wall - wait_wall) / repeats, max(0.0, cpu - wait_cpu) / repeats]
+    total_cpu = sum(count * cpu for count, _, cpu in rows.values())
     shape = "-".join(map(str, (model_config.obs_size, *model_config.hidden_sizes, model_config.num_actions + 1)))
-    print(f"\nPer kernel, {shape} minibatch {minibatch}: each dispatch alone, {repeats} per submission")
-    print(f"{'kernel':<36}{'CPU ms':>9}{'wall ms':>9}{'share':>8}")
-    for label, wall, cpu in rows:
-        print(f"{label:<36}{1e3 * cpu:>9.3f}{1e3 * wall:>9.3f}{100 * cpu / total_cpu:>7.1f}%")
-    print(f"{'sum of the step':<36}{1e3 * total_cpu:>9.3f}{1e3 * sum(w for _, w, _ in rows):>9.3f}")
+    print(f"\nPer kernel, {shape} {model_config.layout}, minibatch {minibatch}, {steps_per_update} minibatch steps "
+          f"per update: each dispatch alone, {repeats} per submission (an empty submission's wait, "
+          f"{1e6 * wait_cpu:.0f} CPU us, subtracted)")
+    print(f"{'kernel':<36}{'args':>10}{'per update':>11}{'CPU us each':>13}{'wall us':>9}{'CPU ms/update':>15}"
+          f"{'share':>8}")
+    for (label, args), (count, wall, cpu) in rows.items():
+        shown = ",".join(f"{a:g}" if isinstance(a, float) else str(a) for a in args)[:9]
+        print(f"{label:<36}{shown:>10}{count * steps_per_update:>11}{1e6 * cpu:>13.1f}{1e6 * wall:>9.1f}"
+              f"{1e3 * count * cpu * steps_per_update:>15.1f}{100 * count * cpu / total_cpu:>7.1f}%")
+    dispatches = sum(count for count, _, _ in rows.values())
+    print(f"{'the update':<36}{'':>10}{dispatches * steps_per_update:>11}{'':>13}{'':>9}"
+          f"{1e3 * total_cpu * steps_per_update:>15.1f}")
 
 
 async def bench_act(model_config, envs_list, seconds, device):
@@ -280,7 +300,11 @@ async def main():
     parser.add_argument("--act-envs", default="16,256,4096", help="E for the acting table ('' to skip it)")
     parser.add_argument("--per-kernel", action="store_true",
                         help="instead of the update table, time each dispatch of one minibatch step alone")
+    parser.add_argument("--vulkan", choices=("system", "swiftshader"), default="system",
+                        help="the Vulkan driver: the system's, or chromium's SwiftShader")
     args = parser.parse_args()
+    if args.vulkan == "swiftshader":
+        os.environ["VK_ICD_FILENAMES"] = str(SWIFTSHADER_ICD)
     shapes = args.shapes.split(",")
     sizes = [int(m) for m in args.minibatch.split(",")]
     if len(sizes) == 1:

@@ -34,14 +34,12 @@ struct Layer {
 @group(0) @binding(5) var<storage, read> h: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dz: array<f32>;
 
-fn activation_slope(hv: f32) -> f32 {
-    if (layer.activation == 1u) {
-        return 1.0 - hv * hv;
-    }
-    if (layer.activation == 2u) {
-        return select(0.0, 1.0, hv > 0.0);
-    }
-    return 1.0;
+// act'(h) for 4 values, without branches: SwiftShader runs the body of every `if` that is not a loop,
+// taken or not, so the three activations' slopes are all computed and one selected.
+fn activation_slope(hv: vec4<f32>) -> vec4<f32> {
+    let tanh_slope = vec4<f32>(1.0) - hv * hv;
+    let relu_slope = select(vec4<f32>(0.0), vec4<f32>(1.0), hv > vec4<f32>(0.0));
+    return select(select(vec4<f32>(1.0), relu_slope, layer.activation == 2u), tanh_slope, layer.activation == 1u);
 }
 
 // Start offsets in dY of 4 consecutive rows, clamped to the last one; W's columns i0 .. i0 + 3, clamped.
@@ -91,15 +89,17 @@ fn w_block(c: vec4<u32>, o: u32) -> mat4x4<f32> {
     return mat4x4<f32>(w_at(c, o), w_at(c, min(o + 1u, last)), w_at(c, min(o + 2u, last)), w_at(c, min(o + 3u, last)));
 }
 
-// Row row of dZ at inputs i0 .. i0 + 3 (v: their sums of dX), those inside the matrix.
+// Row row of dZ at inputs i0 .. i0 + 3 (v: their sums of dX), those inside the matrix (H is loaded at all 4:
+// past the row's end it is the next row's or clamped, never stored).
 fn store_row(row: u32, i0: u32, v: vec4<f32>) {
     let n_in = layer.n_in;
+    let o = row * n_in + i0;
+    let d = v * activation_slope(vec4<f32>(h[o], h[o + 1u], h[o + 2u], h[o + 3u]));
     if (row < layer.rows) {
-        let o = row * n_in + i0;
-        if (i0 < n_in) { dz[o] = v.x * activation_slope(h[o]); }
-        if (i0 + 1u < n_in) { dz[o + 1u] = v.y * activation_slope(h[o + 1u]); }
-        if (i0 + 2u < n_in) { dz[o + 2u] = v.z * activation_slope(h[o + 2u]); }
-        if (i0 + 3u < n_in) { dz[o + 3u] = v.w * activation_slope(h[o + 3u]); }
+        if (i0 < n_in) { dz[o] = d.x; }
+        if (i0 + 1u < n_in) { dz[o + 1u] = d.y; }
+        if (i0 + 2u < n_in) { dz[o + 2u] = d.z; }
+        if (i0 + 3u < n_in) { dz[o + 3u] = d.w; }
     }
 }
 

@@ -22,7 +22,11 @@
 // n_in multiples of 4) each group of 4 is one vec4 load. When n_in is a
 // multiple of 16 (the usual hidden widths) the bias column starts a block of
 // its own, which sums dY alone instead of loading 16 values of X it would not
-// store. Stores as linear_forward_software.wgsl.
+// store. A block with at most 4 outputs left (the critic's 1-output value
+// layer) or at most 4 columns of [X | 1] left (a 34-input layer's second tile:
+// inputs 32, 33 and the bias) sums only that row or column of its 4 x 4 blocks,
+// the others never being stored: 20 scalar loads per row instead of 32, a
+// quarter of the multiply-adds. Stores as linear_forward_software.wgsl.
 
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
@@ -169,12 +173,44 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     let b1 = is_bias(i0 + 4u);
     let b2 = is_bias(i0 + 8u);
     let b3 = is_bias(i0 + 12u);
+    let start = group.z * layer.chunk;  // rows [start, end) of this split, 4 at a time
+    let thin_outputs = o0 + 4u >= layer.n_out;
+    if (thin_outputs || i0 + 4u > layer.n_in) {  // one row (outputs o0..) or column (inputs i0..) of blocks
+        var t0 = mat4x4<f32>(); var t1 = mat4x4<f32>(); var t2 = mat4x4<f32>(); var t3 = mat4x4<f32>();
+        let c0 = x_columns(i0);
+        if (thin_outputs) {
+            let c1 = x_columns(i0 + 4u);
+            let c2 = x_columns(i0 + 8u);
+            let c3 = x_columns(i0 + 12u);
+            for (var r = start; r < end; r += 4u) {
+                let y0 = transpose(dy_block(e0, r, end));
+                t0 += x_block(c0, b0, r, end) * y0;
+                t1 += x_block(c1, b1, r, end) * y0;
+                t2 += x_block(c2, b2, r, end) * y0;
+                t3 += x_block(c3, b3, r, end) * y0;
+            }
+        } else {
+            for (var r = start; r < end; r += 4u) {
+                let x0 = x_block(c0, b0, r, end);
+                t0 += x0 * transpose(dy_block(e0, r, end));
+                t1 += x0 * transpose(dy_block(e1, r, end));
+                t2 += x0 * transpose(dy_block(e2, r, end));
+                t3 += x0 * transpose(dy_block(e3, r, end));
+            }
+        }
+        for (var j = 0u; j < 4u; j++) {  // t_j: block (0, j) of a thin row, (j, 0) of a thin column
+            var m: mat4x4<f32>;
+            switch j {
+                case 0u: { m = t0; } case 1u: { m = t1; } case 2u: { m = t2; } default: { m = t3; }
+            }
+            store(base, o0 + select(4u * j, 0u, thin_outputs), i0 + select(0u, 4u * j, thin_outputs), m);
+        }
+        return;
+    }
     var a00 = mat4x4<f32>(); var a01 = mat4x4<f32>(); var a02 = mat4x4<f32>(); var a03 = mat4x4<f32>();
     var a10 = mat4x4<f32>(); var a11 = mat4x4<f32>(); var a12 = mat4x4<f32>(); var a13 = mat4x4<f32>();
     var a20 = mat4x4<f32>(); var a21 = mat4x4<f32>(); var a22 = mat4x4<f32>(); var a23 = mat4x4<f32>();
     var a30 = mat4x4<f32>(); var a31 = mat4x4<f32>(); var a32 = mat4x4<f32>(); var a33 = mat4x4<f32>();
-    // Rows [start, end) of this split, 4 at a time.
-    let start = group.z * layer.chunk;
     let aligned = vec4<u32>(layer.out_stride, layer.out_col, layer.n_out, layer.n_in) % vec4<u32>(4u);
     if (all(aligned == vec4<u32>(0u))) {
         for (var r = start; r < end; r += 4u) {

@@ -18,13 +18,16 @@ STAT = {name: i for i, name in enumerate(k.STATS)}
 
 @pytest.mark.parametrize("rows", [75, 1000], ids=["one-split", "eight-splits"])
 @pytest.mark.parametrize("n_in, n_out, out_stride, out_col", [(45, 36, 36, 0), (45, 36, 39, 2), (8, 33, 35, 1),
-                                                             (48, 36, 40, 4)],
-                         ids=["own-buffer", "columns-of-wider", "lanes-along-outputs", "vec4-loads"])
+                                                             (48, 36, 40, 4), (34, 1, 31, 30), (34, 36, 36, 0)],
+                         ids=["own-buffer", "columns-of-wider", "lanes-along-outputs", "vec4-loads", "value-column",
+                              "thin-edges"])
 def test_linear_backward_weights_and_gradient_sum_match_twin(matmul_kernels, rows, n_in, n_out, out_stride, out_col):
     """Split-K partials of dW, db, added up by gradient_sum, which also leaves the partial sums of g^2.
     45 inputs: the bias column falls inside the second 32-wide tile; 8 -> 33: more outputs than inputs + 1;
     48 -> 36 at column 4 of 40: rows on 4-float boundaries, the vec4-load path (the bias a block of its own:
-    of 4 columns in the GPU variant, of 16 in the software one)."""
+    of 4 columns in the GPU variant, of 16 in the software one). 34 -> 1 at column 30 of 31: the separate
+    layout's value layer; 34 -> 36: blocks with at most 4 outputs or 4 columns of [X | 1] left, which the
+    software variant sums alone (inputs 32, 33 and the bias; outputs 32..35)."""
     device, kernels = matmul_kernels
     rng = np.random.default_rng(10)
     wide = rng.normal(size=(rows, out_stride)).astype(np.float32)  # dY is columns out_col.. of it
@@ -133,7 +136,7 @@ def run_adam(device, kernels, params, grads, m, v, scale, finite, step, lr):
 def test_adam_matches_twin_on_the_clipped_gradient(device_kernels):
     device, kernels = device_kernels
     rng = np.random.default_rng(13)
-    P, scale, step, lr = 3000, 0.7, 3, 2.5e-4
+    P, scale, step, lr = 3003, 0.7, 3, 2.5e-4  # the last of adam.wgsl's threads has 3 of its 4 parameters
     params, grads, m = (rng.normal(size=P).astype(np.float32) for _ in range(3))
     v = rng.random(P).astype(np.float32) * 0.1
     got = run_adam(device, kernels, params, grads, m, v, scale, 1.0, step, lr)

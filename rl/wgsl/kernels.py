@@ -45,10 +45,12 @@ LOSS_TERMS = ("policy_loss", "value_loss", "entropy", "approx_kl", "old_approx_k
 STATS = LOSS_TERMS + ("grad_norm", "clip_scale", "finite")
 ACTIVATION_CODES = {"identity": 0, "tanh": 1, "relu": 2}
 TILE = 32  # the matmul kernels' output tile: 32 x 32 per workgroup of 64 threads, 4 x 4 each
-SPLIT_ROWS = 128  # linear_backward_weights sums at least this many rows per split ...
+SPLIT_ROWS = 128  # linear_backward_weights sums at least this many rows per split on a real GPU ...
+SOFTWARE_SPLIT_ROWS = 1024  # ... and on a software adapter (split_rows: why)
 MAX_SPLITS = 32  # ... in at most this many splits (the gradient partials are [MAX_SPLITS, P])
 REDUCE_CHUNK = 64  # rows per thread in reduce_sum's first pass; gradient_sum's parameters per thread
 ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-5
+ADAM_PARAMS_PER_THREAD = 4  # adam.wgsl's PARAMS_PER_THREAD, 64 threads per workgroup
 MAX_SLOTS = 256  # uniform blocks a Dispatch keeps, one per distinct call arguments
 UNIFORM_BYTES = 32  # most kernels' uniform blocks fit in 32 bytes (Dispatch takes a larger size where one does not)
 STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST
@@ -183,10 +185,18 @@ class Linear(NamedTuple):
                            self.activation, self.out_stride, self.out_col, *extra)
 
 
-def weight_splits(rows: int) -> tuple[int, int]:
-    """(splits, rows per split) for linear_backward_weights over `rows` rows: one split per SPLIT_ROWS
-    rows, at most MAX_SPLITS."""
-    splits = min(MAX_SPLITS, groups(rows, SPLIT_ROWS))
+def split_rows(device) -> int:
+    """Rows per split of the weight gradients on `device`. A real GPU wants many workgroups (SPLIT_ROWS);
+    a software adapter has a few cores, and there every split costs a store of its [dW | db] and a load
+    of it in gradient_sum: on SwiftShader one split instead of 8 at the page's 1024-row minibatch took
+    the weight gradients and gradient_sum from 24.6 to 18.4 ms per minibatch step (docs/kernels.md)."""
+    return SOFTWARE_SPLIT_ROWS if gpu.is_software_adapter(device.adapter_info) else SPLIT_ROWS
+
+
+def weight_splits(rows: int, rows_per_split: int = SPLIT_ROWS) -> tuple[int, int]:
+    """(splits, rows per split) for linear_backward_weights over `rows` rows: one split per
+    `rows_per_split` rows (split_rows), at most MAX_SPLITS."""
+    splits = min(MAX_SPLITS, groups(rows, rows_per_split))
     return splits, groups(rows, splits)
 
 
@@ -225,11 +235,12 @@ def linear_forward(device, kernels, layer: Linear, x, params, y, row_stride: int
                     f"linear_forward {layer.n_in}-{layer.n_out}", uniform_bytes=48)
 
 
-def linear_backward_weights(device, kernels, layer: Linear, num_params: int, dy, x, partials) -> Dispatch:
+def linear_backward_weights(device, kernels, layer: Linear, num_params: int, dy, x, partials,
+                            rows_per_split: int = SPLIT_ROWS) -> Dispatch:
     """dW = dY^T X and db = sum_r dY[r], split over rows (weight_splits): split s into
     partials[s * num_params ..] at the layer's offsets.    record(pass, rows)"""
     def plan(rows):
-        splits, chunk = weight_splits(rows)
+        splits, chunk = weight_splits(rows, rows_per_split)
         return (layer.uniform(rows, chunk, num_params, int(layer.n_out > layer.n_in + 1)),
                 (groups(layer.n_in + 1, TILE), groups(layer.n_out, TILE), splits))
 
@@ -333,7 +344,7 @@ def adam(device, kernels, num_params: int, grads, stats, clock, params, adam_m, 
     from clock (adam_clock, counted by grad_norm).    record(pass, offset)"""
     return Dispatch(device, kernels["adam"], [grads, stats, clock, params, adam_m, adam_v],
                     lambda offset: (struct.pack("<2I3f", num_params, offset, ADAM_BETA1, ADAM_BETA2, ADAM_EPS),
-                                    (groups(num_params, 256),)),
+                                    (groups(num_params, ADAM_PARAMS_PER_THREAD * 64),)),
                     "adam")
 
 

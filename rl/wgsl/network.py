@@ -20,7 +20,7 @@ observations is never formed. Standard library only.
 """
 
 from rl.wgsl.kernels import (linear_backward_input, linear_backward_weights, linear_forward, network_chains,
-                            param_stride, read_floats, storage_buffer, submit)
+                            param_stride, read_floats, split_rows, storage_buffer, submit)
 from rl.model import ModelConfig, num_params
 
 
@@ -58,7 +58,7 @@ class GPUNetwork:
             for k in reversed(range(len(layers))):
                 layer = layers[k]
                 self.backward.append(linear_backward_weights(device, kernels, layer, num_params(model_config), dz[k],
-                                                             acts[k], grad_partials))
+                                                             acts[k], grad_partials, split_rows(device)))
                 if k > 0:
                     into_previous = layer._replace(activation=layers[k - 1].activation)
                     self.backward.append(linear_backward_input(device, kernels, into_previous, dz[k], params,
