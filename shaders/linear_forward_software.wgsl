@@ -5,7 +5,8 @@
 //
 //   X [rows, n_in], W [n_out, n_in] = params[weight_offset ..], b [n_out] = params[bias_offset ..],
 //   Y = columns [out_col, out_col + n_out) of a row-major [rows, out_stride] buffer (linear_forward.wgsl)
-//   workgroup z: slot z, rows from z * row_stride, W and b from params[z * param_stride ..] (linear_forward.wgsl)
+//   workgroup z: slot z, rows from z * row_stride, W and b from params[z * param_stride ..], its rows
+//   min(rows, slot_rows[z]) with counted = 1, else rows (linear_forward.wgsl)
 //
 // A software adapter runs invocations as SIMD lanes on a CPU core and turns
 // every storage load into a per-lane gather; the multiply-adds are cheap. A
@@ -36,7 +37,7 @@ struct Layer {
     rows: u32, n_in: u32, n_out: u32,
     weight_offset: u32, bias_offset: u32, activation: u32,
     out_stride: u32, out_col: u32,
-    row_stride: u32, param_stride: u32,
+    row_stride: u32, param_stride: u32, counted: u32,
 }
 
 @group(0) @binding(0) var<uniform> layer: Layer;
@@ -45,6 +46,7 @@ struct Layer {
 @group(0) @binding(3) var<storage, read> params: array<f32>;
 @group(0) @binding(4) var<storage, read> params4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(6) var<storage, read> slot_rows: array<u32>;
 
 fn activate(z: vec4<f32>) -> vec4<f32> {
     if (layer.activation == 1u) {
@@ -56,10 +58,18 @@ fn activate(z: vec4<f32>) -> vec4<f32> {
     return z;
 }
 
-// Start offsets of 4 consecutive rows of X from the slot's row r0 (its rows start at `base`), or of W
-// from column c0 (the slot's W at params[weights ..]), clamped to the last one.
-fn x_rows(base: u32, r0: u32) -> vec4<u32> {
-    return (base + min(vec4<u32>(r0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(layer.rows - 1u))) * layer.n_in;
+// Rows of slot z (linear_forward.wgsl).
+fn rows_of(z: u32) -> u32 {
+    if (layer.counted == 1u) {
+        return min(layer.rows, slot_rows[z]);
+    }
+    return layer.rows;
+}
+
+// Start offsets of 4 consecutive rows of X from the slot's row r0 (its `rows` rows start at `base`), or
+// of W from column c0 (the slot's W at params[weights ..]), clamped to the last one.
+fn x_rows(base: u32, rows: u32, r0: u32) -> vec4<u32> {
+    return (base + min(vec4<u32>(r0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(rows - 1u))) * layer.n_in;
 }
 
 fn w_rows(weights: u32, c0: u32) -> vec4<u32> {
@@ -101,13 +111,12 @@ fn w_block(o: vec4<u32>, k: u32) -> mat4x4<f32> {
 }
 
 // Column col of Y at the slot's rows row0 .. row0 + 3 (v: its 4 sums), those inside the matrix; the
-// slot's rows start at `base`, its biases at params[bias ..].
-fn store_column(base: u32, bias: u32, row0: u32, col: u32, v: vec4<f32>) {
+// slot's `rows` rows start at `base`, its biases at params[bias ..].
+fn store_column(base: u32, rows: u32, bias: u32, row0: u32, col: u32, v: vec4<f32>) {
     if (col < layer.n_out) {
         let z = v + params[bias + col];
         let value = activate(z);
         let o = (base + row0) * layer.out_stride + layer.out_col + col;
-        let rows = layer.rows;
         if (row0 < rows) { y[o] = value.x; }
         if (row0 + 1u < rows) { y[o + layer.out_stride] = value.y; }
         if (row0 + 2u < rows) { y[o + 2u * layer.out_stride] = value.z; }
@@ -115,27 +124,28 @@ fn store_column(base: u32, bias: u32, row0: u32, col: u32, v: vec4<f32>) {
     }
 }
 
-fn store(base: u32, bias: u32, row0: u32, col0: u32, a: mat4x4<f32>) {
-    store_column(base, bias, row0, col0, a[0]);
-    store_column(base, bias, row0, col0 + 1u, a[1]);
-    store_column(base, bias, row0, col0 + 2u, a[2]);
-    store_column(base, bias, row0, col0 + 3u, a[3]);
+fn store(base: u32, rows: u32, bias: u32, row0: u32, col0: u32, a: mat4x4<f32>) {
+    store_column(base, rows, bias, row0, col0, a[0]);
+    store_column(base, rows, bias, row0, col0 + 1u, a[1]);
+    store_column(base, rows, bias, row0, col0 + 2u, a[2]);
+    store_column(base, rows, bias, row0, col0 + 3u, a[3]);
 }
 
 @compute @workgroup_size(4)
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) l: u32) {
     let row0 = group.y * 32u + 16u * (l % 2u);
     let col0 = group.x * 32u + 16u * (l / 2u);
-    if (row0 >= layer.rows || col0 >= layer.n_out) {
+    let rows = rows_of(group.z);
+    if (row0 >= rows || col0 >= layer.n_out) {
         return;
     }
     let base = group.z * layer.row_stride;                            // the slot's first row
     let weights = group.z * layer.param_stride + layer.weight_offset;  // and its W, b
     let bias = group.z * layer.param_stride + layer.bias_offset;
-    let xo0 = x_rows(base, row0);
-    let xo1 = x_rows(base, row0 + 4u);
-    let xo2 = x_rows(base, row0 + 8u);
-    let xo3 = x_rows(base, row0 + 12u);
+    let xo0 = x_rows(base, rows, row0);
+    let xo1 = x_rows(base, rows, row0 + 4u);
+    let xo2 = x_rows(base, rows, row0 + 8u);
+    let xo3 = x_rows(base, rows, row0 + 12u);
     let wo0 = w_rows(weights, col0);
     let wo1 = w_rows(weights, col0 + 4u);
     let wo2 = w_rows(weights, col0 + 8u);
@@ -186,6 +196,6 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
             case 8u: { m = a20; } case 9u: { m = a21; } case 10u: { m = a22; } case 11u: { m = a23; }
             case 12u: { m = a30; } case 13u: { m = a31; } case 14u: { m = a32; } default: { m = a33; }
         }
-        store(base, bias, row0 + 4u * (j / 4u), col0 + 4u * (j % 4u), m);
+        store(base, rows, bias, row0 + 4u * (j / 4u), col0 + 4u * (j % 4u), m);
     }
 }
