@@ -32,6 +32,14 @@
 // (SwiftShader indexes a matrix by a loop counter through memory), in one
 // loop over the 16 blocks: 16 inlined copies of the store code took
 // SwiftShader 3.3 s to compile instead of 0.8 s.
+//
+// Thin tiles: where a tile holds at most THIN_ROWS of its slot's rows (the opponent pool's slots, a
+// few rows each; a ragged last tile), the two lanes of the 16-row blocks would compute 16 rows for
+// those few while the other two idle. Instead each of the 4 lanes takes 8 of the tile's 32 columns
+// for 4 rows at a time (two 4 x 4 blocks; 12 vec4 loads per 4 steps of the sum for 32 outputs),
+// so the tile's work follows its rows. Through SwiftShader (bench/bench_pool_forward.py) the
+// pool's forward with 2-9 rows per slot took about half the time of 16-row blocks, and 8 rows was
+// about the break-even: 9-16 rows cost the same either way.
 
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
@@ -47,6 +55,8 @@ struct Layer {
 @group(0) @binding(4) var<storage, read> params4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 @group(0) @binding(6) var<storage, read> slot_rows: array<u32>;
+
+const THIN_ROWS = 8u;  // rows of a tile computed 4 at a time by all 4 lanes (a thin tile, above)
 
 fn activate(z: vec4<f32>) -> vec4<f32> {
     if (layer.activation == 1u) {
@@ -131,11 +141,48 @@ fn store(base: u32, rows: u32, bias: u32, row0: u32, col0: u32, a: mat4x4<f32>) 
     store_column(base, rows, bias, row0, col0 + 3u, a[3]);
 }
 
+// A thin tile: the slot's rows from tile_row0 on, at most THIN_ROWS, 4 at a time; this lane's 8 columns
+// from col0 (two 4 x 4 blocks per 4 rows).
+fn thin_tile(z: u32, rows: u32, tile_row0: u32, col0: u32) {
+    if (col0 >= layer.n_out) {
+        return;
+    }
+    let base = z * layer.row_stride;
+    let weights = z * layer.param_stride + layer.weight_offset;
+    let bias = z * layer.param_stride + layer.bias_offset;
+    let wo0 = w_rows(weights, col0);
+    let wo1 = w_rows(weights, col0 + 4u);
+    for (var r = tile_row0; r < rows; r += 4u) {
+        let xo = x_rows(base, rows, r);
+        var a0 = mat4x4<f32>();
+        var a1 = mat4x4<f32>();
+        if (layer.n_in % 4u == 0u && weights % 4u == 0u) {
+            for (var k4 = 0u; k4 < layer.n_in / 4u; k4++) {
+                let xm = transpose(x_at4(xo, k4));
+                a0 += xm * w_at4(wo0, k4);
+                a1 += xm * w_at4(wo1, k4);
+            }
+        } else {
+            for (var k = 0u; k < layer.n_in; k += 4u) {
+                let xm = x_block(xo, k);
+                a0 += xm * transpose(w_block(wo0, k));
+                a1 += xm * transpose(w_block(wo1, k));
+            }
+        }
+        store(base, rows, bias, r, col0, a0);
+        store(base, rows, bias, r, col0 + 4u, a1);
+    }
+}
+
 @compute @workgroup_size(4)
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let rows = rows_of(group.z);
+    if (rows <= group.y * 32u + THIN_ROWS) {  // the same for the whole workgroup
+        thin_tile(group.z, rows, group.y * 32u, group.x * 32u + 8u * l);
+        return;
+    }
     let row0 = group.y * 32u + 16u * (l % 2u);
     let col0 = group.x * 32u + 16u * (l / 2u);
-    let rows = rows_of(group.z);
     if (row0 >= rows || col0 >= layer.n_out) {
         return;
     }
