@@ -72,7 +72,7 @@ async def measure(slots: int, envs: int, snapshot_envs: int, hidden: list, repea
     slot_rows = device.create_buffer(size=4 * S, usage=k.STORAGE, label="slot rows")
     device.queue.write_buffer(slot_rows, 0, array("I", counts))
     info = device.adapter_info
-    print(f"bench_pool_forward: {' '.join(str(v) for v in info.values() if v)} "
+    print(f"bench_pool_forward: {info.get('device') or info.get('description')} "
           f"({'software' if software else 'GPU'} variant), {S} slots x {E} rows, model "
           f"{OBSERVATION_SIZE}-{'-'.join(map(str, hidden))}-{NUM_ACTIONS + 1}, rows per slot {counts}")
     for name, rows_buffer in (("tiles of the fullest", None), ("own rows", slot_rows)):
