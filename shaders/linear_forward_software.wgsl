@@ -38,8 +38,8 @@
 // those few while the other two idle. Instead each of the 4 lanes takes 8 of the tile's 32 columns
 // for 4 rows at a time (two 4 x 4 blocks; 12 vec4 loads per 4 steps of the sum for 32 outputs),
 // so the tile's work follows its rows. Through SwiftShader (bench/bench_pool_forward.py) the
-// pool's forward with 2-9 rows per slot took about half the time of 16-row blocks, and 8 rows was
-// about the break-even: 9-16 rows cost the same either way.
+// pool's forward took about a third of the time of 16-row blocks with 0-4 rows per slot and half
+// with 2-9, and 8 rows was about the break-even: 9-16 rows cost the same either way (docs/kernels.md).
 
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
