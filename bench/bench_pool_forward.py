@@ -101,11 +101,11 @@ def main() -> None:
                         help="run in Pyodide in Node over Dawn (tests/pyodide_run.mjs --webgpu; the page's GPU "
                              "layer), on the SwiftShader driver bench_dawn.py uses, instead of wgpu-py here")
     args = parser.parse_args()
-    call = (f"measure({args.slots}, {args.envs}, {args.snapshot_envs}, {list(args.hidden)}, {args.repeats}, "
-            f"{args.variant!r})")
+    measured = (args.slots, args.envs, args.snapshot_envs, list(args.hidden), args.repeats, args.variant)
     if not args.dawn:
-        asyncio.run(eval(call, {"measure": measure}))
+        asyncio.run(measure(*measured))
         return
+    call = f"measure{measured!r}"
     with tempfile.NamedTemporaryFile("w", suffix=".py") as script:
         script.write(f"import sys\nsys.path.insert(0, '/repo/bench')\nfrom bench_pool_forward import measure\n"
                      f"await {call}\n")
