@@ -11,8 +11,11 @@
 //
 // Workgroup z (the grid's third dimension) is slot z of a batch of networks with the same shape
 // (the self-play opponent pool): its X and Y rows start at row z * row_stride and its W and b at
-// params[z * param_stride ..]; rows counts the rows of each slot. Every other use has one slot
-// (z = 0), where the two strides are unused.
+// params[z * param_stride ..]. A slot has `rows` rows, or with counted = 1 the first
+// min(rows, slot_rows[z]) of them (the pool's rows this decision, counted on the GPU): the grid
+// covers the fullest slot, and every block past a slot's own rows returns at once, so a slot with no
+// rows costs its workgroups' launch only. Every other use has one slot (z = 0), where the two strides
+// and slot_rows are unused (counted = 0; any read-only buffer is bound there).
 //
 // Each invocation computes a 4 x 4 block of Y in four vec4 accumulators (plain
 // variables, no workgroup memory, no barriers): per k it loads 4 values of X and
@@ -34,7 +37,7 @@ struct Layer {
     rows: u32, n_in: u32, n_out: u32,
     weight_offset: u32, bias_offset: u32, activation: u32,
     out_stride: u32, out_col: u32,
-    row_stride: u32, param_stride: u32,
+    row_stride: u32, param_stride: u32, counted: u32,
 }
 
 @group(0) @binding(0) var<uniform> layer: Layer;
@@ -43,6 +46,7 @@ struct Layer {
 @group(0) @binding(3) var<storage, read> params: array<f32>;
 @group(0) @binding(4) var<storage, read> params4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(6) var<storage, read> slot_rows: array<u32>;
 
 fn dots(a: vec4<f32>, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32>) -> vec4<f32> {
     return vec4<f32>(dot(a, b0), dot(a, b1), dot(a, b2), dot(a, b3));
@@ -58,9 +62,17 @@ fn activate(z: f32) -> f32 {
     return z;
 }
 
-// Row `row` of the slot whose rows start at `base` and biases at params[bias ..].
-fn store_row(base: u32, bias: u32, row: u32, col0: u32, acc: vec4<f32>) {
-    if (row >= layer.rows) {
+// Rows of slot z.
+fn rows_of(z: u32) -> u32 {
+    if (layer.counted == 1u) {
+        return min(layer.rows, slot_rows[z]);
+    }
+    return layer.rows;
+}
+
+// Row `row` of the slot whose `rows` rows start at `base` and biases at params[bias ..].
+fn store_row(base: u32, rows: u32, bias: u32, row: u32, col0: u32, acc: vec4<f32>) {
+    if (row >= rows) {
         return;
     }
     for (var j = 0u; j < 4u; j++) {
@@ -75,14 +87,15 @@ fn store_row(base: u32, bias: u32, row: u32, col0: u32, acc: vec4<f32>) {
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) l: u32) {
     let row0 = group.y * 32u + 4u * (l % 8u);
     let col0 = group.x * 32u + 4u * (l / 8u);
-    if (row0 >= layer.rows || col0 >= layer.n_out) {
+    let rows = rows_of(group.z);
+    if (row0 >= rows || col0 >= layer.n_out) {
         return;
     }
     let n = layer.n_in;
     let base = group.z * layer.row_stride;                            // the slot's first row
     let weights = group.z * layer.param_stride + layer.weight_offset;  // and its W, b
     let bias = group.z * layer.param_stride + layer.bias_offset;
-    let last_row = base + layer.rows - 1u;
+    let last_row = base + rows - 1u;
     let last_col = layer.n_out - 1u;
     let x0 = min(base + row0, last_row) * n;
     let x1 = min(base + row0 + 1u, last_row) * n;
@@ -116,8 +129,8 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
             acc3 += x[x3 + k] * w;
         }
     }
-    store_row(base, bias, row0, col0, acc0);
-    store_row(base, bias, row0 + 1u, col0, acc1);
-    store_row(base, bias, row0 + 2u, col0, acc2);
-    store_row(base, bias, row0 + 3u, col0, acc3);
+    store_row(base, rows, bias, row0, col0, acc0);
+    store_row(base, rows, bias, row0 + 1u, col0, acc1);
+    store_row(base, rows, bias, row0 + 2u, col0, acc2);
+    store_row(base, rows, bias, row0 + 3u, col0, acc3);
 }

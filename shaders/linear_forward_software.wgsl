@@ -5,7 +5,8 @@
 //
 //   X [rows, n_in], W [n_out, n_in] = params[weight_offset ..], b [n_out] = params[bias_offset ..],
 //   Y = columns [out_col, out_col + n_out) of a row-major [rows, out_stride] buffer (linear_forward.wgsl)
-//   workgroup z: slot z, rows from z * row_stride, W and b from params[z * param_stride ..] (linear_forward.wgsl)
+//   workgroup z: slot z, rows from z * row_stride, W and b from params[z * param_stride ..], its rows
+//   min(rows, slot_rows[z]) with counted = 1, else rows (linear_forward.wgsl)
 //
 // A software adapter runs invocations as SIMD lanes on a CPU core and turns
 // every storage load into a per-lane gather; the multiply-adds are cheap. A
@@ -31,12 +32,20 @@
 // (SwiftShader indexes a matrix by a loop counter through memory), in one
 // loop over the 16 blocks: 16 inlined copies of the store code took
 // SwiftShader 3.3 s to compile instead of 0.8 s.
+//
+// Thin tiles: where a tile holds at most THIN_ROWS of its slot's rows (the opponent pool's slots, a
+// few rows each; a ragged last tile), the two lanes of the 16-row blocks would compute 16 rows for
+// those few while the other two idle. Instead each of the 4 lanes takes 8 of the tile's 32 columns
+// for 4 rows at a time (two 4 x 4 blocks; 12 vec4 loads per 4 steps of the sum for 32 outputs),
+// so the tile's work follows its rows. Through SwiftShader (bench/bench_pool_forward.py) the
+// pool's forward took about a third of the time of 16-row blocks with 0-4 rows per slot and half
+// with 2-9, and 8 rows was about the break-even: 9-16 rows cost the same either way (docs/kernels.md).
 
 struct Layer {
     rows: u32, n_in: u32, n_out: u32,
     weight_offset: u32, bias_offset: u32, activation: u32,
     out_stride: u32, out_col: u32,
-    row_stride: u32, param_stride: u32,
+    row_stride: u32, param_stride: u32, counted: u32,
 }
 
 @group(0) @binding(0) var<uniform> layer: Layer;
@@ -45,6 +54,9 @@ struct Layer {
 @group(0) @binding(3) var<storage, read> params: array<f32>;
 @group(0) @binding(4) var<storage, read> params4: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(6) var<storage, read> slot_rows: array<u32>;
+
+const THIN_ROWS = 8u;  // rows of a tile computed 4 at a time by all 4 lanes (a thin tile, above)
 
 fn activate(z: vec4<f32>) -> vec4<f32> {
     if (layer.activation == 1u) {
@@ -56,10 +68,18 @@ fn activate(z: vec4<f32>) -> vec4<f32> {
     return z;
 }
 
-// Start offsets of 4 consecutive rows of X from the slot's row r0 (its rows start at `base`), or of W
-// from column c0 (the slot's W at params[weights ..]), clamped to the last one.
-fn x_rows(base: u32, r0: u32) -> vec4<u32> {
-    return (base + min(vec4<u32>(r0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(layer.rows - 1u))) * layer.n_in;
+// Rows of slot z (linear_forward.wgsl).
+fn rows_of(z: u32) -> u32 {
+    if (layer.counted == 1u) {
+        return min(layer.rows, slot_rows[z]);
+    }
+    return layer.rows;
+}
+
+// Start offsets of 4 consecutive rows of X from the slot's row r0 (its `rows` rows start at `base`), or
+// of W from column c0 (the slot's W at params[weights ..]), clamped to the last one.
+fn x_rows(base: u32, rows: u32, r0: u32) -> vec4<u32> {
+    return (base + min(vec4<u32>(r0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(rows - 1u))) * layer.n_in;
 }
 
 fn w_rows(weights: u32, c0: u32) -> vec4<u32> {
@@ -101,13 +121,12 @@ fn w_block(o: vec4<u32>, k: u32) -> mat4x4<f32> {
 }
 
 // Column col of Y at the slot's rows row0 .. row0 + 3 (v: its 4 sums), those inside the matrix; the
-// slot's rows start at `base`, its biases at params[bias ..].
-fn store_column(base: u32, bias: u32, row0: u32, col: u32, v: vec4<f32>) {
+// slot's `rows` rows start at `base`, its biases at params[bias ..].
+fn store_column(base: u32, rows: u32, bias: u32, row0: u32, col: u32, v: vec4<f32>) {
     if (col < layer.n_out) {
         let z = v + params[bias + col];
         let value = activate(z);
         let o = (base + row0) * layer.out_stride + layer.out_col + col;
-        let rows = layer.rows;
         if (row0 < rows) { y[o] = value.x; }
         if (row0 + 1u < rows) { y[o + layer.out_stride] = value.y; }
         if (row0 + 2u < rows) { y[o + 2u * layer.out_stride] = value.z; }
@@ -115,27 +134,65 @@ fn store_column(base: u32, bias: u32, row0: u32, col: u32, v: vec4<f32>) {
     }
 }
 
-fn store(base: u32, bias: u32, row0: u32, col0: u32, a: mat4x4<f32>) {
-    store_column(base, bias, row0, col0, a[0]);
-    store_column(base, bias, row0, col0 + 1u, a[1]);
-    store_column(base, bias, row0, col0 + 2u, a[2]);
-    store_column(base, bias, row0, col0 + 3u, a[3]);
+fn store(base: u32, rows: u32, bias: u32, row0: u32, col0: u32, a: mat4x4<f32>) {
+    store_column(base, rows, bias, row0, col0, a[0]);
+    store_column(base, rows, bias, row0, col0 + 1u, a[1]);
+    store_column(base, rows, bias, row0, col0 + 2u, a[2]);
+    store_column(base, rows, bias, row0, col0 + 3u, a[3]);
+}
+
+// A thin tile: the slot's rows from tile_row0 on, at most THIN_ROWS, 4 at a time; this lane's 8 columns
+// from col0 (two 4 x 4 blocks per 4 rows).
+fn thin_tile(z: u32, rows: u32, tile_row0: u32, col0: u32) {
+    if (col0 >= layer.n_out) {
+        return;
+    }
+    let base = z * layer.row_stride;
+    let weights = z * layer.param_stride + layer.weight_offset;
+    let bias = z * layer.param_stride + layer.bias_offset;
+    let wo0 = w_rows(weights, col0);
+    let wo1 = w_rows(weights, col0 + 4u);
+    for (var r = tile_row0; r < rows; r += 4u) {
+        let xo = x_rows(base, rows, r);
+        var a0 = mat4x4<f32>();
+        var a1 = mat4x4<f32>();
+        if (layer.n_in % 4u == 0u && weights % 4u == 0u) {
+            for (var k4 = 0u; k4 < layer.n_in / 4u; k4++) {
+                let xm = transpose(x_at4(xo, k4));
+                a0 += xm * w_at4(wo0, k4);
+                a1 += xm * w_at4(wo1, k4);
+            }
+        } else {
+            for (var k = 0u; k < layer.n_in; k += 4u) {
+                let xm = x_block(xo, k);
+                a0 += xm * transpose(w_block(wo0, k));
+                a1 += xm * transpose(w_block(wo1, k));
+            }
+        }
+        store(base, rows, bias, r, col0, a0);
+        store(base, rows, bias, r, col0 + 4u, a1);
+    }
 }
 
 @compute @workgroup_size(4)
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) l: u32) {
+    let rows = rows_of(group.z);
+    if (rows <= group.y * 32u + THIN_ROWS) {  // the same for the whole workgroup
+        thin_tile(group.z, rows, group.y * 32u, group.x * 32u + 8u * l);
+        return;
+    }
     let row0 = group.y * 32u + 16u * (l % 2u);
     let col0 = group.x * 32u + 16u * (l / 2u);
-    if (row0 >= layer.rows || col0 >= layer.n_out) {
+    if (row0 >= rows || col0 >= layer.n_out) {
         return;
     }
     let base = group.z * layer.row_stride;                            // the slot's first row
     let weights = group.z * layer.param_stride + layer.weight_offset;  // and its W, b
     let bias = group.z * layer.param_stride + layer.bias_offset;
-    let xo0 = x_rows(base, row0);
-    let xo1 = x_rows(base, row0 + 4u);
-    let xo2 = x_rows(base, row0 + 8u);
-    let xo3 = x_rows(base, row0 + 12u);
+    let xo0 = x_rows(base, rows, row0);
+    let xo1 = x_rows(base, rows, row0 + 4u);
+    let xo2 = x_rows(base, rows, row0 + 8u);
+    let xo3 = x_rows(base, rows, row0 + 12u);
     let wo0 = w_rows(weights, col0);
     let wo1 = w_rows(weights, col0 + 4u);
     let wo2 = w_rows(weights, col0 + 8u);
@@ -186,6 +243,6 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
             case 8u: { m = a20; } case 9u: { m = a21; } case 10u: { m = a22; } case 11u: { m = a23; }
             case 12u: { m = a30; } case 13u: { m = a31; } case 14u: { m = a32; } default: { m = a33; }
         }
-        store(base, bias, row0 + 4u * (j / 4u), col0 + 4u * (j % 4u), m);
+        store(base, rows, bias, row0 + 4u * (j / 4u), col0 + 4u * (j % 4u), m);
     }
 }

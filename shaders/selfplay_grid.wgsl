@@ -3,8 +3,9 @@
 //
 //   grid[3 l ..] = (groups[l], ceil(max_{s < S} count[s] / 32), S)        l < L, S = filled slots
 //
-// Every slot runs as many row tiles as the fullest: a slot with fewer rows also computes its rows
-// [count[s], 32 ceil(max count / 32)) from stale inputs, which nothing reads (selfplay_route reads
+// Every slot gets as many row tiles as the fullest; linear_forward reads count[s] too, and slot s's
+// workgroups past its own rows return at once (a slot with no rows this decision costs only their
+// launch), so its rows [count[s], E) keep stale values, which nothing reads (selfplay_route reads
 // row s E + pos[e] < s E + count[s] only).
 //
 //   count u32 [S]   groups u32 [L] (ceil(n_out_l / 32))   grid u32 [L 3] (an indirect-dispatch buffer)

@@ -163,14 +163,18 @@ async def read_opponents(device, source):
 
 
 def check_pool_forward(grid, params, x, out, table):
-    """ONE forward over all filled slots: grid z = slots; in every slot, the rows of the row tiles the
-    grid ran are its own snapshot's forward of its rows (slots hold different params), and the sample
-    over all slots' rows gives their log-probs and values."""
+    """ONE forward over all filled slots: grid z = slots; each slot computes only its own rows (the
+    rollout began with every output row NaN: a slot's written rows are a prefix, the most it had in a
+    decision, short of all E rows), and those are its own snapshot's forward of its rows (slots hold
+    different params), and the sample over all slots' rows gives their log-probs and values."""
     S, E = x.shape[:2]
     assert S == 3 and grid[2] == S and grid[1] >= 1  # the pool is full, and some env plays a snapshot
     assert not np.allclose(params[0], params[1])
-    rows = min(E, 32 * int(grid[1]))
-    for s in range(S):
+    written = ~np.isnan(out[:, :, 0])
+    counts = written.sum(1)
+    assert 0 < counts.sum() and (counts < E).all(), counts
+    for s, rows in enumerate(counts):
+        assert written[s, :rows].all() and np.isnan(out[s, rows:]).all()
         logits, values = forward(params[s], x[s, :rows])
         np.testing.assert_allclose(out[s, :rows, :NUM_ACTIONS], logits, rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(out[s, :rows, NUM_ACTIONS], values, rtol=1e-4, atol=1e-5)
@@ -200,6 +204,8 @@ def test_snapshots_join_the_pool_and_updates_equal_numpy(device):
         slots = {version: np.array(await k.read_floats(device, source.pool_params, backend.num_params,
                                                         slot * source.opponents.param_stride))
                  for slot, version in enumerate(source.pool)}
+        unwritten = np.full(source.slots * ppo.num_envs * (NUM_ACTIONS + 1), np.nan, np.float32)
+        device.queue.write_buffer(source.opponents.out, 0, unwritten.tobytes())
         collected = await source.collect(SimpleNamespace(updates=0, params=loop.params))
         host_rollout = await backend.read_rollout()
         opponents = await read_opponents(device, source)

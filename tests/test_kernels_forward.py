@@ -41,14 +41,17 @@ def test_linear_forward_matches_twin(matmul_kernels, activation, out_stride, out
                                rtol=1e-5, atol=1e-6 * n_in)  # and the other columns untouched
 
 
+@pytest.mark.parametrize("counted", [False, True], ids=["tiles-of-the-fullest", "own-rows"])
 @pytest.mark.parametrize("n_in, offset", [(64, 4), (34, 1)], ids=["vec4-loads", "scalar-loads"])
-def test_linear_forward_slots_match_twin(matmul_kernels, n_in, offset):
-    """Grid z = slot (the opponent pool's forward, an indirect dispatch): 3 networks with their own W and
-    b at params[z * param_stride + offset ..], each over the first count[z] of its `capacity` rows; every
-    slot runs the row tiles of the fullest, and its rows past those tiles are not written."""
+def test_linear_forward_slots_match_twin(matmul_kernels, n_in, offset, counted):
+    """Grid z = slot (the opponent pool's forward, an indirect dispatch): 5 networks with their own W and
+    b at params[z * param_stride + offset ..], slot z's rows its first count[z] of `capacity` (one with
+    none), the grid the row tiles of the fullest. Given the counts (slot_rows, the pool's case), every
+    slot computes exactly its own rows and writes nothing past them; without, every slot computes all
+    the grid's row tiles and nothing past them."""
     device, kernels = matmul_kernels
     rng = np.random.default_rng(3)
-    capacity, n_out, counts = 80, 35, [3, 70, 33]  # 1, 3 and 2 row tiles of 32; the grid runs 3 for each
+    capacity, n_out, counts = 80, 35, [3, 0, 70, 33, 17]  # 1, 0, 3, 2 and 1 row tiles of 32; the grid runs 3
     S = len(counts)
     stride = k.param_stride(offset + n_out * n_in + n_out)
     x = rng.normal(size=(S, capacity, n_in)).astype(np.float32)
@@ -60,17 +63,20 @@ def test_linear_forward_slots_match_twin(matmul_kernels, n_in, offset):
     layer = k.Linear(n_in, n_out, offset, offset + W[0].size, k.ACTIVATION_CODES["tanh"], n_out, 0)
     sentinel = np.full((S, capacity, n_out), -7.0, np.float32)
     y_buffer = upload(device, sentinel)
+    slot_rows = device.create_buffer(size=4 * S, usage=k.STORAGE, label="slot rows")
+    device.queue.write_buffer(slot_rows, 0, np.array(counts, np.uint32).tobytes())
     dispatch = k.linear_forward(device, kernels, layer, upload(device, x), upload(device, params), y_buffer,
-                                capacity, stride)
+                                capacity, stride, slot_rows if counted else None)
     tiles = k.groups(max(counts), k.TILE)
     grid = device.create_buffer(size=16, usage=INDIRECT, label="grid")
     device.queue.write_buffer(grid, 0, np.array([k.groups(n_out, k.TILE), tiles, S, 0], np.uint32).tobytes())
     k.submit(device, [(Indirect(dispatch, grid, 0), (capacity,))])
     y = read(device, y_buffer, sentinel.size).reshape(sentinel.shape)
     for z, count in enumerate(counts):
+        computed = count if counted else tiles * k.TILE
         z_ref = ref.linear_forward(x[z].astype(np.float64), W[z].astype(np.float64), b[z].astype(np.float64))
-        np.testing.assert_allclose(y[z, :count], np.tanh(z_ref[:count]), rtol=1e-5, atol=1e-6 * n_in)
-        np.testing.assert_array_equal(y[z, tiles * k.TILE :], sentinel[z, tiles * k.TILE :])
+        np.testing.assert_allclose(y[z, :computed], np.tanh(z_ref[:computed]), rtol=1e-5, atol=1e-6 * n_in)
+        np.testing.assert_array_equal(y[z, computed:], sentinel[z, computed:])
 
 
 def test_linear_forward_tanh_saturates_without_nan(matmul_kernels):

@@ -13,10 +13,11 @@ records (shaders/selfplay_*.wgsl, in this order):
     forward    out = MLP(x) with the backend's current params              (GPUNetwork, E rows)
     sample     a ~ softmax(out[:, :A]) by Gumbel-max, log pi(a|s), V(s) into the rollout table at t
                (sample_actions.wgsl; hash of (seed, step, env, stream 0))
-    opponents  every snapshot opponent's observation into its pool slot s's block of rows, compacted;
-               the grid of the pool's forward; ONE forward for all filled slots (indirect dispatch, grid
-               z = slot: slot s's rows on its snapshot's params, ceil(max rows / 32) row tiles each)
-               and one sample (stream 1), whatever the number of slots
+    opponents  every snapshot opponent's observation into its pool slot s's block of rows, compacted and
+               counted; the grid of the pool's forward; ONE forward for all filled slots (indirect
+               dispatch, grid z = slot: ceil(max rows / 32) row tiles each, slot s computing only its
+               own count of rows, on its snapshot's params) and one sample (stream 1), whatever the
+               number of slots
     route      both actions into the sim's actions buffer; next_value[t-1] = (1 - done[t-1]) V(s_t)
     sim step   WgslEnvBatch.record_step: one decision in every env, SAME_STEP auto-reset
     record     reward[t] = r + approach_coef (d - d') + progress_coef (g - g')  (selfplay.py's terms)
@@ -133,7 +134,7 @@ class GpuSelfPlaySource:
         # the opponent pool: slot s's snapshot at pool_params[s P ..] and its rows at s E .. of one network
         self.pool_params = k.storage_buffer(device, self.slots * k.param_stride(backend.num_params), "pool params")
         self.opponents = GPUNetwork(device, learner_kernels, self.model_config, self.pool_params, None,
-                                    self.slots * E, with_backward=False, slots=self.slots)
+                                    self.slots * E, with_backward=False, slots=self.slots, slot_rows=self.counts)
         pool_ids = k.storage_buffer(device, self.slots * E, "pool row envs")
         layers = [layer for chain in self.opponents.chains for layer in chain]   # self.opponents.forward's order
         self.grid = u32_buffer(device, [0] * (3 * len(layers)), "pool forward grids", INDIRECT)

@@ -224,13 +224,16 @@ def param_stride(num_params: int) -> int:
 
 
 def linear_forward(device, kernels, layer: Linear, x, params, y, row_stride: int = 0,
-                   param_stride: int = 0) -> Dispatch:
+                   param_stride: int = 0, slot_rows=None) -> Dispatch:
     """Y = act(X W^T + b).    record(pass, rows)
 
-    A grid with z > 1 (record_indirect) runs one network per z, each over `rows` rows: slot z's rows
-    of X and Y start at row z * row_stride, its W and b at params[z * param_stride ..]."""
-    return Dispatch(device, kernels["linear_forward"], [x, x, params, params, y],
-                    lambda rows: (layer.uniform(rows, row_stride, param_stride),
+    A grid with z > 1 (record_indirect) runs one network per z: slot z's rows of X and Y start at row
+    z * row_stride, its W and b at params[z * param_stride ..]. Each slot runs over `rows` rows, or,
+    given the u32 buffer `slot_rows` [slots], over its first min(rows, slot_rows[z]) (the others are
+    neither computed nor written)."""
+    counted = int(slot_rows is not None)
+    return Dispatch(device, kernels["linear_forward"], [x, x, params, params, y, slot_rows if counted else params],
+                    lambda rows: (layer.uniform(rows, row_stride, param_stride, counted),
                                   (groups(layer.n_out, TILE), groups(rows, TILE))),
                     f"linear_forward {layer.n_in}-{layer.n_out}", uniform_bytes=48)
 

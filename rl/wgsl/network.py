@@ -28,10 +28,11 @@ class GPUNetwork:
     """The MLP's buffers and dispatches for `capacity` rows. With slots > 1 (forward only) it is `slots`
     networks of one shape: rows [z C, (z + 1) C) of every buffer (C = capacity / slots) are network z's,
     whose parameters are params[z param_stride ..] (kernels.param_stride); a forward dispatch's grid
-    z = slot runs them all at once (the opponent pool's indirect dispatches)."""
+    z = slot runs them all at once (the opponent pool's indirect dispatches), network z over its first
+    slot_rows[z] rows (a u32 buffer [slots] filled on the GPU) when slot_rows is given."""
 
     def __init__(self, device, kernels, model_config: ModelConfig, params, grad_partials, capacity: int,
-                 with_backward: bool = True, slots: int = 1):
+                 with_backward: bool = True, slots: int = 1, slot_rows=None):
         if slots > 1 and (with_backward or capacity % slots):
             raise ValueError(f"a network of {slots} slots is forward only, over a capacity that {slots} divides "
                              f"(got capacity {capacity}, with_backward={with_backward})")
@@ -47,7 +48,7 @@ class GPUNetwork:
             acts = [self.x] + [storage_buffer(device, capacity * layer.n_out, f"chain {c} acts[{k + 1}]")
                                for k, layer in enumerate(layers[:-1])] + [self.out]
             self.forward += [linear_forward(device, kernels, layer, acts[k], params, acts[k + 1], capacity // slots,
-                                            self.param_stride)
+                                            self.param_stride, slot_rows)
                              for k, layer in enumerate(layers)]
             self.hidden += acts[1:-1]
             if not with_backward:
