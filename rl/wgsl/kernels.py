@@ -188,7 +188,7 @@ class Linear(NamedTuple):
 def split_rows(device) -> int:
     """Rows per split of the weight gradients on `device`. A real GPU wants many workgroups (SPLIT_ROWS);
     a software adapter has a few cores, and there every split costs a store of its [dW | db] and a load
-    of it in gradient_sum: on SwiftShader one split instead of 8 at the page's 1024-row minibatch took
+    of it in gradient_sum: on SwiftShader one split instead of 8 at 1024-row minibatches took
     the weight gradients and gradient_sum from 24.6 to 18.4 ms per minibatch step (docs/kernels.md)."""
     return SOFTWARE_SPLIT_ROWS if gpu.is_software_adapter(device.adapter_info) else SPLIT_ROWS
 
