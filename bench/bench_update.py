@@ -24,7 +24,8 @@ readback of the sampled columns) vs numpy's forward plus Python's sampler.
 With --per-kernel, instead: each dispatch of one minibatch step timed
 alone (repeated in one submission), per dispatch and per update, to show
 where the update's time goes; the page's update is `--shapes 34-64-64-31
---minibatch 1024 --layout separate --per-kernel` (4 epochs x 4 minibatches).
+--minibatch 256 --minibatches 16 --per-kernel` (a shared trunk, 4 epochs x 16
+minibatches).
 --vulkan swiftshader runs on the SwiftShader Vulkan driver that Debian's
 chromium ships (what the page and the Node trainer run on without a GPU)
 instead of the system's (lavapipe here).

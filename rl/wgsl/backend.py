@@ -261,7 +261,7 @@ class GPUBackend:
         steps.append((r.loss, (rows, config.clip_coef, config.clip_vloss, config.ent_coef, config.vf_coef)))
         steps += k.column_sums_steps(r.loss_sums, self.loss_totals[1], rows, offset)
         steps += r.network.backward_steps(rows)
-        return steps + [(self.gradient_sum, (k.weight_splits(rows, k.split_rows(self.device))[0],)),
+        return steps + [(self.gradient_sum, (r.network.gradient_splits(rows),)),
                         (self.grad_norm, (config.max_grad_norm, offset)), (self.adam, (offset,))]
 
     async def explained_variance(self) -> float:

@@ -20,7 +20,7 @@ observations is never formed. Standard library only.
 """
 
 from rl.wgsl.kernels import (linear_backward_input, linear_backward_weights, linear_forward, network_chains,
-                            param_stride, read_floats, split_rows, storage_buffer, submit)
+                            param_stride, read_floats, split_rows, storage_buffer, submit, weight_splits)
 from rl.model import ModelConfig, num_params
 
 
@@ -38,6 +38,7 @@ class GPUNetwork:
                              f"(got capacity {capacity}, with_backward={with_backward})")
         self.capacity = capacity
         self.param_stride = param_stride(num_params(model_config))
+        self.rows_per_split = split_rows(device)  # the weight gradients' split-K (kernels.weight_splits)
         self.chains = network_chains(model_config)
         width = model_config.num_actions + 1
         self.x = storage_buffer(device, capacity * model_config.obs_size, "x")
@@ -59,7 +60,7 @@ class GPUNetwork:
             for k in reversed(range(len(layers))):
                 layer = layers[k]
                 self.backward.append(linear_backward_weights(device, kernels, layer, num_params(model_config), dz[k],
-                                                             acts[k], grad_partials, split_rows(device)))
+                                                             acts[k], grad_partials, self.rows_per_split))
                 if k > 0:
                     into_previous = layer._replace(activation=layers[k - 1].activation)
                     self.backward.append(linear_backward_input(device, kernels, into_previous, dz[k], params,
@@ -68,6 +69,10 @@ class GPUNetwork:
     def forward_steps(self, rows: int) -> list:
         """(dispatch, args) steps of the forward pass over `rows` rows of self.x."""
         return [(dispatch, (rows,)) for dispatch in self.forward]
+
+    def gradient_splits(self, rows: int) -> int:
+        """The split-K partial gradients that backward_steps(rows) writes (gradient_sum adds them up)."""
+        return weight_splits(rows, self.rows_per_split)[0]
 
     def backward_steps(self, rows: int) -> list:
         """(dispatch, args) steps writing the gradient partials from self.dout (acts must hold this batch's forward)."""
