@@ -7,9 +7,9 @@ autosave every few seconds (URL parameters). One page at a time: a second page d
 on the same software GPU starves the workers' WebGPU calls (app/page.py)."""
 
 import re
+import time
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from harness import PageSession
 from rl.files.agent_file import write_agent
@@ -69,21 +69,30 @@ def test_snapshots_can_play_each_other(trained):
 
 
 def import_by_keyboard(session, path) -> None:
-    """Tab from Export to Import…, Enter, pick `path` in the file chooser."""
+    """Tab from Export to Import…, Enter, pick `path` in the file chooser.
+
+    Playwright intercepts file choosers only once it has told the browser to, and `expect_file_chooser`
+    tells it when asked: an Enter pressed right after could open the chooser before that (it was then
+    lost, twice in a row once). So a listener turns interception on first, a round trip makes sure the
+    browser has it, and only then is Enter pressed."""
     page = session.page
     page.focus("#export")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "import"
-    for attempt in range(2):
-        # Playwright starts intercepting file choosers when asked to expect one; the first Enter can beat
-        # that to the browser (seen here: its chooser is then lost), so a second Enter is allowed.
-        try:
-            with page.expect_file_chooser(timeout=10_000 if attempt == 0 else 30_000) as chooser:
-                page.keyboard.press("Enter")
-            break
-        except PlaywrightTimeoutError:
-            assert attempt == 0 and page.evaluate("document.activeElement.id") == "import"
-    chooser.value.set_files(str(path))
+    choosers = []
+
+    def listener(chooser):
+        choosers.append(chooser)
+
+    page.on("filechooser", listener)
+    page.evaluate("0")
+    page.keyboard.press("Enter")
+    deadline = time.monotonic() + 30
+    while not choosers and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    page.remove_listener("filechooser", listener)
+    assert choosers, "Enter on Import… opened no file chooser within 30 s"
+    choosers[0].set_files(str(path))
 
 
 def test_reload_offers_the_autosave_in_a_banner_and_restores_it_with_the_imports(trained, tmp_path):
