@@ -60,6 +60,11 @@ class Backend(Protocol):
         """train_minibatch on each index array of `minibatches` in order, with the same `lr` and config;
         their stats in order. The GPU backend records them all in one submission with one readback."""
 
+    async def train_shuffled(self, plan, lr: float, config) -> list[dict]:
+        """train_minibatches on the minibatches of `plan` (rl.shuffle.ShuffledMinibatches: every epoch a
+        keyed permutation of all the rollout's rows, drawn by the backend itself), for a rollout whose rows
+        are all valid; ValueError if the plan's rows are not the rollout's."""
+
     async def explained_variance(self) -> float:
         """1 - Var(returns - values) / Var(returns) over valid rows (NaN if Var = 0)."""
 

@@ -132,6 +132,15 @@ class NumpyBackend:
     async def train_minibatches(self, minibatches: list, lr: float, config) -> list[dict]:
         return [await self.train_minibatch(indices, lr, config) for indices in minibatches]
 
+    async def train_shuffled(self, plan, lr: float, config) -> list[dict]:
+        """The plan's minibatches drawn by the twin of the GPU's shuffle (rl.reference.shuffled_rows)."""
+        if plan.rows != len(self.valid) or not self.valid.all():
+            raise ValueError(f"the plan shuffles all of {plan.rows} rows, the rollout has {len(self.valid)} "
+                             f"of which {int(self.valid.sum())} valid")
+        order = np.concatenate([ref.shuffled_rows(plan.rows, key) for key in plan.keys])
+        return await self.train_minibatches([array("i", order[start:start + rows].tobytes())
+                                             for start, rows in plan.bounds()], lr, config)
+
     async def train_minibatch(self, indices: array, lr: float, config) -> dict:
         i = np.frombuffer(indices, np.int32).astype(np.intp)
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):  # NaN/inf is caught below

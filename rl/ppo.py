@@ -11,6 +11,7 @@ from array import array
 
 from rl.config import PPOConfig
 from rl.rollout import Rollout
+from rl.shuffle import ShuffledMinibatches
 
 
 def annealed_learning_rate(config: PPOConfig, update: int, num_updates: int) -> float:
@@ -38,26 +39,35 @@ class PPOLearner:
 
         Losses are the last finite minibatch's, clipfrac the mean over finite
         minibatches (as CleanRL logs them). Each epoch reshuffles the valid
-        rows and splits them into num_minibatches near-equal parts; after an
-        epoch, training stops early if approx_kl > target_kl. The backend gets
-        every epoch's minibatches in one call (one GPU submission), or one call
-        per epoch when target_kl needs an epoch's stats before the next.
+        rows and splits them into num_minibatches near-equal parts: on the
+        host, or, for a rollout already on the backend, by the backend from
+        one key per epoch (rl/shuffle.py). After an epoch, training stops
+        early if approx_kl > target_kl. The backend gets every epoch's
+        minibatches in one call (one GPU submission), or one call per epoch
+        when target_kl needs an epoch's stats before the next.
         """
         config = self.config
         await self.backend.set_rollout(rollout)
         await self.backend.compute_advantages(config.gamma, config.gae_lambda)
-        rows = list(rollout.valid_indices())
+        on_backend = rollout.shuffled_on_backend
+        rows = None if on_backend else list(rollout.valid_indices())
         last, clipfracs = None, []
         epochs_per_call = 1 if config.target_kl is not None else config.update_epochs
         for _ in range(0, config.update_epochs, epochs_per_call):
-            minibatches = []
-            for _ in range(epochs_per_call):
-                rows.sort(key=lambda _: self.rng.random())  # a uniform random permutation
-                for k in range(config.num_minibatches):
-                    minibatch = rows[k * len(rows) // config.num_minibatches : (k + 1) * len(rows) // config.num_minibatches]
-                    if minibatch:
-                        minibatches.append(array("i", minibatch))
-            for stats in await self.backend.train_minibatches(minibatches, learning_rate, config):
+            if on_backend:  # the rows are all valid and on the backend: it draws their order (rl/shuffle.py)
+                keys = tuple(self.rng.getrandbits(32) for _ in range(epochs_per_call))
+                plan = ShuffledMinibatches(rollout.num_steps * rollout.num_envs, keys, config.num_minibatches)
+                results = await self.backend.train_shuffled(plan, learning_rate, config)
+            else:
+                minibatches = []
+                for _ in range(epochs_per_call):
+                    rows.sort(key=lambda _: self.rng.random())  # a uniform random permutation
+                    for k in range(config.num_minibatches):
+                        minibatch = rows[k * len(rows) // config.num_minibatches : (k + 1) * len(rows) // config.num_minibatches]
+                        if minibatch:
+                            minibatches.append(array("i", minibatch))
+                results = await self.backend.train_minibatches(minibatches, learning_rate, config)
+            for stats in results:
                 if not stats["finite"]:
                     self.skipped_updates += 1
                     continue

@@ -254,3 +254,32 @@ def sample_actions_gumbel(out, seed, step, ids, stream):
     u = ((pcg4d(keys)[..., 0] >> np.uint32(8)).astype(np.float32) + np.float32(0.5)) * np.float32(2.0**-24)
     actions = np.argmax(logits - np.log(-np.log(u)), axis=1)
     return actions, categorical_logprob(log_softmax(logits), actions), out[:, A]
+
+
+SHUFFLE_ROUNDS, SHUFFLE_STREAM = 8, 0x5348  # shaders/shuffle_rows.wgsl's constants
+
+
+def feistel(x, key, half_bits):
+    """Eight Feistel rounds on 2h-bit values (shaders/shuffle_rows.wgsl):    x [n] uint32 -> [n] uint32
+
+        (L, R) -> (R, L xor (pcg4d(R, key, r, SHUFFLE_STREAM).x & (2^h - 1))),   r = 0 .. 7
+    """
+    mask = np.uint32((1 << half_bits) - 1)
+    left, right = np.asarray(x, np.uint32) >> np.uint32(half_bits), np.asarray(x, np.uint32) & mask
+    for round_ in range(SHUFFLE_ROUNDS):
+        words = np.stack(np.broadcast_arrays(right, np.uint32(key), np.uint32(round_), np.uint32(SHUFFLE_STREAM)), -1)
+        left, right = right, left ^ (pcg4d(words)[..., 0] & mask)
+    return (left << np.uint32(half_bits)) | right
+
+
+def shuffled_rows(rows, key):
+    """pi_key(0 .. rows-1): the Feistel network on 2h bits (rl.shuffle.half_bits) walked until each value
+    is below rows (cycle walking), a permutation of [0, rows).    -> [rows] int32"""
+    from rl.shuffle import half_bits
+    half = half_bits(rows)
+    order = feistel(np.arange(rows, dtype=np.uint32), key, half)
+    outside = order >= rows
+    while outside.any():
+        order[outside] = feistel(order[outside], key, half)
+        outside = order >= rows
+    return order.astype(np.int32)

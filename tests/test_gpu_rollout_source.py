@@ -208,6 +208,7 @@ def test_snapshots_join_the_pool_and_updates_equal_numpy(device):
         device.queue.write_buffer(source.opponents.out, 0, unwritten.tobytes())
         collected = await source.collect(SimpleNamespace(updates=0, params=loop.params))
         host_rollout = await backend.read_rollout()
+        host_rollout.shuffled_on_backend = True  # the GPU rollout's draw (rl/shuffle.py): the same minibatches
         opponents = await read_opponents(device, source)
         numpy = numpy_backend.NumpyBackend(MODEL)
         await numpy.load_params(loop.params)

@@ -26,6 +26,7 @@ host how many steps counted, as the numpy backend does.
 
 from array import array
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import gpu
 
@@ -34,6 +35,7 @@ from rl.optimizer_state import OptimizerState
 from rl.wgsl.network import GPUForward, GPUNetwork
 from rl.model import ModelConfig, num_params
 from rl.rollout import Rollout
+from rl.shuffle import ShuffledMinibatches
 
 
 class RolloutBuffers:
@@ -52,7 +54,8 @@ class RolloutBuffers:
         self.variances = k.storage_buffer(device, 2, "explained variance")
         self.network = GPUNetwork(device, kernels, model_config, params, grad_partials, n)
         net = self.network
-        self.index, self.gather, self.index_capacity = None, None, 0  # reserve_index sizes them
+        self.index = self.shuffle_keys = self.gather = self.shuffle = None  # reserve_index sizes them
+        self.index_capacity = 0
         self.reserve_index(n)
         self.normalize = k.normalize_advantages(device, kernels, self.minibatch)
         self.loss = k.ppo_loss(device, kernels, num_actions, net.out, self.minibatch, net.dout, self.terms)
@@ -63,22 +66,25 @@ class RolloutBuffers:
         self.explained_variance = k.explained_variance(device, kernels, n, self.table, self.variances)
 
     def reserve_index(self, total_rows: int) -> None:
-        """Room in the index buffer for `total_rows` minibatch rows (all of an update's minibatches)."""
+        """Room in the index buffer for `total_rows` minibatch rows (all of an update's minibatches), and for
+        the shuffle keys of as many epochs of all the rows."""
         if total_rows <= self.index_capacity:
             return
         if self.index is not None:
-            self.index.destroy()
-            self.gather.destroy()
+            for old in (self.index, self.shuffle_keys, self.gather, self.shuffle):
+                old.destroy()
         self.index_capacity = total_rows
         self.index = k.storage_buffer(self.device, total_rows, "minibatch index")
+        self.shuffle_keys = k.storage_buffer(self.device, max(1, total_rows // self.rows), "shuffle keys")
         self.gather = k.gather_minibatch(self.device, self.kernels, self.obs_size, self.rows, self.index, self.obs,
                                          self.table, self.network.x, self.minibatch)
+        self.shuffle = k.shuffle_rows(self.device, self.kernels, self.rows, self.shuffle_keys, self.index)
 
     def destroy(self) -> None:
-        for buffer in (self.obs, self.table, self.index, self.minibatch, self.terms, self.loss_partials,
-                       self.variances):
+        for buffer in (self.obs, self.table, self.index, self.shuffle_keys, self.minibatch, self.terms,
+                       self.loss_partials, self.variances):
             buffer.destroy()
-        for dispatch in (self.gather, self.normalize, self.loss, self.loss_sums, self.gae,
+        for dispatch in (self.gather, self.shuffle, self.normalize, self.loss, self.loss_sums, self.gae,
                          self.explained_variance):
             dispatch.destroy()
         self.network.destroy()
@@ -95,6 +101,8 @@ class DeviceRollout:
     buffers: RolloutBuffers
     episode_returns: list[float] = field(default_factory=list)  # of episodes that ended in this rollout
     episode_lengths: list[int] = field(default_factory=list)
+
+    shuffled_on_backend: ClassVar[bool] = True  # PPOLearner sends epoch keys, not N indices (rl/shuffle.py)
 
     def valid_indices(self) -> array:
         return array("i", range(self.num_steps * self.num_envs))
@@ -224,26 +232,46 @@ class GPUBackend:
     async def train_minibatches(self, minibatches: list, lr: float, config) -> list[dict]:
         """train_minibatch on each of `minibatches` in order, all in one submission: their rows
         uploaded in one write, one readback of every minibatch's stats at the end."""
-        r, count = self.rollout, len(minibatches)
+        bounds, start = [], 0
+        for indices in minibatches:
+            bounds.append((start, len(indices)))
+            start += len(indices)
+        self.rollout.reserve_index(start)
+        self.device.queue.write_buffer(self.rollout.index, 0,
+                                       array("i", [i for minibatch in minibatches for i in minibatch]))
+        return await self._train(bounds, [], lr, config)
+
+    async def train_shuffled(self, plan: ShuffledMinibatches, lr: float, config) -> list[dict]:
+        """train_minibatches on `plan`'s minibatches, their rows drawn on the GPU (shaders/shuffle_rows.wgsl:
+        one dispatch writes every epoch's order) in the same submission: only the keys are uploaded."""
+        r = self.rollout
+        if r is None or plan.rows != r.rows:
+            raise ValueError(f"the plan shuffles {plan.rows} rows, the rollout on the GPU has "
+                             f"{None if r is None else r.rows}")
+        r.reserve_index(plan.rows * len(plan.keys))
+        self.device.queue.write_buffer(r.shuffle_keys, 0, array("I", plan.keys))
+        return await self._train(plan.bounds(), [(r.shuffle, (len(plan.keys),))], lr, config)
+
+    async def _train(self, bounds: list, first_steps: list, lr: float, config) -> list[dict]:
+        """One submission: `first_steps`, then a gradient step on the index rows [start, start + rows) of
+        each of `bounds`; one readback of their stats."""
+        r, count = self.rollout, len(bounds)
         self.reserve_minibatches(count)
-        r.reserve_index(sum(map(len, minibatches)))
         if self.loss_totals is None or self.loss_totals[0] is not r:
             if self.loss_totals is not None:
                 self.loss_totals[1].destroy()
             self.loss_totals = (r, k.reduce_sum(self.device, self.kernels, len(k.LOSS_TERMS), r.loss_partials,
                                                 self.stats))
-        queue, steps, start = self.device.queue, [], 0
-        queue.write_buffer(r.index, 0, array("i", [i for minibatch in minibatches for i in minibatch]))
-        queue.write_buffer(self.clock, 0, k.adam_clock(lr, self.adam_step + 1, count))
-        for j, indices in enumerate(minibatches):
-            steps += self.minibatch_steps(len(indices), start, j, config)
-            start += len(indices)
+        self.device.queue.write_buffer(self.clock, 0, k.adam_clock(lr, self.adam_step + 1, count))
+        steps = list(first_steps)
+        for j, (start, rows) in enumerate(bounds):
+            steps += self.minibatch_steps(rows, start, j, config)
         k.submit(self.device, steps)
         stats = await k.read_floats(self.device, self.stats, len(k.STATS) * count)
         results = []
-        for j, indices in enumerate(minibatches):
+        for j, (_, rows) in enumerate(bounds):
             named = dict(zip(k.STATS, stats[j * len(k.STATS):(j + 1) * len(k.STATS)]))
-            out = {name: named[name] / len(indices) for name in k.LOSS_TERMS}
+            out = {name: named[name] / rows for name in k.LOSS_TERMS}
             out["grad_norm"] = named["grad_norm"]
             out["finite"] = named["finite"] == 1.0
             self.adam_step += int(out["finite"])

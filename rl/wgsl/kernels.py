@@ -29,11 +29,13 @@ import gpu
 from gpu import BufferUsage
 
 from rl.model import ModelConfig, chains, param_layout
+from rl.shuffle import half_bits
 
-KERNEL_NAMES = ("gather_minibatch", "normalize_advantages", "linear_forward", "ppo_loss",
+KERNEL_NAMES = ("shuffle_rows", "gather_minibatch", "normalize_advantages", "linear_forward", "ppo_loss",
                 "reduce_sum", "linear_backward_weights", "linear_backward_input", "gradient_sum", "grad_norm", "adam", "gae",
                 "explained_variance", "sample_actions")
 KERNEL_INCLUDES = {"sample_actions": ("pcg4d", "log_softmax_row"),  # shaders prepended to a kernel's own source
+                   "shuffle_rows": ("pcg4d",),
                    "ppo_loss": ("log_softmax_row",)}
 # The matrix products have a variant for software adapters, shaders/<name>_software.wgsl: a 16 x 16
 # block per invocation (4 per 32 x 32 tile) instead of 4 x 4 (64 per tile), same bindings and grid.
@@ -51,6 +53,7 @@ MAX_SPLITS = 32  # ... in at most this many splits (the gradient partials are [M
 REDUCE_CHUNK = 64  # rows per thread in reduce_sum's first pass; gradient_sum's parameters per thread
 ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-5
 ADAM_PARAMS_PER_THREAD = 4  # adam.wgsl's PARAMS_PER_THREAD, 64 threads per workgroup
+MAX_GROUPS = 65535  # workgroups per grid dimension that every WebGPU device allows
 MAX_SLOTS = 256  # uniform blocks a Dispatch keeps, one per distinct call arguments
 UNIFORM_BYTES = 32  # most kernels' uniform blocks fit in 32 bytes (Dispatch takes a larger size where one does not)
 STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST
@@ -262,6 +265,17 @@ def linear_backward_input(device, kernels, layer: Linear, dy, params, h, dz) -> 
 
 
 # ---------------------------------------------------------------- per-row and reduction kernels
+
+
+def shuffle_rows(device, kernels, rows: int, keys, index) -> Dispatch:
+    """index[e * rows + i] = pi_{keys[e]}(i), every epoch's order of the rows (rl/shuffle.py).
+    record(pass, epochs)"""
+    row_groups = groups(rows, 64)
+    grid_x = min(row_groups, MAX_GROUPS)
+    return Dispatch(device, kernels["shuffle_rows"], [keys, index],
+                    lambda epochs: (struct.pack("<2I", rows, half_bits(rows)),
+                                    (grid_x, groups(row_groups, grid_x), epochs)),
+                    "shuffle_rows")
 
 
 def gather_minibatch(device, kernels, obs_size: int, rollout_rows: int, index, obs, rollout, x, minibatch) -> Dispatch:
