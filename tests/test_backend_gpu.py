@@ -168,6 +168,32 @@ def test_minibatch_stats_match_and_rollout_size_can_change(device):
     np.testing.assert_allclose(params_of(gpu_backend), params_of(numpy_backend), rtol=0, atol=1e-6)
 
 
+def test_an_update_of_many_minibatches_records_its_second_time_with_no_new_bind_groups(device):
+    """Past MAX_SLOTS minibatches in one submission, the per-minibatch kernels keep a uniform per minibatch:
+    the same update again reuses every bind group (the page's large batches make none per update)."""
+    from rl.shuffle import ShuffledMinibatches
+    from rl.wgsl import kernels as k
+    model_config, ppo_config = CONFIGS[0]
+    _, gpu_backend = backends(device, model_config)
+    rollout = synthetic_rollout(16, 4, model_config, seed=1)
+    rollout.valid = f32(np.ones(64))
+    asyncio.run(gpu_backend.set_rollout(rollout))
+    asyncio.run(gpu_backend.compute_advantages(0.99, 0.95))
+    plan = ShuffledMinibatches(64, tuple(range(9)), 32)  # 288 minibatches of two rows
+    assert len(plan.bounds()) > k.MAX_SLOTS
+
+    def bind_groups():
+        r, b = gpu_backend.rollout, gpu_backend
+        return {id(group) for dispatch in (r.gather, b.loss_totals[1], b.grad_norm, b.adam)
+                for _, group, _ in dispatch.slots.values()}
+
+    asyncio.run(gpu_backend.train_shuffled(plan, 1e-3, ppo_config))
+    first = bind_groups()
+    stats = asyncio.run(gpu_backend.train_shuffled(plan, 1e-3, ppo_config))
+    assert len(first) == 4 * len(plan.bounds()) and bind_groups() == first
+    assert len(stats) == 288 and all(s["finite"] for s in stats)
+
+
 def test_nan_minibatch_is_skipped_counted_and_last_good_params_kept(device):
     model_config, ppo_config = CONFIGS[0]
     rollout = synthetic_rollout(ppo_config.num_steps, ppo_config.num_envs, model_config, seed=2)

@@ -262,6 +262,8 @@ class GPUBackend:
                 self.loss_totals[1].destroy()
             self.loss_totals = (r, k.reduce_sum(self.device, self.kernels, len(k.LOSS_TERMS), r.loss_partials,
                                                 self.stats))
+        for per_minibatch in (r.gather, self.loss_totals[1], self.grad_norm, self.adam):  # args with offsets
+            per_minibatch.keep(count)
         self.device.queue.write_buffer(self.clock, 0, k.adam_clock(lr, self.adam_step + 1, count))
         steps = list(first_steps)
         for j, (start, rows) in enumerate(bounds):
