@@ -40,6 +40,7 @@ from rl.config import SOCCER_PPO, PPOConfig  # noqa: E402
 from rl.live.setup import soccer_minibatches  # noqa: E402
 from rl.model import ModelConfig, init_params, parse_hidden_sizes  # noqa: E402
 from rl.ppo import PPOLearner  # noqa: E402
+from rl import shuffle  # noqa: E402
 from rl.rollout import Rollout  # noqa: E402
 from rl.wgsl import kernels as k  # noqa: E402
 from rl.wgsl.backend import DeviceRollout, create_backend  # noqa: E402
@@ -82,6 +83,7 @@ async def measure(rows_list: list, hidden: list, updates: int) -> dict:
             waited[0] += time.perf_counter() - started
 
     k.read_floats = timed_read
+    shuffle.BACKEND_DRAW_MIN_ROWS = 1  # both draws at every size (the learner's rule would keep small ones on the host)
     results = {"adapter": str(device.adapter_info.get("description") or device.adapter_info)}
     for rows in rows_list:
         config = PPOConfig(num_envs=rows // NUM_STEPS, num_steps=NUM_STEPS,

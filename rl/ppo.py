@@ -11,7 +11,7 @@ from array import array
 
 from rl.config import PPOConfig
 from rl.rollout import Rollout
-from rl.shuffle import ShuffledMinibatches
+from rl.shuffle import ShuffledMinibatches, drawn_on_backend
 
 
 def annealed_learning_rate(config: PPOConfig, update: int, num_updates: int) -> float:
@@ -40,8 +40,8 @@ class PPOLearner:
         Losses are the last finite minibatch's, clipfrac the mean over finite
         minibatches (as CleanRL logs them). Each epoch reshuffles the valid
         rows and splits them into num_minibatches near-equal parts: on the
-        host, or, for a rollout already on the backend, by the backend from
-        one key per epoch (rl/shuffle.py). After an epoch, training stops
+        host, or, for a large rollout already on the backend, by the backend
+        from one key per epoch (rl/shuffle.py). After an epoch, training stops
         early if approx_kl > target_kl. The backend gets every epoch's
         minibatches in one call (one GPU submission), or one call per epoch
         when target_kl needs an epoch's stats before the next.
@@ -49,7 +49,7 @@ class PPOLearner:
         config = self.config
         await self.backend.set_rollout(rollout)
         await self.backend.compute_advantages(config.gamma, config.gae_lambda)
-        on_backend = rollout.shuffled_on_backend
+        on_backend = drawn_on_backend(rollout)
         rows = None if on_backend else list(rollout.valid_indices())
         last, clipfracs = None, []
         epochs_per_call = 1 if config.target_kl is not None else config.update_epochs

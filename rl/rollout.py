@@ -49,7 +49,7 @@ class Rollout:
     valid: array  # 'f' [T*E]  1.0 for a real transition, 0.0 for a NextStep reset step
     episode_returns: list[float] = field(default_factory=list)  # of episodes that ended in this rollout
     episode_lengths: list[int] = field(default_factory=list)
-    shuffled_on_backend: ClassVar[bool] = False  # PPOLearner shuffles these rows on the host (rl/shuffle.py)
+    shuffled_on_backend: ClassVar[bool] = False  # the backend cannot draw them: the host shuffles (rl/shuffle.py)
 
     def valid_indices(self) -> array:
         """Flat indices (t * E + e) of the transitions to learn from, as array('i')."""

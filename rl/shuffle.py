@@ -25,9 +25,32 @@ Both backends give the same minibatches for the same keys, so their updates
 agree as with host indices. The orders differ from the host shuffle's draw
 for draw, not in distribution (uniform over orders, as far as a
 pseudo-random permutation is uniform).
+
+Only a large rollout is drawn this way (`drawn_on_backend`: at least
+BACKEND_DRAW_MIN_ROWS rows). At the page's 4,096 rows the host's shuffle
+costs little (a few hundredths of a second-long update in Pyodide), and the
+page's seed-1 run learned far slower with the keyed draw than with the
+host's: 0.20 of decided matches against the scripted player after 20
+minutes, against 0.60 after 12.6 (docs/learning_curve.md). That is one
+training trajectory each (the page's training is deterministic for a seed),
+and no fault was found: the GPU's orders equal the twin's and its update
+equals the host-indexed one bit for bit in Chromium, the orders' statistics
+match a uniform shuffle's, and headless runs at the page's shape learned as
+well with keys as without over six seeds. So the keyed draw is kept where
+it pays, on the large batches of a real GPU.
 """
 
 from dataclasses import dataclass
+
+BACKEND_DRAW_MIN_ROWS = 65_536
+"""Rows from which a rollout on the backend has its minibatches drawn there (1,024 envs x 64 steps):
+where the host's shuffle costs a fifth of a second per update in Pyodide (bench/bench_update_host.py)."""
+
+
+def drawn_on_backend(rollout) -> bool:
+    """Whether PPOLearner sends `rollout`'s backend keys instead of host-shuffled rows: it is on a backend
+    that draws (`Rollout.shuffled_on_backend`) and has at least BACKEND_DRAW_MIN_ROWS rows."""
+    return rollout.shuffled_on_backend and rollout.num_steps * rollout.num_envs >= BACKEND_DRAW_MIN_ROWS
 
 
 def half_bits(rows: int) -> int:

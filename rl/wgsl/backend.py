@@ -102,7 +102,7 @@ class DeviceRollout:
     episode_returns: list[float] = field(default_factory=list)  # of episodes that ended in this rollout
     episode_lengths: list[int] = field(default_factory=list)
 
-    shuffled_on_backend: ClassVar[bool] = True  # PPOLearner sends epoch keys, not N indices (rl/shuffle.py)
+    shuffled_on_backend: ClassVar[bool] = True  # the backend can draw its minibatches (rl/shuffle.drawn_on_backend)
 
     def valid_indices(self) -> array:
         return array("i", range(self.num_steps * self.num_envs))
