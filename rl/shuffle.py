@@ -29,15 +29,17 @@ pseudo-random permutation is uniform).
 Only a large rollout is drawn this way (`drawn_on_backend`: at least
 BACKEND_DRAW_MIN_ROWS rows). At the page's 4,096 rows the host's shuffle
 costs little (a few hundredths of a second-long update in Pyodide), and the
-page's seed-1 run learned far slower with the keyed draw than with the
-host's: 0.20 of decided matches against the scripted player after 20
-minutes, against 0.60 after 12.6 (docs/learning_curve.md). That is one
-training trajectory each (the page's training is deterministic for a seed),
-and no fault was found: the GPU's orders equal the twin's and its update
+page started later with the keyed draw than with the host's on both seeds
+tried: seed 1 stood at 0.20 of decided matches against the scripted player
+after 20 minutes, against 0.60 after 12.6; seed 2 won first after 11.8
+minutes against 3.2 (docs/learning_curve.md). That is one training
+trajectory each (the page's training is deterministic for a seed), and no
+fault was found: the GPU's orders equal the twin's and its update
 equals the host-indexed one bit for bit in Chromium, the orders' statistics
 match a uniform shuffle's, and headless runs at the page's shape learned as
 well with keys as without over six seeds. So the keyed draw is kept where
-it pays, on the large batches of a real GPU.
+it pays, on the large batches of a real GPU, where its learning on the GPU
+engine has yet to be compared with the host's draw.
 """
 
 from dataclasses import dataclass
