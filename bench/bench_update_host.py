@@ -13,8 +13,9 @@ wall time into the host's part and the time spent awaiting the GPU
 (`kernels.read_floats`). Two ways to draw the minibatches, alternating, in one run:
 
     host keys    the learner shuffles N row numbers per epoch in Python and uploads every epoch's index
-                 (how a host rollout is drawn, and how the GPU engine's was before rl/shuffle.py)
+                 (how a host rollout is drawn, and a GPU engine's below rl.shuffle.BACKEND_DRAW_MIN_ROWS)
     GPU keys     the learner sends one key per epoch and the backend draws the orders on the GPU
+                 (a GPU engine's rollout from that many rows; here at every size)
 
 Hosts: `cpython` (wgpu-py, this process: lavapipe or the machine's GPU) and
 `pyodide` (the page's code path: Pyodide in Node with Dawn's WebGPU,
@@ -40,7 +41,6 @@ from rl.config import SOCCER_PPO, PPOConfig  # noqa: E402
 from rl.live.setup import soccer_minibatches  # noqa: E402
 from rl.model import ModelConfig, init_params, parse_hidden_sizes  # noqa: E402
 from rl.ppo import PPOLearner  # noqa: E402
-from rl import shuffle  # noqa: E402
 from rl.rollout import Rollout  # noqa: E402
 from rl.wgsl import kernels as k  # noqa: E402
 from rl.wgsl.backend import DeviceRollout, create_backend  # noqa: E402
@@ -48,11 +48,6 @@ from sim import NUM_ACTIONS, OBSERVATION_SIZE  # noqa: E402
 
 SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json"
 NUM_STEPS = 64  # the page's num_steps: N = envs x 64
-
-
-class HostShuffled(DeviceRollout):
-    """The same rows on the GPU, drawn by the host shuffle (rl/shuffle.py's "host keys")."""
-    shuffled_on_backend = False
 
 
 def random_rollout(rows: int, seed: int) -> Rollout:
@@ -83,7 +78,6 @@ async def measure(rows_list: list, hidden: list, updates: int) -> dict:
             waited[0] += time.perf_counter() - started
 
     k.read_floats = timed_read
-    shuffle.BACKEND_DRAW_MIN_ROWS = 1  # both draws at every size (the learner's rule would keep small ones on the host)
     results = {"adapter": str(device.adapter_info.get("description") or device.adapter_info)}
     for rows in rows_list:
         config = PPOConfig(num_envs=rows // NUM_STEPS, num_steps=NUM_STEPS,
@@ -91,12 +85,12 @@ async def measure(rows_list: list, hidden: list, updates: int) -> dict:
                            learning_rate=SOCCER_PPO.learning_rate, anneal_lr=False)
         await backend.load_params(init_params(model, 1))
         await backend.set_rollout(random_rollout(rows, 1))
-        learner = PPOLearner(backend, config)
-        kinds = {"host keys": HostShuffled, "GPU keys": DeviceRollout}
-        timings = {kind: [] for kind in kinds}
+        rollout = DeviceRollout(NUM_STEPS, rows // NUM_STEPS, backend.rollout)
+        learners = {"host keys": PPOLearner(backend, config, backend_draw_min_rows=rows + 1),  # above it: the host
+                    "GPU keys": PPOLearner(backend, config, backend_draw_min_rows=1)}       # draws at any size
+        timings = {kind: [] for kind in learners}
         for update in range(updates + 1):
-            for kind, rollout_type in kinds.items():
-                rollout = rollout_type(NUM_STEPS, rows // NUM_STEPS, backend.rollout)
+            for kind, learner in learners.items():
                 waited[0] = 0.0
                 started = time.perf_counter()
                 await learner.update(rollout, config.learning_rate)

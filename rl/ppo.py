@@ -11,7 +11,7 @@ from array import array
 
 from rl.config import PPOConfig
 from rl.rollout import Rollout
-from rl.shuffle import ShuffledMinibatches, drawn_on_backend
+from rl.shuffle import BACKEND_DRAW_MIN_ROWS, ShuffledMinibatches, drawn_on_backend
 
 
 def annealed_learning_rate(config: PPOConfig, update: int, num_updates: int) -> float:
@@ -28,9 +28,10 @@ def _finite_or_none(x: float):
 class PPOLearner:
     """The PPO update: `update_epochs` shuffled passes of `num_minibatches` steps over a rollout."""
 
-    def __init__(self, backend, config: PPOConfig):
+    def __init__(self, backend, config: PPOConfig, backend_draw_min_rows: int = BACKEND_DRAW_MIN_ROWS):
         self.backend = backend
         self.config = config
+        self.backend_draw_min_rows = backend_draw_min_rows  # a rollout on the backend this large is drawn there
         self.rng = random.Random(f"{config.seed}:minibatches")
         self.skipped_updates = 0  # minibatches dropped for a NaN/inf loss or gradient
 
@@ -49,7 +50,7 @@ class PPOLearner:
         config = self.config
         await self.backend.set_rollout(rollout)
         await self.backend.compute_advantages(config.gamma, config.gae_lambda)
-        on_backend = drawn_on_backend(rollout)
+        on_backend = drawn_on_backend(rollout, self.backend_draw_min_rows)
         rows = None if on_backend else list(rollout.valid_indices())
         last, clipfracs = None, []
         epochs_per_call = 1 if config.target_kl is not None else config.update_epochs

@@ -45,14 +45,15 @@ engine has yet to be compared with the host's draw.
 from dataclasses import dataclass
 
 BACKEND_DRAW_MIN_ROWS = 65_536
-"""Rows from which a rollout on the backend has its minibatches drawn there (1,024 envs x 64 steps):
-where the host's shuffle costs a fifth of a second per update in Pyodide (bench/bench_update_host.py)."""
+"""PPOLearner's default: rows from which a rollout on the backend has its minibatches drawn there (1,024
+envs x 64 steps), where the host's shuffle costs a fifth of a second per update in Pyodide
+(bench/bench_update_host.py)."""
 
 
-def drawn_on_backend(rollout) -> bool:
+def drawn_on_backend(rollout, min_rows: int) -> bool:
     """Whether PPOLearner sends `rollout`'s backend keys instead of host-shuffled rows: it is on a backend
-    that draws (`Rollout.shuffled_on_backend`) and has at least BACKEND_DRAW_MIN_ROWS rows."""
-    return rollout.shuffled_on_backend and rollout.num_steps * rollout.num_envs >= BACKEND_DRAW_MIN_ROWS
+    that draws (`Rollout.shuffled_on_backend`) and has at least `min_rows` rows."""
+    return rollout.shuffled_on_backend and rollout.num_steps * rollout.num_envs >= min_rows
 
 
 def half_bits(rows: int) -> int:

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from rl import numpy_backend, shuffle
+from rl import numpy_backend
 from rl.config import PPOConfig
 from rl.loop import LearnerLoop
 from rl.model import ModelConfig, init_params
@@ -185,12 +185,11 @@ def check_pool_forward(grid, params, x, out, table):
         np.testing.assert_allclose(table[2, s, :rows], values, rtol=1e-4, atol=1e-5)
 
 
-def test_snapshots_join_the_pool_and_updates_equal_numpy(device, monkeypatch):
+def test_snapshots_join_the_pool_and_updates_equal_numpy(device):
     """A LearnerLoop over the source with snapshot_every=1, pool_size=2: the pool holds the newest two
     update's params, and the full ring's one forward gives each slot its snapshot's outputs; and one PPO
-    update on a GPU-collected rollout, its minibatches drawn on the GPU (rl/shuffle.py: the threshold lowered
-    to its 256 rows), equals the numpy backend's on the same rollout read back."""
-    monkeypatch.setattr(shuffle, "BACKEND_DRAW_MIN_ROWS", 256)
+    update on a GPU-collected rollout, its minibatches drawn on the GPU (rl/shuffle.py: the learner's
+    threshold lowered to its 256 rows), equals the numpy backend's on the same rollout read back."""
     async def run():
         ppo = PPOConfig(num_envs=16, num_steps=16, num_minibatches=2, update_epochs=2)
         selfplay = SelfPlayConfig(snapshot_prob=0.5, scripted_prob=0.3, random_prob=0.2, pool_size=2,
@@ -216,8 +215,8 @@ def test_snapshots_join_the_pool_and_updates_equal_numpy(device, monkeypatch):
         await numpy.load_params(loop.params)
         before = await backend.get_params()
         await backend.load_params(before)
-        await PPOLearner(backend, ppo).update(collected.rollout, 1e-3)
-        await PPOLearner(numpy, ppo).update(host_rollout, 1e-3)
+        await PPOLearner(backend, ppo, backend_draw_min_rows=256).update(collected.rollout, 1e-3)
+        await PPOLearner(numpy, ppo, backend_draw_min_rows=256).update(host_rollout, 1e-3)
         return (history, pools, slots, opponents, np.array(await backend.get_params()),
                 np.array(await numpy.get_params()))
 

@@ -13,8 +13,7 @@ from rl.model import ModelConfig, init_params
 from rl.numpy_backend import NumpyBackend
 from rl.ppo import PPOLearner
 from rl.rollout import Rollout
-from rl import shuffle
-from rl.shuffle import ShuffledMinibatches, half_bits
+from rl.shuffle import BACKEND_DRAW_MIN_ROWS, ShuffledMinibatches, drawn_on_backend, half_bits
 from rl.wgsl import kernels as k
 
 
@@ -112,10 +111,9 @@ class OnBackend(Rollout):
     shuffled_on_backend = True
 
 
-def test_ppo_sends_keys_for_a_large_rollout_on_the_backend(monkeypatch):
-    """A rollout on the backend of at least BACKEND_DRAW_MIN_ROWS rows (lowered here to its 32) gets one key
-    per epoch and the twin's minibatches: the same update as host indices cut from the twin's orders."""
-    monkeypatch.setattr(shuffle, "BACKEND_DRAW_MIN_ROWS", 32)
+def test_ppo_sends_keys_for_a_large_rollout_on_the_backend():
+    """A rollout on the backend of at least the learner's backend_draw_min_rows rows (its 32 here) gets one
+    key per epoch and the twin's minibatches: the same update as host indices cut from the twin's orders."""
     config = PPOConfig(num_envs=8, num_steps=4, num_minibatches=4, update_epochs=2, seed=5)
 
     async def run():
@@ -123,7 +121,7 @@ def test_ppo_sends_keys_for_a_large_rollout_on_the_backend(monkeypatch):
         params = init_params(MODEL, 1)
         await drawn.load_params(params)
         await expected.load_params(params)
-        learner = PPOLearner(drawn, config)
+        learner = PPOLearner(drawn, config, backend_draw_min_rows=32)
         calls = []
         train_shuffled = drawn.train_shuffled
         drawn.train_shuffled = lambda plan, lr, cfg: calls.append(plan) or train_shuffled(plan, lr, cfg)
@@ -143,20 +141,21 @@ def test_ppo_sends_keys_for_a_large_rollout_on_the_backend(monkeypatch):
     assert np.abs(drawn - before).max() > 1e-4
 
 
-def test_ppo_shuffles_a_small_rollout_on_the_backend_on_the_host(monkeypatch):
-    """Below BACKEND_DRAW_MIN_ROWS (33 here, the rollout has 32) a rollout on the backend is shuffled on the
-    host as any other: the same calls and update as the same rows in a host rollout."""
-    monkeypatch.setattr(shuffle, "BACKEND_DRAW_MIN_ROWS", 33)
+def test_ppo_shuffles_a_small_rollout_on_the_backend_on_the_host():
+    """Below the learner's backend_draw_min_rows (33 here, the rollout has 32; the default is
+    BACKEND_DRAW_MIN_ROWS) a rollout on the backend is shuffled on the host as any other: the same calls
+    and update as the same rows in a host rollout."""
     config = PPOConfig(num_envs=8, num_steps=4, num_minibatches=4, update_epochs=2, seed=5)
 
     async def run(rollout):
         backend = NumpyBackend(MODEL)
         await backend.load_params(init_params(MODEL, 1))
         backend.train_shuffled = lambda *args: pytest.fail("a small rollout was drawn from keys")
-        await PPOLearner(backend, config).update(rollout, 1e-2)
+        await PPOLearner(backend, config, backend_draw_min_rows=33).update(rollout, 1e-2)
         return np.array(await backend.get_params())
 
-    assert not shuffle.drawn_on_backend(OnBackend(**vars(make_rollout())))
+    assert not drawn_on_backend(OnBackend(**vars(make_rollout())), BACKEND_DRAW_MIN_ROWS)
+    assert drawn_on_backend(OnBackend(**vars(make_rollout())), 32) and not drawn_on_backend(make_rollout(), 1)
     np.testing.assert_array_equal(asyncio.run(run(OnBackend(**vars(make_rollout())))),
                                   asyncio.run(run(make_rollout())))
 
