@@ -46,6 +46,7 @@ matches as the CPU engine's: the WGSL sim is float32 with its own RNG
 streams, and actions are drawn on the GPU. Standard library only.
 """
 
+import itertools
 from array import array
 
 import gpu
@@ -244,13 +245,13 @@ class GpuSelfPlaySource:
         rollout = DeviceRollout(T, E, self.rollout)
         episodes = []
         records = array("I", await self.device.read_buffer(self.episodes))
-        for i in range(0, len(records), EPISODE_WORDS):
-            if records[i + 3]:
-                episode_return = array("f", records[i:i + 1].tobytes())[0]
-                rollout.episode_returns.append(episode_return)
-                rollout.episode_lengths.append(records[i + 1])
-                episodes.append({"outcome": OUTCOMES[records[i + 2]], "opponent": OPPONENT_KINDS[records[i + 3] - 1]})
-                self.outcomes[OUTCOMES[records[i + 2]]] += 1
+        ended = itertools.compress(range(T * E), records[3::EPISODE_WORDS])  # rows whose kind + 1 is not 0, in C
+        for i in (EPISODE_WORDS * row for row in ended):
+            episode_return = array("f", records[i:i + 1].tobytes())[0]
+            rollout.episode_returns.append(episode_return)
+            rollout.episode_lengths.append(records[i + 1])
+            episodes.append({"outcome": OUTCOMES[records[i + 2]], "opponent": OPPONENT_KINDS[records[i + 3] - 1]})
+            self.outcomes[OUTCOMES[records[i + 2]]] += 1
         decided = self.outcomes["win"] + self.outcomes["loss"]
         return Collected(rollout, {"charts/win_rate": self.outcomes["win"] / decided if decided else None,
                                    **selfplay_win_rates(episodes)})
