@@ -7,8 +7,8 @@ On a real GPU the GPU engine's rollout and update take little GPU time, so at
 large batches the host's own work per update sets the pace: Python that runs
 once per row or per dispatch. This bench runs rl.ppo.PPOLearner.update on the
 WGSL backend over a rollout of N rows left on the GPU (a DeviceRollout, as the
-GPU engine hands it over), minibatches as the page cuts them (at least 256 rows
-each, rl.live.setup.soccer_minibatches; 4 epochs), and splits each update's
+GPU engine hands it over), minibatches as the page cuts them (256 rows each up to
+32 of them, then 32 larger ones: rl.live.setup.soccer_minibatches; 4 epochs), and splits each update's
 wall time into the host's part and the time spent awaiting the GPU
 (`kernels.read_floats`). Two ways to draw the minibatches, alternating, in one run:
 

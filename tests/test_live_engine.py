@@ -8,7 +8,7 @@ import pytest
 
 import gpu
 from rl.live.engine import SOFTWARE_ENGINE, TrainerEngine, choose_engine
-from rl.live.setup import LiveSetup
+from rl.live.setup import LiveSetup, soccer_minibatches
 from rl.live.training import LiveTrainingConfig, RingSource
 from rl.model import init_params
 
@@ -31,6 +31,13 @@ def test_an_unknown_engine_is_refused_with_the_choices():
         LiveSetup(engine="cuda")
     with pytest.raises(ValueError, match="got 'cuda'"):
         choose_engine("cuda", HARDWARE)
+
+
+def test_minibatches_hold_256_rows_up_to_rl_trains_batch_then_grow_at_its_count():
+    assert [soccer_minibatches(rows) for rows in (100, 256, 576, 4096, 8192)] == [1, 1, 2, 16, 32]
+    assert [soccer_minibatches(rows) for rows in (65_536, 262_144, 1_048_576)] == [32, 32, 32]
+    assert soccer_minibatches(30_000) == 30          # the most up to 32 that divide the batch
+    assert LiveSetup(gpu_envs=4096).ppo_config("gpu").minibatch_size == 8192
 
 
 def test_each_engine_trains_on_its_own_batch():

@@ -117,8 +117,15 @@ class LiveSetup:
 
 def soccer_minibatches(batch_size: int) -> int:
     """The most minibatches that split the batch evenly with at least SOCCER_PPO's minibatch size (256)
-    each; 1 for a smaller batch."""
-    most = max(1, batch_size // SOCCER_PPO.minibatch_size)
+    each, and at most its count (32, rl.train's); 1 for a smaller batch.
+
+    Up to rl.train's batch (8,192) the minibatches hold 256 rows (the page's 4,096: 16 of them); past it the
+    count stays at 32 and the minibatches grow, as `rl.train --num-envs N` does. Each minibatch step is a
+    chain of ~17 dispatches that a GPU runs one after another (about 0.45 ms on an H200 at 256 rows,
+    docs/kernels.md), so 256-row minibatches would cap the update near 135k rows/s on any GPU; at 1,024 envs
+    x 64 steps the 32 larger ones learned as much per env step or more over three seeds
+    (docs/learning_curve.md, "Minibatches at large batches")."""
+    most = max(1, min(SOCCER_PPO.num_minibatches, batch_size // SOCCER_PPO.minibatch_size))
     return max(count for count in range(1, most + 1) if batch_size % count == 0)
 
 
