@@ -36,22 +36,29 @@ from rl.model import parse_hidden_sizes  # noqa: E402
 SWIFTSHADER_ICD = Path("/usr/lib/chromium/vk_swiftshader_icd.json")
 
 
-def run_trainer(setup: dict, updates: int, vulkan: str, timeout_s: float = 1800) -> dict:
-    """One tests/node_trainer.py run; its JSON line (with "exit_signal" if Node died of a signal after printing
-    it). RuntimeError with the trainer's stderr if it failed."""
-    env = dict(os.environ, DSHQ_NODE_TRAINER=json.dumps({"setup": setup, "updates": updates}))
+def run_trainer(setup: dict, vulkan: str, updates: int | None = None, seconds: float | None = None,
+                snapshot_every_s: float = 0, timeout_s: float = 1800) -> dict:
+    """One tests/node_trainer.py run, for `updates` updates or `seconds` of training: its result line (with
+    "exit_signal" if Node died of a signal after printing it) and "snapshots", the weights it printed every
+    `snapshot_every_s` seconds. RuntimeError with the trainer's stderr if it failed."""
+    if (updates is None) == (seconds is None):
+        raise ValueError("run_trainer needs updates or seconds, not both")
+    config = {"setup": setup, "updates": updates, "seconds": seconds, "snapshot_every_s": snapshot_every_s}
+    env = dict(os.environ, DSHQ_NODE_TRAINER=json.dumps(config))
     if vulkan == "swiftshader":
         env["VK_ICD_FILENAMES"] = str(SWIFTSHADER_ICD)
     result = subprocess.run(["node", "tests/pyodide_run.mjs", "--webgpu", "tests/node_trainer.py"], cwd=ROOT,
                             env=env, capture_output=True, text=True, timeout=timeout_s)
-    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    snapshots = [line["snapshot"] for line in lines if "snapshot" in line]
+    lines = [line for line in lines if "snapshot" not in line]
     if lines and result.returncode < 0:
         # Dawn on SwiftShader often dies of a signal (SIGSEGV) while Node exits, after the run printed its
         # result: the run is complete, so the result stands, with the signal noted.
-        return {**json.loads(lines[-1]), "exit_signal": -result.returncode}
+        return {**lines[-1], "snapshots": snapshots, "exit_signal": -result.returncode}
     if result.returncode != 0 or not lines:
         raise RuntimeError(f"the trainer in Node failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
-    return json.loads(lines[-1])
+    return {**lines[-1], "snapshots": snapshots}
 
 
 def main() -> None:
@@ -70,13 +77,13 @@ def main() -> None:
         setup = {"gpu_envs": envs, "num_steps": args.steps, "hidden_sizes": hidden, "engine": "gpu",
                  "eval_episodes": 0}
         try:
-            result = run_trainer(setup, args.updates, "system" if vulkan == "auto" else vulkan)
+            result = run_trainer(setup, "system" if vulkan == "auto" else vulkan, updates=args.updates)
         except RuntimeError as err:
             if vulkan != "auto":
                 raise
             print(f"  the system's Vulkan driver failed ({str(err).splitlines()[-1]}): using SwiftShader")
             vulkan = "swiftshader"
-            result = run_trainer(setup, args.updates, vulkan)
+            result = run_trainer(setup, vulkan, updates=args.updates)
         exit_note = f"  (Node died of signal {result['exit_signal']} on exit)" if "exit_signal" in result else ""
         print(f"  {envs:6d} envs x {args.steps} steps  adapter: {result['adapter']}{exit_note}")
         print(f"         env steps/s {result['env_steps_per_s']:12,.0f}   updates/s {result['updates_per_s']:8.3f}   "

@@ -13,7 +13,9 @@
 # whole call:
 #
 #   a. bench_train.py: rl.train SPS, numpy vs gpu engine, default and GPU-sized shapes
-#   b. bench_dawn.py:  the page's trainer through Dawn in Node, 64..4096 envs
+#   b. bench_dawn.py:  the page's trainer through Dawn in Node, 64..4096 envs;
+#      bench_dawn_learning.py: the same at the page's defaults for 3 minutes, each
+#      15 s snapshot's matches against the scripted player (into learning.log)
 #   c. rl.train --engine gpu 3M steps, then rl.evaluate vs scripted (200 matches)
 #   d. bench_sim_wgsl.py --native-only and bench_update.py
 #
@@ -210,6 +212,8 @@ benches() {
         step a2-train-gpu-4096 bench_train.log 300 "$PY" bench/bench_train.py --engines gpu --num-envs 16 --num-steps 8 --num-minibatches 2 --steps 128
         step a3-train-gpu-16384 bench_train.log 300 "$PY" bench/bench_train.py --engines gpu --num-envs 32 --num-steps 4 --num-minibatches 2 --steps 128
         step b-dawn bench_dawn.log 600 "$PY" bench/bench_dawn.py --envs 16 --steps 8 --updates 2 --vulkan swiftshader
+        step b2-dawn-learning learning.log 600 "$PY" bench/bench_dawn_learning.py --minutes 0.5 --every 10 --envs 8 \
+            --eval-episodes 2 --vulkan swiftshader
         step c1-learn-train learning.log 600 "$PY" -m rl.train --engine gpu --steps 256 --seed 1 "${shape[@]:0:6}" \
             --eval-every 128 --eval-episodes 2 --out "$MODEL"
         step c2-learn-evaluate learning.log 300 "$PY" -m rl.evaluate "$MODEL" --vs scripted --episodes 4 --seed 1
@@ -217,7 +221,8 @@ benches() {
         step d2-update bench_update.log 300 "$PY" bench/bench_update.py --seconds 0.2 --shapes 34-8-8-31 --minibatch 64 --act-envs 16
     else
         # Expected on the H200 (docs/gpu_engine.md "Figures"): a ~60 s, b ~2 min,
-        # c ~100 s, d ~70 s; the caps leave room, the budget bounds the sum.
+        # b2 ~3.5 min, c ~100 s, d ~70 s; the budget bounds the sum, so c and d
+        # (figures already measured there once) get what is left.
         step a1-train-default bench_train.log 120 "$PY" bench/bench_train.py --engines numpy gpu --workers 1
         step a2-train-gpu-4096 bench_train.log 90 "$PY" bench/bench_train.py --engines gpu \
             --num-envs 4096 --num-steps 128 --num-minibatches 32 --steps 2097152
@@ -225,6 +230,8 @@ benches() {
             --num-envs 16384 --num-steps 64 --num-minibatches 8 --steps 4194304
         # One Node run per env count, printed as each ends: a timeout loses only the last.
         step b-dawn bench_dawn.log 240 "$PY" bench/bench_dawn.py --envs 64 256 1024 4096 --updates 6 --vulkan system
+        # The page's defaults through Dawn against the clock: minutes to beat the scripted player.
+        step b2-dawn-learning learning.log 270 "$PY" bench/bench_dawn_learning.py --minutes 3 --every 15 --vulkan system
         step c1-learn-train learning.log 180 "$PY" -m rl.train --engine gpu --steps 3000000 --seed 1 \
             --eval-every 1000000 --eval-episodes 32 --out "$MODEL"
         step c2-learn-evaluate learning.log 90 "$PY" -m rl.evaluate "$MODEL" --vs scripted --episodes 200 --seed 1

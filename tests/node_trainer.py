@@ -2,10 +2,11 @@
 
 Run by `node tests/pyodide_run.mjs --webgpu tests/node_trainer.py` with the
 environment variable DSHQ_NODE_TRAINER = JSON {"setup": LiveSetup fields,
-"updates": N}. It builds the weights board and the rollout ring in
-SharedArrayBuffers as app/live_run.py does, runs `workers.trainer.main` with
-that setup (its engine, its device through gpu/browser.py, its messages) until
-the trainer reports N updates, and prints one JSON line:
+"updates": N} or {"setup": ..., "seconds": S, "snapshot_every_s": P}. It
+builds the weights board and the rollout ring in SharedArrayBuffers as
+app/live_run.py does, runs `workers.trainer.main` with that setup (its engine,
+its device through gpu/browser.py, its messages) until the trainer reports N
+updates (or S seconds have passed and it reported one), and prints one JSON line:
 
     adapter, engine            the trainer's EngineReport (rl/live/engine.py)
     updates, env_steps         after the first update, until the last report
@@ -17,10 +18,16 @@ the trainer reports N updates, and prints one JSON line:
     collect_s_each             every update's collect seconds (it grows as the opponent pool fills)
     weights_changed            whether the board's newest weights differ from the initial ones
 
+With snapshot_every_s, every P seconds before that line it prints the board's newest weights, as the
+show match and the evaluator worker would read them:
+
+    {"snapshot": {"seconds": since the trainer started, "version", "env_steps", "params": base64 of f32}}
+
 Used by tests/test_node_trainer.py and bench/bench_dawn.py.
 """
 
 import asyncio
+import base64
 import json
 import time
 
@@ -36,7 +43,16 @@ from rl.model import init_params, num_params, shape_hash
 from workers import trainer
 
 
-async def run(setup, updates: int) -> dict:
+def print_snapshot(board: WeightsBoard, seconds: float) -> None:
+    """One snapshot line of the board's newest weights (none before the first publish)."""
+    newest = board.read_if_newer(0)
+    if newest is not None:
+        version, env_steps, params = newest
+        print(json.dumps({"snapshot": {"seconds": seconds, "version": version, "env_steps": env_steps,
+                                       "params": base64.b64encode(params.tobytes()).decode()}}), flush=True)
+
+
+async def run(setup, updates: int | None, seconds: float | None = None, snapshot_every_s: float = 0) -> dict:
     model = setup.model_config()
     board_sab = js.SharedArrayBuffer.new(board_bytes(num_params(model)))
     ring_sab = js.SharedArrayBuffer.new(ring_bytes(setup.ring_slots, setup.segment_layout().nbytes))
@@ -50,13 +66,24 @@ async def run(setup, updates: int) -> dict:
         if message.get("type") == "telemetry" and message.get("update"):
             reports.append((time.perf_counter(), message))
 
+    def finished() -> bool:
+        if not reports:
+            return False
+        if seconds is not None:
+            return time.perf_counter() - started >= seconds
+        return reports[-1][1]["update"] >= updates
+
     started = time.perf_counter()
+    next_snapshot = snapshot_every_s
     task = asyncio.ensure_future(trainer.main(shared, {"run": 1, "setup": setup.to_args()}, post))
-    while not reports or reports[-1][1]["update"] < updates:
+    while not finished():
         await asyncio.sleep(0.05)
         if task.done():
             task.result()      # raises what the trainer raised
-            raise RuntimeError(f"the trainer returned before {updates} updates: {messages}")
+            raise RuntimeError(f"the trainer returned before it was done: {messages}")
+        if snapshot_every_s and time.perf_counter() - started >= next_snapshot:
+            print_snapshot(board, time.perf_counter() - started)
+            next_snapshot += snapshot_every_s
     task.cancel()
     (t0, r0), (t1, r1) = reports[0], reports[-1]
     engine = next(message for message in messages if message.get("type") == "engine")
@@ -75,4 +102,5 @@ async def run(setup, updates: int) -> dict:
 
 
 config = json.loads(js.process.env.DSHQ_NODE_TRAINER)
-print(json.dumps(await run(setup_from_args(config["setup"]), int(config["updates"]))))
+print(json.dumps(await run(setup_from_args(config["setup"]), config.get("updates"), config.get("seconds"),
+                          config.get("snapshot_every_s", 0))))
