@@ -21,7 +21,7 @@ nothing is half-applied.
 
 from dataclasses import asdict, dataclass, replace
 
-from rl.live.setup import LiveSetup
+from rl.live.setup import WHOLE_NUMBER_RANGES, LiveSetup
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ PPO_BOUNDS = {"learning_rate": Bound(float, 0, 1, low_open=True), "gamma": Bound
               "gae_lambda": Bound(float, 0, 1, low_open=True), "clip_coef": Bound(float, 0, 1, low_open=True),
               "ent_coef": Bound(float, 0, 1), "update_epochs": Bound(int, 1, 64),
               "num_minibatches": Bound(int, 1, 1024)}
-WORKER_BOUNDS = {"gpu_envs": Bound(int, 1, 4096), "envs_per_worker": Bound(int, 1, 256),
-                 "rollout_workers": Bound(int, 1, 16)}
+WORKER_BOUNDS = {name: Bound(int, *WHOLE_NUMBER_RANGES[name]) for name in ("gpu_envs", "envs_per_worker",
+                                                                            "rollout_workers")}
 PPO_FIELDS = {name: bound.kind for name, bound in PPO_BOUNDS.items()}
 WORKER_FIELDS = {name: bound.kind for name, bound in WORKER_BOUNDS.items()}
 BOUNDS = {**PPO_BOUNDS, **WORKER_BOUNDS}

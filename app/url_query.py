@@ -2,7 +2,8 @@
 
     ?workers=1&envs=8&gpuenvs=16&steps=32&slots=4&seed=3&eval=0&hidden=32,32
                      the LiveSetup of the first Train (small runs, tests); gpuenvs is the GPU
-                     engine's batch, workers x envs the rollout workers'
+                     engine's batch, workers x envs the rollout workers'; LiveSetup bounds each
+                     (rl/live/setup.py), and Train refuses a bad one with a notice naming it
     ?evalshare=0.25  the evaluator worker's largest share of a CPU core (LiveSetup.eval_share)
     ?engine=auto|gpu|workers
                      where the trainer's rollouts come from (rl/live/engine.py; default auto)

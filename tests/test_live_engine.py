@@ -40,6 +40,23 @@ def test_minibatches_hold_256_rows_up_to_rl_trains_batch_then_grow_at_its_count(
     assert LiveSetup(gpu_envs=4096).ppo_config("gpu").minibatch_size == 8192
 
 
+@pytest.mark.parametrize("fields, message", [
+    ({"num_steps": 1_000_000}, "num_steps must be a whole number from 1 to 1,024, got 1000000"),
+    ({"gpu_envs": 5000}, "gpu_envs must be a whole number from 1 to 4,096, got 5000"),
+    ({"rollout_workers": 17}, "rollout_workers must be a whole number from 1 to 16, got 17"),
+    ({"seed": 2**32}, "seed must be a whole number from 0 to 4,294,967,295, got 4294967296"),
+    ({"eval_episodes": 257}, "eval_episodes must be a whole number from 0 to 256"),
+    ({"gpu_envs": 4096, "num_steps": 256}, "gpu_envs x num_steps must be at most 524,288 rows, got 4096 x 256"),
+    ({"ring_slots": 64, "num_steps": 1024, "envs_per_worker": 256}, r"must fit in 256 MiB, got 2,752 MiB for 64 x"),
+])
+def test_a_setup_larger_than_the_page_can_hold_is_refused_by_name(fields, message):
+    """The URL's setup (app/url_query.py) and the panel's both build a LiveSetup: past these bounds the ring's
+    SharedArrayBuffer or the GPU engine's buffers cannot be allocated."""
+    with pytest.raises(ValueError, match=message):
+        LiveSetup(**fields)
+    LiveSetup(gpu_envs=4096, num_steps=128, envs_per_worker=256, rollout_workers=16, seed=2**32 - 1)  # the most
+
+
 def test_each_engine_trains_on_its_own_batch():
     setup = LiveSetup(rollout_workers=2, envs_per_worker=8, gpu_envs=36, num_steps=16)
     assert (setup.num_envs("workers"), setup.num_envs("gpu")) == (16, 36)
@@ -47,7 +64,7 @@ def test_each_engine_trains_on_its_own_batch():
     assert setup.ppo_config("gpu").num_minibatches == 2               # at least SOCCER_PPO's 256 per minibatch
     with pytest.raises(ValueError, match="running engine is one of gpu, workers, got 'auto'"):
         setup.ppo_config("auto")
-    with pytest.raises(ValueError, match="gpu_envs must be a whole number >= 1, got 0"):
+    with pytest.raises(ValueError, match="gpu_envs must be a whole number from 1 to 4,096, got 0"):
         LiveSetup(gpu_envs=0)
     with pytest.raises(ValueError, match=r"num_steps = 576, got 128 \(the gpu engine's batch\)"):
         LiveSetup(rollout_workers=2, envs_per_worker=8, gpu_envs=36, num_steps=16, ppo={"num_minibatches": 128})

@@ -8,7 +8,7 @@ board size and the model agree everywhere.
 
 from dataclasses import asdict, dataclass, field
 
-from rl.live.layout import SegmentLayout
+from rl.live.layout import SegmentLayout, ring_bytes
 from rl.config import SOCCER_PPO, PPOConfig
 from rl.live.training import LiveTrainingConfig
 from rl.model import ModelConfig
@@ -17,6 +17,18 @@ from sim import NUM_ACTIONS, OBSERVATION_SIZE
 
 ENGINES = ("auto", "gpu", "workers")   # rl/live/engine.py says what each runs
 RUNNING_ENGINES = ("gpu", "workers")  # what `auto` turns into
+
+WHOLE_NUMBER_RANGES = {"rollout_workers": (1, 16), "envs_per_worker": (1, 256), "gpu_envs": (1, 4096),
+                       "num_steps": (1, 1024), "ring_slots": (1, 64), "eval_episodes": (0, 256),
+                       "seed": (0, 2**32 - 1)}
+"""(lowest, highest) of each whole-number field, for the URL, the panel (app/hyperparameters.py) and the
+workers alike: browser threads, matches per batch, and a seed the GPU's hashes take whole."""
+MAX_GPU_ENGINE_ROWS = 4096 * 128
+"""The most rows (gpu_envs x num_steps) of a GPU-engine rollout: its observations ([rows, 34] f32, 71 MB
+here) stay within the 128 MiB a WebGPU storage buffer binding holds by default."""
+MAX_RING_BYTES = 256 * 2**20
+"""The largest rollout ring (a SharedArrayBuffer of ring_slots segments of num_steps x envs_per_worker
+rows) the page allocates; a larger one fails in the browser, or takes memory the page needs."""
 
 
 @dataclass
@@ -56,11 +68,17 @@ class LiveSetup:
     over the ring) or "auto" (rl/live/engine.py's rule: gpu on a hardware adapter, else the faster measured)."""
 
     def __post_init__(self):
-        for name in ("rollout_workers", "envs_per_worker", "gpu_envs", "num_steps", "ring_slots", "eval_episodes"):
+        for name, (lowest, highest) in WHOLE_NUMBER_RANGES.items():
             value = getattr(self, name)
-            lowest = 0 if name == "eval_episodes" else 1
-            if not (isinstance(value, int) and not isinstance(value, bool) and value >= lowest):
-                raise ValueError(f"{name} must be a whole number >= {lowest}, got {value!r}")
+            if not (isinstance(value, int) and not isinstance(value, bool) and lowest <= value <= highest):
+                raise ValueError(f"{name} must be a whole number from {lowest} to {highest:,}, got {value!r}")
+        if self.gpu_envs * self.num_steps > MAX_GPU_ENGINE_ROWS:
+            raise ValueError(f"the GPU engine's batch gpu_envs x num_steps must be at most {MAX_GPU_ENGINE_ROWS:,} "
+                             f"rows, got {self.gpu_envs} x {self.num_steps}")
+        if (size := ring_bytes(self.ring_slots, self.segment_layout().nbytes)) > MAX_RING_BYTES:
+            raise ValueError(f"the rollout ring (ring_slots x num_steps x envs_per_worker) must fit in "
+                             f"{MAX_RING_BYTES // 2**20} MiB, got {size / 2**20:,.0f} MiB for "
+                             f"{self.ring_slots} x {self.num_steps} x {self.envs_per_worker}")
         if not (isinstance(self.eval_share, (int, float)) and not isinstance(self.eval_share, bool)
                 and 0 < self.eval_share <= 1):
             raise ValueError(f"eval_share must be a number above 0 and at most 1, got {self.eval_share!r}")
