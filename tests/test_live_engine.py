@@ -48,13 +48,16 @@ def test_minibatches_hold_256_rows_up_to_rl_trains_batch_then_grow_at_its_count(
     ({"eval_episodes": 257}, "eval_episodes must be a whole number from 0 to 256"),
     ({"gpu_envs": 4096, "num_steps": 256}, "gpu_envs x num_steps must be at most 524,288 rows, got 4096 x 256"),
     ({"ring_slots": 64, "num_steps": 1024, "envs_per_worker": 256}, r"must fit in 256 MiB, got 2,752 MiB for 64 x"),
+    ({"hidden_sizes": (100_000, 100_000)}, "hidden_sizes 100000,100000 make a network of 10,006,.* parameters; "
+                                           "the page trains at most 2,097,152"),
 ])
 def test_a_setup_larger_than_the_page_can_hold_is_refused_by_name(fields, message):
     """The URL's setup (app/url_query.py) and the panel's both build a LiveSetup: past these bounds the ring's
-    SharedArrayBuffer or the GPU engine's buffers cannot be allocated."""
+    SharedArrayBuffer, the weights or the GPU engine's buffers cannot be allocated."""
     with pytest.raises(ValueError, match=message):
         LiveSetup(**fields)
-    LiveSetup(gpu_envs=4096, num_steps=128, envs_per_worker=256, rollout_workers=16, seed=2**32 - 1)  # the most
+    LiveSetup(gpu_envs=4096, num_steps=128, envs_per_worker=256, rollout_workers=16, seed=2**32 - 1,
+              hidden_sizes=(1024, 1024))  # the most
 
 
 def test_each_engine_trains_on_its_own_batch():

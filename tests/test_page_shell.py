@@ -96,8 +96,10 @@ def test_bad_url_parameters_are_refused_by_name_and_the_match_plays_on(page_sess
     assert page_session.status()["training"] is False
     assert any("autosave='soon'" in line for line in page_session.console_warnings), page_session.console_warnings
     assert page_session.errors == []
-    page_session.open("/?steps=1000000")        # a ring the browser could not allocate: refused before it is tried
-    page_session.page.click("#train")
-    page_session.page.wait_for_function("(window.dshq.status().notice || '').includes('Training not started')")
-    assert "num_steps must be a whole number from 1 to 1,024" in page_session.page.inner_text("#notice")
-    assert page_session.status()["training"] is False and page_session.errors == []
+    for query, refusal in (("steps=1000000", "num_steps must be a whole number from 1 to 1,024"),
+                           ("hidden=100000,100000", "the page trains at most 2,097,152")):
+        page_session.open("/?" + query)     # a ring or a network the browser could not allocate: refused first
+        page_session.page.click("#train")
+        page_session.page.wait_for_function("(window.dshq.status().notice || '').includes('Training not started')")
+        assert refusal in page_session.page.inner_text("#notice")
+        assert page_session.status()["training"] is False and page_session.errors == []

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from rl.live.layout import SegmentLayout, ring_bytes
 from rl.config import SOCCER_PPO, PPOConfig
 from rl.live.training import LiveTrainingConfig
-from rl.model import ModelConfig
+from rl.model import ModelConfig, num_params
 from rl.soccer.selfplay import SelfPlayConfig
 from sim import NUM_ACTIONS, OBSERVATION_SIZE
 
@@ -26,6 +26,9 @@ workers alike: browser threads, matches per batch, and a seed the GPU's hashes t
 MAX_GPU_ENGINE_ROWS = 4096 * 128
 """The most rows (gpu_envs x num_steps) of a GPU-engine rollout: its observations ([rows, 34] f32, 71 MB
 here) stay within the 128 MiB a WebGPU storage buffer binding holds by default."""
+MAX_PARAMS = 2**21
+"""The largest network (parameters) the page trains: the GPU engine's snapshot pool keeps pool_size + 1 of
+them in one storage buffer (9 x 8 MiB at the most), and every worker holds a few copies."""
 MAX_RING_BYTES = 256 * 2**20
 """The largest rollout ring (a SharedArrayBuffer of ring_slots segments of num_steps x envs_per_worker
 rows) the page allocates; a larger one fails in the browser, or takes memory the page needs."""
@@ -68,10 +71,14 @@ class LiveSetup:
     over the ring) or "auto" (rl/live/engine.py's rule: gpu on a hardware adapter, else the faster measured)."""
 
     def __post_init__(self):
+        self.hidden_sizes = tuple(self.hidden_sizes)
         for name, (lowest, highest) in WHOLE_NUMBER_RANGES.items():
             value = getattr(self, name)
             if not (isinstance(value, int) and not isinstance(value, bool) and lowest <= value <= highest):
                 raise ValueError(f"{name} must be a whole number from {lowest} to {highest:,}, got {value!r}")
+        if (count := num_params(self.model_config())) > MAX_PARAMS:
+            raise ValueError(f"hidden_sizes {','.join(map(str, self.hidden_sizes))} make a network of {count:,} "
+                             f"parameters; the page trains at most {MAX_PARAMS:,}")
         if self.gpu_envs * self.num_steps > MAX_GPU_ENGINE_ROWS:
             raise ValueError(f"the GPU engine's batch gpu_envs x num_steps must be at most {MAX_GPU_ENGINE_ROWS:,} "
                              f"rows, got {self.gpu_envs} x {self.num_steps}")
@@ -84,8 +91,6 @@ class LiveSetup:
             raise ValueError(f"eval_share must be a number above 0 and at most 1, got {self.eval_share!r}")
         if self.engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
-        self.hidden_sizes = tuple(self.hidden_sizes)
-        self.model_config()
         for engine in RUNNING_ENGINES:      # PPO overrides (e.g. num_minibatches) must suit either batch
             try:
                 self.ppo_config(engine)
