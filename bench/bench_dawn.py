@@ -61,6 +61,19 @@ def run_trainer(setup: dict, vulkan: str, updates: int | None = None, seconds: f
     return {**lines[-1], "snapshots": snapshots}
 
 
+def run_trainer_on(setup: dict, vulkan: str, **run) -> tuple[dict, str]:
+    """run_trainer on `vulkan` ("auto": the machine's driver, and SwiftShader when that run fails): its result
+    and the driver that gave it."""
+    if vulkan != "auto":
+        return run_trainer(setup, vulkan, **run), vulkan
+    try:
+        return run_trainer(setup, "system", **run), "system"
+    except RuntimeError as err:
+        reason = next((line for line in reversed(str(err).splitlines()) if line.strip()), "no output")
+        print(f"  the system's Vulkan driver failed ({reason}): using SwiftShader")
+        return run_trainer(setup, "swiftshader", **run), "swiftshader"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envs", type=int, nargs="+", default=[16, 256], help="env counts to measure (one run each)")
@@ -76,14 +89,9 @@ def main() -> None:
     for envs in args.envs:
         setup = {"gpu_envs": envs, "num_steps": args.steps, "hidden_sizes": hidden, "engine": "gpu",
                  "eval_episodes": 0}
-        try:
-            result = run_trainer(setup, "system" if vulkan == "auto" else vulkan, updates=args.updates)
-        except RuntimeError as err:
-            if vulkan != "auto":
-                raise
-            print(f"  the system's Vulkan driver failed ({str(err).splitlines()[-1]}): using SwiftShader")
-            vulkan = "swiftshader"
-            result = run_trainer(setup, vulkan, updates=args.updates)
+        result, used = run_trainer_on(setup, vulkan, updates=args.updates)
+        if used == "swiftshader":       # after one fallback, the other env counts go straight to SwiftShader
+            vulkan = used
         exit_note = f"  (Node died of signal {result['exit_signal']} on exit)" if "exit_signal" in result else ""
         print(f"  {envs:6d} envs x {args.steps} steps  adapter: {result['adapter']}{exit_note}")
         print(f"         env steps/s {result['env_steps_per_s']:12,.0f}   updates/s {result['updates_per_s']:8.3f}   "

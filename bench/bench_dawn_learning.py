@@ -11,7 +11,8 @@ Python sim (rl.soccer.evaluation.evaluate, greedy, the same seed each time: `rl.
 --jobs processes), and the table gives minutes since the trainer started (after Pyodide's boot; the
 kernels' compilation is inside), env steps, the version, wins, draws and losses, and the share of decided
 matches won. At the end: the first snapshot that won a match and the first that won at least 60% of its
-decided ones (app/progress_estimate.TARGET_WIN_RATE), in minutes, and env steps/s over the run.
+decided ones (app/progress_estimate.TARGET_WIN_RATE), in minutes; the header line gives the adapter and the
+env steps/s after the first update.
 
 On a machine with a GPU (`--vulkan system`) this is the page's code path on that GPU without a browser;
 on SwiftShader it is the 2-core machine's page without the show match beside it. Figures only.
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.progress_estimate import TARGET_WIN_RATE  # noqa: E402
-from bench.bench_dawn import run_trainer  # noqa: E402
+from bench.bench_dawn import run_trainer_on  # noqa: E402
 from rl.live.setup import LiveSetup  # noqa: E402
 from rl.numpy_backend import NumpyMLP  # noqa: E402
 from rl.policy import Policy  # noqa: E402
@@ -70,14 +71,7 @@ def main() -> None:
     print(f"bench_dawn_learning: the page's trainer (GPU engine, {args.envs} envs, seed {args.seed}) in Node "
           f"for {args.minutes:g} min, a snapshot every {args.every:g} s, {args.eval_episodes} matches each")
     run = {"seconds": 60 * args.minutes, "snapshot_every_s": args.every, "timeout_s": 60 * args.minutes + 600}
-    vulkan = "system" if args.vulkan == "auto" else args.vulkan
-    try:
-        result = run_trainer(setup, vulkan, **run)
-    except RuntimeError as err:
-        if args.vulkan != "auto":
-            raise
-        print(f"  the system's Vulkan driver failed ({str(err).splitlines()[-1]}): using SwiftShader")
-        result = run_trainer(setup, "swiftshader", **run)
+    result, _ = run_trainer_on(setup, args.vulkan, **run)
     snapshots = result["snapshots"]
     print(f"  adapter: {result['adapter']}; {result['env_steps_per_s']:,.0f} env steps/s after the first update "
           f"(first update after {result['first_update_s']:.1f} s); {len(snapshots)} snapshots; "

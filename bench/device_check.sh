@@ -122,14 +122,8 @@ prepare() {
     fi
 
     # Wheels: wgpu and its deps into a folder of their own, first on the path.
-    # Without pip (not expected) a wheel is a zip of its site-packages files.
-    if "$PY" -m pip --version >/dev/null 2>&1; then
-        "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-            --target "$SITE" .device/whl/*.whl
-    else
-        "$PY" -c 'import sys, zipfile; [zipfile.ZipFile(w).extractall(sys.argv[1]) for w in sys.argv[2:]]' \
-            "$SITE" .device/whl/*.whl
-    fi
+    "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target "$SITE" .device/whl/*.whl
     export PYTHONPATH="$SITE${PYTHONPATH:+:$PYTHONPATH}"
     if [[ "$QUICK" == 1 ]] && ! "$PY" -c 'import numpy' 2>/dev/null; then
         # Here only: the GPU machine's Python has numpy, pyenv's 3.12 may not.
