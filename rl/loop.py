@@ -32,6 +32,11 @@ from rl.ppo import PPOLearner, annealed_learning_rate
 from rl.rollout import Rollout
 
 
+def thread_cpu_seconds() -> float | None:
+    """This thread's CPU seconds (time.thread_time), or None where the host has no such clock (Pyodide)."""
+    return time.thread_time() if hasattr(time, "thread_time") else None
+
+
 @dataclass
 class Collected:
     """One rollout and the source's own figures for this update's log entry."""
@@ -95,7 +100,7 @@ class LearnerLoop:
     async def step(self) -> dict | None:
         """One update: collect, update, sinks. Returns its log entry (None if the source was paused)."""
         learning_rate = self.learning_rate()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), thread_cpu_seconds()
         collected = await self.source.collect(self)
         if collected is None:
             return None
@@ -107,6 +112,8 @@ class LearnerLoop:
         self.global_step += rollout.num_steps * rollout.num_envs
         seconds = {"perf/collect_seconds": collected_at - started,
                    "perf/update_seconds": time.perf_counter() - collected_at}
+        if started_cpu is not None:
+            seconds["perf/host_cpu_seconds"] = thread_cpu_seconds() - started_cpu
         entry = self.metrics(rollout, learning_rate, losses, {**seconds, **collected.metrics})
         for sink in self.sinks:
             await sink(self, entry)
@@ -131,7 +138,10 @@ class LearnerLoop:
         rollout (or the latest return_window returns), None if none did; charts/SPS: env steps per
         second since the loop started. The source's metrics follow, with perf/collect_seconds and
         perf/update_seconds: this update's wall time collecting the rollout, and updating (with the
-        weights' readback)."""
+        weights' readback); and, where the host has per-thread CPU clocks (CPython, not Pyodide),
+        perf/host_cpu_seconds: the CPU time of this loop's thread over both (Python and driver calls,
+        not the GPU's work nor other processes'). With the GPU engine that is the host's share of
+        an update, whatever the adapter (bench/bench_train.py turns it into a host ceiling)."""
         returns, lengths = rollout.episode_returns, rollout.episode_lengths
         if self.return_window:
             self.recent_returns = (self.recent_returns + returns)[-self.return_window:]

@@ -31,8 +31,10 @@ def test_train_returns_policy_and_cleanrl_metrics():
     keys = {"global_step", "update", "charts/episodic_return", "charts/episodic_length", "charts/SPS",
             "charts/learning_rate", "losses/policy_loss", "losses/value_loss", "losses/entropy",
             "losses/old_approx_kl", "losses/approx_kl", "losses/clipfrac", "losses/explained_variance",
-            "skipped_updates", "perf/collect_seconds", "perf/update_seconds"}
+            "skipped_updates", "perf/collect_seconds", "perf/update_seconds", "perf/host_cpu_seconds"}
     assert all(set(h) == keys for h in history)
+    for h in history:  # one thread's CPU time over the update cannot exceed its wall time
+        assert 0 < h["perf/host_cpu_seconds"] <= h["perf/collect_seconds"] + h["perf/update_seconds"] + 1e-3
     assert [h["global_step"] for h in history] == [32, 64, 96]
     lrs = [h["charts/learning_rate"] for h in history]  # CleanRL's linear annealing
     assert lrs == pytest.approx([2.5e-4, 2.5e-4 * 2 / 3, 2.5e-4 / 3])
