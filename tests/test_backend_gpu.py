@@ -168,6 +168,30 @@ def test_minibatch_stats_match_and_rollout_size_can_change(device):
     np.testing.assert_allclose(params_of(gpu_backend), params_of(numpy_backend), rtol=0, atol=1e-6)
 
 
+def test_minibatch_scratch_holds_the_largest_minibatch_not_the_rollout_and_grows(device):
+    """The scratch (activations, gathered columns, loss terms) is sized by the largest minibatch trained on,
+    not the rollout's rows, grows when a larger one comes (minibatches of 8 rows, then 40, then 8 again),
+    and every step still matches the numpy backend's."""
+    model_config, ppo_config = CONFIGS[0]
+    numpy_backend, gpu_backend = backends(device, model_config)
+    rollout = synthetic_rollout(16, 8, model_config, seed=5)
+    for backend in (numpy_backend, gpu_backend):
+        asyncio.run(backend.set_rollout(rollout))
+        asyncio.run(backend.compute_advantages(0.99, 0.95))
+    valid = list(rollout.valid_indices())
+    scratch_rows = []
+    for size in (8, 40, 8):
+        minibatches = [array("i", valid[start:start + size]) for start in (0, size)]
+        expected = asyncio.run(numpy_backend.train_minibatches(minibatches, 1e-3, ppo_config))
+        got = asyncio.run(gpu_backend.train_minibatches(minibatches, 1e-3, ppo_config))
+        for want, have in zip(expected, got):
+            for name in want:
+                np.testing.assert_allclose(have[name], want[name], rtol=1e-4, atol=1e-6, err_msg=name)
+        scratch_rows.append((gpu_backend.rollout.scratch_rows, gpu_backend.rollout.network.capacity))
+    assert scratch_rows == [(8, 8), (40, 40), (40, 40)] and gpu_backend.rollout.rows == 128
+    np.testing.assert_allclose(params_of(gpu_backend), params_of(numpy_backend), rtol=0, atol=1e-5)
+
+
 def test_an_update_of_many_minibatches_records_its_second_time_with_no_new_bind_groups(device):
     """Past MAX_SLOTS minibatches in one submission, the per-minibatch kernels keep a uniform per minibatch:
     the same update again reuses every bind group (the page's large batches make none per update)."""

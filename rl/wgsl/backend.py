@@ -39,31 +39,34 @@ from rl.shuffle import ShuffledMinibatches
 
 
 class RolloutBuffers:
-    """One rollout of N = T * E rows on the GPU, and the minibatch scratch (up to N rows) that trains on it."""
+    """One rollout of N = T * E rows on the GPU, and the minibatch scratch that trains on it.
+
+    The scratch (the network's activations and gradients, the gathered minibatch columns, the loss
+    terms) holds the largest minibatch trained on so far (`reserve_minibatch_rows`), not the rollout:
+    every kernel on it strides by the minibatch's own rows. A rollout of 4096 x 128 rows in 32
+    minibatches so needs 16,384 rows of activations (8 MiB at a width of 128) where N rows would need
+    256 MiB, past the 128 MiB a storage buffer binding holds on many adapters (lavapipe's, and
+    WebGPU's default)."""
 
     def __init__(self, device, kernels, model_config: ModelConfig, params, grad_partials, num_steps: int,
                  num_envs: int):
         self.num_steps, self.num_envs = num_steps, num_envs
-        n, obs_size, num_actions = num_steps * num_envs, model_config.obs_size, model_config.num_actions
+        n = num_steps * num_envs
         self.rows = n
-        self.device, self.kernels, self.obs_size = device, kernels, obs_size
-        self.obs = k.storage_buffer(device, n * obs_size, "rollout obs")
+        self.device, self.kernels, self.model_config = device, kernels, model_config
+        self.params, self.grad_partials, self.obs_size = params, grad_partials, model_config.obs_size
+        self.obs = k.storage_buffer(device, n * self.obs_size, "rollout obs")
         self.table = k.storage_buffer(device, len(k.ROLLOUT_COLUMNS) * n, "rollout table")
-        self.minibatch = k.storage_buffer(device, len(k.MINIBATCH_COLUMNS) * n, "minibatch")
-        self.terms = k.storage_buffer(device, len(k.LOSS_TERMS) * n, "loss terms")
         self.variances = k.storage_buffer(device, 2, "explained variance")
-        self.network = GPUNetwork(device, kernels, model_config, params, grad_partials, n)
-        net = self.network
-        self.index = self.shuffle_keys = self.gather = self.shuffle = None  # reserve_index sizes them
-        self.index_capacity = 0
-        self.reserve_index(n)
-        self.normalize = k.normalize_advantages(device, kernels, self.minibatch)
-        self.loss = k.ppo_loss(device, kernels, num_actions, net.out, self.minibatch, net.dout, self.terms)
-        self.loss_partials = k.storage_buffer(device, len(k.LOSS_TERMS) * k.groups(n, k.REDUCE_CHUNK),
-                                              "loss-term partial sums")
-        self.loss_sums = k.reduce_sum(device, kernels, len(k.LOSS_TERMS), self.terms, self.loss_partials)
         self.gae = k.gae(device, kernels, num_steps, num_envs, self.table)
         self.explained_variance = k.explained_variance(device, kernels, n, self.table, self.variances)
+        self.index = self.shuffle_keys = self.shuffle = None  # reserve_index sizes them
+        self.index_capacity = 0
+        self.network = self.minibatch = self.terms = self.loss_partials = None  # reserve_minibatch_rows sizes them
+        self.normalize = self.loss = self.loss_sums = None
+        self.scratch_rows = 0
+        self.gather = None  # reads the index, writes the scratch: made anew when either is
+        self.reserve_index(n)
 
     def reserve_index(self, total_rows: int) -> None:
         """Room in the index buffer for `total_rows` minibatch rows (all of an update's minibatches), and for
@@ -71,23 +74,57 @@ class RolloutBuffers:
         if total_rows <= self.index_capacity:
             return
         if self.index is not None:
-            for old in (self.index, self.shuffle_keys, self.gather, self.shuffle):
+            for old in (self.index, self.shuffle_keys, self.shuffle):
                 old.destroy()
         self.index_capacity = total_rows
         self.index = k.storage_buffer(self.device, total_rows, "minibatch index")
         self.shuffle_keys = k.storage_buffer(self.device, max(1, total_rows // self.rows), "shuffle keys")
-        self.gather = k.gather_minibatch(self.device, self.kernels, self.obs_size, self.rows, self.index, self.obs,
-                                         self.table, self.network.x, self.minibatch)
         self.shuffle = k.shuffle_rows(self.device, self.kernels, self.rows, self.shuffle_keys, self.index)
+        self._make_gather()
 
-    def destroy(self) -> None:
-        for buffer in (self.obs, self.table, self.index, self.shuffle_keys, self.minibatch, self.terms,
-                       self.loss_partials, self.variances):
+    def reserve_minibatch_rows(self, rows: int) -> None:
+        """Scratch for minibatches of up to `rows` rows (at most the rollout's): kept while large enough."""
+        if rows <= self.scratch_rows:
+            return
+        rows = min(max(rows, 1), self.rows)
+        self._destroy_scratch()
+        device, kernels, model_config = self.device, self.kernels, self.model_config
+        self.scratch_rows = rows
+        self.network = GPUNetwork(device, kernels, model_config, self.params, self.grad_partials, rows)
+        self.minibatch = k.storage_buffer(device, len(k.MINIBATCH_COLUMNS) * rows, "minibatch")
+        self.terms = k.storage_buffer(device, len(k.LOSS_TERMS) * rows, "loss terms")
+        self.loss_partials = k.storage_buffer(device, len(k.LOSS_TERMS) * k.groups(rows, k.REDUCE_CHUNK),
+                                              "loss-term partial sums")
+        self.normalize = k.normalize_advantages(device, kernels, self.minibatch)
+        self.loss = k.ppo_loss(device, kernels, model_config.num_actions, self.network.out, self.minibatch,
+                               self.network.dout, self.terms)
+        self.loss_sums = k.reduce_sum(device, kernels, len(k.LOSS_TERMS), self.terms, self.loss_partials)
+        self._make_gather()
+
+    def _make_gather(self) -> None:
+        if self.gather is not None:
+            self.gather.destroy()
+            self.gather = None
+        if self.index is not None and self.network is not None:
+            self.gather = k.gather_minibatch(self.device, self.kernels, self.obs_size, self.rows, self.index,
+                                             self.obs, self.table, self.network.x, self.minibatch)
+
+    def _destroy_scratch(self) -> None:
+        if self.network is None:
+            return
+        for buffer in (self.minibatch, self.terms, self.loss_partials):
             buffer.destroy()
-        for dispatch in (self.gather, self.shuffle, self.normalize, self.loss, self.loss_sums, self.gae,
-                         self.explained_variance):
+        for dispatch in (self.normalize, self.loss, self.loss_sums):
             dispatch.destroy()
         self.network.destroy()
+
+    def destroy(self) -> None:
+        for buffer in (self.obs, self.table, self.index, self.shuffle_keys, self.variances):
+            buffer.destroy()
+        for dispatch in (self.gather, self.shuffle, self.gae, self.explained_variance):
+            if dispatch is not None:
+                dispatch.destroy()
+        self._destroy_scratch()
 
 
 @dataclass
@@ -125,7 +162,7 @@ class GPUBackend:
         self.rollout = None  # RolloutBuffers for the current rollout size
         self.stats_capacity = 0  # minibatches per submission that stats and clock hold (reserve_minibatches)
         self.stats = self.clock = self.grad_norm = self.adam = None
-        self.loss_totals = None  # (rollout, reduce_sum of its loss partials into stats)
+        self.loss_totals = None  # (the rollout's loss partials buffer, reduce_sum of it into stats)
         self.reserve_minibatches(1)
 
     def reserve_minibatches(self, count: int) -> None:
@@ -257,11 +294,12 @@ class GPUBackend:
         each of `bounds`; one readback of their stats."""
         r, count = self.rollout, len(bounds)
         self.reserve_minibatches(count)
-        if self.loss_totals is None or self.loss_totals[0] is not r:
+        r.reserve_minibatch_rows(max(rows for _, rows in bounds))
+        if self.loss_totals is None or self.loss_totals[0] is not r.loss_partials:
             if self.loss_totals is not None:
                 self.loss_totals[1].destroy()
-            self.loss_totals = (r, k.reduce_sum(self.device, self.kernels, len(k.LOSS_TERMS), r.loss_partials,
-                                                self.stats))
+            self.loss_totals = (r.loss_partials, k.reduce_sum(self.device, self.kernels, len(k.LOSS_TERMS),
+                                                               r.loss_partials, self.stats))
         for per_minibatch in (r.gather, self.loss_totals[1], self.grad_norm, self.adam):  # args with offsets
             per_minibatch.keep(count)
         self.device.queue.write_buffer(self.clock, 0, k.adam_clock(lr, self.adam_step + 1, count))
