@@ -28,6 +28,7 @@ from pyodide.code import run_js
 from pyodide.ffi import JsProxy, create_proxy, jsnull, to_js
 
 from .errors import GPUError
+from .limits import check_storage_buffer
 
 HOST = "browser"
 
@@ -158,6 +159,17 @@ class BrowserDevice(JsObject):
 
     def create_command_encoder(self, **descriptor) -> CommandEncoder:
         return CommandEncoder(self.js.createCommandEncoder(_to_js(descriptor)))
+
+    @property
+    def max_storage_binding_bytes(self) -> int:
+        """The most bytes one storage buffer binding may span on this device."""
+        return int(self.js.limits.maxStorageBufferBindingSize)
+
+    def create_buffer(self, **descriptor) -> JsObject:
+        """createBuffer, refusing a storage buffer past the binding limit (gpu/limits.py)."""
+        check_storage_buffer(descriptor["size"], descriptor["usage"], descriptor.get("label", ""),
+                             self.max_storage_binding_bytes)
+        return JsObject(self.js.createBuffer(_to_js(descriptor)))
 
     async def read_buffer(self, buffer, offset: int = 0, size: int | None = None) -> bytes:
         """Copy `size` bytes of a COPY_SRC buffer back to the CPU (one staging

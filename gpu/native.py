@@ -12,6 +12,7 @@ import contextlib
 import wgpu
 
 from .errors import GPUError
+from .limits import check_storage_buffer
 
 HOST = "native"
 
@@ -43,6 +44,19 @@ class NativeDevice:
                 raise GPUError(f"{name}: {err}") from err
 
         return call
+
+    @property
+    def max_storage_binding_bytes(self) -> int:
+        """The most bytes one storage buffer binding may span on this device."""
+        return int(self.raw.limits["max-storage-buffer-binding-size"])
+
+    def create_buffer(self, *, size: int, usage: int, label: str = "", **descriptor):
+        """wgpu-py's create_buffer, refusing a storage buffer past the binding limit (gpu/limits.py)."""
+        check_storage_buffer(size, usage, label, self.max_storage_binding_bytes)
+        try:
+            return self.raw.create_buffer(size=size, usage=usage, label=label, **descriptor)
+        except wgpu.GPUError as err:
+            raise GPUError(f"create_buffer: {err}") from err
 
     @contextlib.asynccontextmanager
     async def error_scope(self, label: str):

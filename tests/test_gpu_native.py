@@ -60,3 +60,12 @@ def test_device_loss_is_observable():
     late = []
     fresh.on_lost(late.append)  # registering after the loss still reports it
     assert late == ["destroyed"]
+
+
+def test_a_storage_buffer_past_the_binding_limit_is_refused_naming_it(device):
+    """gpu/limits.py: the device's own limit, checked at create_buffer; non-storage buffers are not limited."""
+    limit = device.max_storage_binding_bytes
+    assert limit >= 128 * 2**20  # WebGPU's default, the least any adapter gives
+    with pytest.raises(gpu.GPUError, match=f"too big needs {limit + 16:,} bytes.*binds at most {limit:,}"):
+        device.create_buffer(size=limit + 16, usage=gpu.BufferUsage.STORAGE, label="too big")
+    device.create_buffer(size=16, usage=gpu.BufferUsage.STORAGE, label="small").destroy()

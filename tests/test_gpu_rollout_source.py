@@ -257,3 +257,20 @@ def test_train_engine_gpu_writes_an_agent_that_evaluate_reads(tmp_path):
     assert evaluated.returncode == 0 and json.loads(evaluated.stdout)["episodes"] == 1
     refused = run("rl.train", "--engine", "gpu", "--backend", "numpy", "--steps", 1024, "--out", out)
     assert refused.returncode == 2 and "--engine gpu" in refused.stderr
+
+
+def test_rl_train_refuses_a_batch_past_the_adapters_binding_limit(monkeypatch, capsys, tmp_path):
+    """rl.train --engine gpu with a rollout whose observations one storage binding cannot hold (here the
+    limit is lowered to 8 MiB; 1024 x 128 rows of 34 floats are 17.8 MB) exits 2 naming the flags, the
+    buffer and the limit, and writes no file."""
+    from gpu.native import NativeDevice
+    from rl.soccer.train_cli import main
+
+    monkeypatch.setattr(NativeDevice, "max_storage_binding_bytes", property(lambda self: 8 * 2**20))
+    out = tmp_path / "big.dshq"
+    code = main(["--engine", "gpu", "--steps", str(1024 * 128), "--out", str(out), "--num-envs", "1024",
+                 "--num-steps", "128", "--hidden-sizes", "8,8", "--eval-episodes", "0"])
+    stderr = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert ("error: --engine gpu with --num-envs 1024 x --num-steps 128: create_buffer: rollout obs needs "
+            "17,825,792 bytes in one binding; this device binds at most 8,388,608") in stderr

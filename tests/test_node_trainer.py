@@ -37,3 +37,34 @@ def test_a_timed_run_prints_the_boards_newest_weights_as_it_trains():
     newest = array("f", base64.b64decode(snapshots[-1]["params"]))
     assert len(newest) == num_params(model) and newest != init_params(model, 1)
     assert snapshots[-1]["version"] > snapshots[0]["version"] >= 1 and snapshots[-1]["env_steps"] >= 8 * 16
+
+
+BUFFER_PAST_THE_LIMIT = """
+import gpu
+device = await gpu.request_device(label="limits")
+limit = device.max_storage_binding_bytes
+try:
+    device.create_buffer(size=limit + 16, usage=gpu.BufferUsage.STORAGE, label="too big")
+except gpu.GPUError as error:
+    print("REFUSED", limit, error)
+device.create_buffer(size=16, usage=gpu.BufferUsage.STORAGE, label="small").destroy()
+print("SMALL OK")
+"""
+
+
+def test_the_browser_device_refuses_a_storage_buffer_past_its_binding_limit():
+    """gpu/browser.py over Dawn (SwiftShader): the device's maxStorageBufferBindingSize, checked at
+    create_buffer with the buffer's name, as in CPython (gpu/limits.py)."""
+    import os
+    import subprocess
+
+    from bench.bench_dawn import ROOT, SWIFTSHADER_ICD
+
+    env = {**os.environ, "VK_ICD_FILENAMES": str(SWIFTSHADER_ICD)}
+    done = subprocess.run(["node", "tests/pyodide_run.mjs", "--webgpu", "/dev/stdin"], input=BUFFER_PAST_THE_LIMIT,
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    refused = [line for line in done.stdout.splitlines() if line.startswith("REFUSED")]
+    assert refused and "SMALL OK" in done.stdout, done.stdout + done.stderr
+    limit = int(refused[0].split()[1])
+    assert limit == 128 * 2**20  # WebGPU's default: the page's devices ask for no more
+    assert f"too big needs {limit + 16:,} bytes in one binding; this device binds at most {limit:,}" in refused[0]

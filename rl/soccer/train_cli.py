@@ -339,12 +339,11 @@ def optional_float(text: str):
     return None if text.lower() == "none" else float(text)
 
 
-async def learn(trainer: TrainingRun, backend, log: Log) -> None:
+async def learn(trainer: TrainingRun, backend, source, log: Log) -> None:
     """rl.loop's learner loop over the self-play source, with the run's file and the log as sinks."""
     await backend.load_params(trainer.params)
     num_updates = trainer.run.steps // trainer.ppo.batch_size
-    await LearnerLoop(backend, trainer.ppo, await trainer.rollout_source(backend), [trainer, log], trainer.params,
-                      num_updates=num_updates).run()
+    await LearnerLoop(backend, trainer.ppo, source, [trainer, log], trainer.params, num_updates=num_updates).run()
 
 
 def main(argv=None) -> int:
@@ -364,11 +363,19 @@ def main(argv=None) -> int:
         except Exception as error:  # an unknown backend, or a GPU that could not start
             print(f"error: --backend {run.backend}: {error}", file=sys.stderr)
             return 2
+        try:
+            source = loop.run_until_complete(trainer.rollout_source(backend))
+        except RuntimeError as error:  # gpu.GPUError: e.g. a batch past what this adapter's buffers hold
+            if run.engine != "gpu":
+                raise
+            print(f"error: --engine {run.engine} with --num-envs {ppo.num_envs} x --num-steps {ppo.num_steps}: "
+                  f"{error}", file=sys.stderr)
+            return 2
         log = Log(run.steps // ppo.batch_size * ppo.batch_size)
         collection = "rollouts on the GPU" if run.engine == "gpu" else f"{run.workers} rollout process(es)"
         print(f"training {run.steps // ppo.batch_size} updates of {ppo.batch_size} steps on {run.backend},"
               f" {collection} -> {run.out}", file=sys.stderr, flush=True)
-        loop.run_until_complete(learn(trainer, backend, log))
+        loop.run_until_complete(learn(trainer, backend, source, log))
     except KeyboardInterrupt:
         refused = trainer.save()
         said = (f"saved step {trainer.global_step:,} to {run.out}" if refused is None
