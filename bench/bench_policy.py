@@ -20,18 +20,16 @@ the peer. Time is the process's CPU time (bench_sim.cpu_seconds), so the
 figures hold on a shared machine. Prints figures, never fails on time.
 """
 import argparse
-import json
 import math
 import os
 import platform
-import subprocess
 import sys
 from array import array
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import rl.policy  # noqa: E402
-from bench.bench_sim import cpu_seconds  # noqa: E402
+from bench.bench_sim import cpu_seconds, run_in_pyodide  # noqa: E402
 from rl.live.setup import LiveSetup  # noqa: E402
 from rl.model import init_params  # noqa: E402
 from rl.policy import Policy, sum_of_products  # noqa: E402
@@ -87,21 +85,9 @@ def numpy_rows_per_second(seconds: float) -> dict:
 
 
 def pyodide_figures(seconds: float) -> dict | None:
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    source = ("import json\n"
-              "from bench.bench_policy import measure_all\n"
-              f"print('RESULT ' + json.dumps(measure_all({seconds!r})))\n")
-    try:
-        done = subprocess.run(["node", "tests/pyodide_run.mjs"], input=source, capture_output=True, text=True,
-                              cwd=root, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        print(f"pyodide run failed: {error}", file=sys.stderr)
-        return None
-    for line in done.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT "):])
-    print(f"pyodide run failed:\n{done.stderr}", file=sys.stderr)
-    return None
+    return run_in_pyodide("import json\n"
+                          "from bench.bench_policy import measure_all\n"
+                          f"print('RESULT ' + json.dumps(measure_all({seconds!r})))\n")
 
 
 def report(host: str, figures: dict) -> None:

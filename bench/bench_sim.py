@@ -61,13 +61,16 @@ def measure_all(seconds: float, warmup: int) -> dict:
 
 
 def pyodide_figures(seconds: float, warmup: int) -> dict | None:
+    return run_in_pyodide("import json, sys\n"
+                          "sys.path.insert(0, '/repo/bench')\n"
+                          "from bench_sim import measure_all\n"
+                          f"print('RESULT ' + json.dumps(measure_all({seconds!r}, {warmup!r})))\n")
+
+
+def run_in_pyodide(source: str) -> dict | None:
+    """The JSON after "RESULT " in what `source` prints under Pyodide in Node (tests/pyodide_run.mjs), or None
+    with the reason on stderr."""
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    source = (
-        "import json, sys\n"
-        "sys.path.insert(0, '/repo/bench')\n"
-        "from bench_sim import measure_all\n"
-        f"print('RESULT ' + json.dumps(measure_all({seconds!r}, {warmup!r})))\n"
-    )
     try:
         done = subprocess.run(["node", "tests/pyodide_run.mjs"], input=source, capture_output=True, text=True,
                               cwd=root, timeout=600)
