@@ -16,10 +16,11 @@ This forward pass is pure Python: weights are copied once into Python lists
 row by row; each output is then one C-speed dot product `dot(w_row, x)`,
 computed in float64 from the float32 parameters and rounded to float32 at the
 end. `dot` is `math.sumprod` where the Python has it (3.12 and later, so
-Pyodide: 1.5x the evaluator's matches per second there, bench/bench_policy.py),
-else `sum(map(mul, w_row, x))`. sumprod accumulates in extended precision, so
-the two can differ in float64's last bits, which rounding to float32 almost
-always hides (tests/test_policy_pyodide.py: none of 62,000 outputs differed).
+Pyodide: 1.7x the evaluator's matches per CPU second there,
+bench/bench_policy.py), else `sum(map(mul, w_row, x))`. sumprod accumulates
+in extended precision, so the two can differ in float64's last bits, which
+rounding to float32 almost always hides (tests/test_rl_policy.py: none of
+62,000 outputs differed).
 That is the right tool for a few rows (the on-screen match, the evaluator, a
 rollout worker on a software adapter); CPython tools use
 rl.numpy_backend.NumpyPolicy, the same interface over numpy.
