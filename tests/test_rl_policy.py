@@ -1,7 +1,11 @@
 """The policy: its pure-Python forward pass against the numpy twin, and one way to act for every caller."""
 
+import json
+import shutil
+import subprocess
 from array import array
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -109,11 +113,6 @@ def test_pyodide_forward_uses_sumprod_and_matches_both():
     """In Pyodide (Python 3.12+) the forward's dot is math.sumprod: its outputs equal numpy's float64 forward
     within 1e-6, and the float32 outputs of the sum(map(mul)) forward (CPython 3.11 here) in all but a few of
     62,000 (the page's model, 2,000 rows)."""
-    import json
-    import shutil
-    import subprocess
-    from pathlib import Path
-
     root = Path(__file__).resolve().parent.parent
     if shutil.which("node") is None or not (root / "node_modules" / "pyodide").exists():
         pytest.skip("node or the vendored pyodide is missing (npm ci)")
