@@ -1,8 +1,8 @@
-"""Draws the match: one instanced, SDF-shaded draw call per frame (shaders/arena.wgsl).
+"""Draws the match with WebGPU: one instanced, SDF-shaded draw call per frame (shaders/arena.wgsl).
 
-Per frame the renderer packs every shape (posts, the overlays of
-app/overlays.py, ball and its motion trail, the two players with
-heading markers and dash-cooldown rings) into one float32
+The page's renderer on hardware adapters (app/arena_scene.py says what a frame
+holds; app/arena_canvas.py draws the same frame on software adapters). Per
+frame it packs every shape of `scene_shapes` into one float32
 array, writes it to the GPU with a single `write_buffer`, copies the cached
 pitch image into the canvas texture and issues `draw(6, shape_count)` over it.
 The pitch (the one full-canvas shape, and by far the most fragment work) is
@@ -18,31 +18,21 @@ cut SwiftShader's frame rate from 28 to 10 fps here.
 """
 
 from array import array
-from math import sqrt
 
 import js
 
 import gpu
-from app.overlays import ARC, BOX, CIRCLE, FIELD, PITCH, TRAIL
+from app.arena_scene import VIEW_HALF_X, VIEW_HALF_Y, WHITE, css_to_world, pixels_per_metre, scene_shapes
+from app.overlays import FIELD, PITCH
 from app.value_field import FIELD_RGBA
 from gpu.browser import configure_canvas
-from sim.constants import (
-    BALL_RADIUS, DASH_COOLDOWN_TICKS, DT, GOAL_DEPTH, GOAL_HALF_WIDTH, HALF_LENGTH, HALF_WIDTH,
-    PLAYER_HALF_LENGTH, PLAYER_HALF_WIDTH, POST_RADIUS,
-)
+from sim.constants import GOAL_DEPTH, GOAL_HALF_WIDTH, HALF_LENGTH, HALF_WIDTH
 
 FLOATS_PER_SHAPE = 16          # struct Shape in arena.wgsl: 64 bytes
 MAX_SHAPES = 64
 MAX_FIELD_CELLS = 4096         # the value field's grid, at most
 STALE = "stale"                # ArenaRenderer.background when the texture holds nothing yet
 FRAME_UNIFORM_BYTES = 48       # struct Frame in arena.wgsl
-VIEW_HALF_X = HALF_LENGTH + GOAL_DEPTH + 0.4    # m, what the view must show
-VIEW_HALF_Y = HALF_WIDTH + 0.4
-TEAM_COLOURS = {"blue": (0.27, 0.52, 0.96, 1.0), "red": (0.93, 0.32, 0.29, 1.0)}
-OUTLINE = (0.06, 0.08, 0.10, 1.0)
-WHITE = (0.97, 0.97, 0.95, 1.0)
-TRAIL_SECONDS = 0.08           # s, trail length = speed * this
-DASH_COOLDOWN_SECONDS = DASH_COOLDOWN_TICKS * DT
 
 
 class ArenaRenderer:
@@ -97,7 +87,7 @@ class ArenaRenderer:
         if self.pitch_texture is not None and (self.canvas.width, self.canvas.height) == (width, height):
             return
         self.canvas.width, self.canvas.height = width, height
-        self.pixels_per_metre = min(width / (2 * VIEW_HALF_X), height / (2 * VIEW_HALF_Y))
+        self.pixels_per_metre = pixels_per_metre(width, height)
         scale = self.pixels_per_metre
         frame = array("f", [2 * scale / width, 2 * scale / height, 0.0, 0.0, 1.0 / scale,
                             HALF_LENGTH, HALF_WIDTH, GOAL_HALF_WIDTH, GOAL_DEPTH, 0.0, *self.field_size])
@@ -115,7 +105,7 @@ class ArenaRenderer:
         if version == self.background:
             return
         self.shapes = array("f")
-        self.add(PITCH, 0.0, 0.0, VIEW_HALF_X, VIEW_HALF_Y, 1.0, 0.0, 0.0, WHITE)
+        self.add(PITCH, 0.0, 0.0, VIEW_HALF_X, VIEW_HALF_Y, 1.0, 0.0, 0.0, WHITE, WHITE)
         if field is not None:
             if field.columns * field.rows > MAX_FIELD_CELLS:
                 raise ValueError(f"the value field has {field.columns * field.rows} cells, at most "
@@ -123,50 +113,18 @@ class ArenaRenderer:
             self.device.queue.write_buffer(self.field_buffer, 0, field.colours)
             self.field_size = (float(field.columns), float(field.rows))
             self.device.queue.write_buffer(self.frame_buffer, 40, array("f", self.field_size))
-            self.add(FIELD, 0.0, 0.0, HALF_LENGTH, HALF_WIDTH, 1.0, 0.0, 0.0, WHITE)
+            self.add(FIELD, 0.0, 0.0, HALF_LENGTH, HALF_WIDTH, 1.0, 0.0, 0.0, WHITE, WHITE)
         self.render(self.pitch_texture.create_view(), "clear")
         self.background = version
 
     def css_to_world(self, css_x: float, css_y: float) -> tuple[float, float]:
         """A point in the canvas element's CSS pixels -> world metres."""
-        ratio = self.canvas.width / max(1, self.canvas.clientWidth)
-        x = (css_x * ratio - self.canvas.width / 2) / self.pixels_per_metre
-        y = -(css_y * ratio - self.canvas.height / 2) / self.pixels_per_metre
-        return x, y
+        return css_to_world(css_x, css_y, self.canvas.width, self.canvas.height, self.canvas.clientWidth,
+                            self.pixels_per_metre)
 
     # --- shapes -------------------------------------------------------------------------
-    def add(self, kind, cx, cy, hx, hy, ax, ay, param, fill, line=OUTLINE) -> None:
+    def add(self, kind, cx, cy, hx, hy, ax, ay, param, fill, line) -> None:
         self.shapes.extend((cx, cy, hx, hy, ax, ay, kind, param, *fill, *line))
-
-    def add_player(self, team: str, body) -> None:
-        x, y, c, s, _vx, _vy, _omega, cooldown = body
-        self.add(BOX, x, y, PLAYER_HALF_LENGTH, PLAYER_HALF_WIDTH, c, s, 0.07, TEAM_COLOURS[team])
-        front = PLAYER_HALF_LENGTH - 0.09
-        self.add(CIRCLE, x + c * front, y + s * front, 0.075, 0.075, 1.0, 0.0, 0.0, WHITE, WHITE)
-        if cooldown > 0:
-            progress = 1.0 - cooldown / DASH_COOLDOWN_SECONDS
-            self.add(ARC, x, y, 0.62, 0.62, 1.0, 0.0, progress, (1.0, 0.85, 0.3, 0.9))
-
-    def add_ball(self, ball) -> None:
-        x, y, vx, vy = ball
-        speed = sqrt(vx * vx + vy * vy)
-        if speed > 1.0:
-            length = speed * TRAIL_SECONDS
-            self.add(TRAIL, x - vx / speed * length / 2, y - vy / speed * length / 2,
-                     length / 2 + BALL_RADIUS, BALL_RADIUS * 0.8, vx / speed, vy / speed, 0.0, (1.0, 1.0, 1.0, 0.35))
-        self.add(CIRCLE, x, y, BALL_RADIUS, BALL_RADIUS, 1.0, 0.0, 0.03, WHITE)
-
-    def build_shapes(self, view: dict, overlays) -> None:
-        self.shapes = array("f")
-        for sx in (-1.0, 1.0):
-            for sy in (-1.0, 1.0):
-                self.add(CIRCLE, sx * (HALF_LENGTH + POST_RADIUS), sy * (GOAL_HALF_WIDTH + POST_RADIUS),
-                         POST_RADIUS, POST_RADIUS, 1.0, 0.0, 0.03, WHITE)
-        for shape in overlays:
-            self.add(*shape)
-        self.add_player("blue", view["blue"])
-        self.add_player("red", view["red"])
-        self.add_ball(view["ball"])
 
     def render(self, target_view, load_op: str, encoder=None) -> None:
         """Draw self.shapes into `target_view` (and submit, with `encoder` if given)."""
@@ -186,7 +144,9 @@ class ArenaRenderer:
         and the ball."""
         self.fit_canvas()
         self.paint_background(field)
-        self.build_shapes(view, overlays)
+        self.shapes = array("f")
+        for shape in scene_shapes(view, overlays):
+            self.add(*shape)
         target = self.context.get_current_texture()
         encoder = self.device.create_command_encoder()
         encoder.copy_texture_to_texture({"texture": self.pitch_texture}, {"texture": target},

@@ -18,7 +18,9 @@ from pyodide.ffi import create_proxy
 
 import gpu
 from app.agent_panel import AUTOSAVE_SECONDS, AgentPanel
+from app.arena_canvas import CanvasArena
 from app.arena_renderer import ArenaRenderer
+from app.arena_scene import choose_renderer
 from app.champion import load_champion
 from app.controls import Controls
 from app.dom import element, listen
@@ -33,7 +35,7 @@ from app.session import Session
 from app.show_match import ShowMatch
 from app.startup_panel import StartupPanel
 from app.timeline_panel import TimelinePanel
-from app.url_query import positive_number, setup_from_query, switch
+from app.url_query import positive_number, query, setup_from_query, switch
 from sim.constants import TICKS_PER_SECOND
 
 NOT_ISOLATED = ("This page is not cross-origin isolated, so SharedArrayBuffer (which training needs) is "
@@ -51,7 +53,9 @@ class Page:
     def __init__(self):
         self.canvas = element("arena")
         self.device = None
-        self.renderer = None
+        self.renderer = None        # app/arena_scene.py's Arena: WebGPU or the 2D canvas
+        self.render_request = query().get("render") if query().has("render") else None   # ?render=webgpu|canvas
+        self.boot_notices = []      # said once the message panel listens
         match = ShowMatch()
         # hot-swap blend window (?blend=SECONDS), in decisions; 0: new weights play from the next decision
         blend_seconds = positive_number("blend", 0.0)
@@ -88,12 +92,28 @@ class Page:
         publish_adapter(self.device.adapter_info)
         software = gpu.is_software_adapter(self.device.adapter_info)
         self.draw_interval_ms = 1000.0 / SOFTWARE_DRAW_FPS - 2.0 if software else 0.0
-        self.renderer = await ArenaRenderer.create(self.device, self.canvas)
+        if self.renderer is None:
+            self.renderer = await self.make_renderer(software)
+
+    async def make_renderer(self, software: bool):
+        """The arena's renderer for the URL's ?render= and the adapter; `status().renderer` says which and why."""
+        try:
+            kind, reason = choose_renderer(self.render_request, software)
+        except ValueError as err:
+            self.boot_notices.append(f"Ignoring a URL parameter: {err}.")
+            self.render_request = None
+            kind, reason = choose_renderer(None, software)
+        set_status(renderer={"kind": kind, "reason": reason})
+        if kind == "canvas":
+            return CanvasArena(self.canvas)
+        return await ArenaRenderer.create(self.device, self.canvas)
 
     def on_device_lost(self, reason: str) -> None:
-        """Re-acquire a device and keep drawing the same match (its state is in Python)."""
+        """Re-acquire a device and keep drawing the same match (its state is in Python; the 2D canvas
+        draws on meanwhile)."""
         js.console.warn(f"GPU device lost ({reason}); acquiring a new one")
-        self.renderer = None
+        if isinstance(self.renderer, ArenaRenderer):
+            self.renderer = None
         asyncio.ensure_future(self.recover_gpu())
 
     async def recover_gpu(self, attempts: int = 5) -> None:
@@ -140,7 +160,7 @@ class Page:
 
     def draw(self) -> bool:
         """Draw the match with the overlays shown; False when there is no GPU to draw with."""
-        if self.renderer is None or self.device.lost:
+        if self.renderer is None or (isinstance(self.renderer, ArenaRenderer) and self.device.lost):
             return False
         match, shown = self.match, self.controls.overlays
         view = match.view()
@@ -219,6 +239,8 @@ async def boot() -> None:
         show_problem(NO_WEBGPU.format(reason=err))
         return
     page.wire()
+    for text in page.boot_notices:
+        page.session.notify(text)
     asyncio.ensure_future(load_champion(page.session))
     expose_diagnostics(page)
     js.requestAnimationFrame(page.on_frame)

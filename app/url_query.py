@@ -10,6 +10,9 @@
     ?blend=SECONDS   hot-swaps blend old and new weights over this window
     ?autosave=SECONDS  the autosave interval while training
     ?league=0        no league matches in the evaluator (evaluations still rate the snapshots)
+    ?render=webgpu|canvas
+                     what draws the arena (app/arena_scene.py; default: the 2D canvas on software
+                     adapters, WebGPU otherwise); a bad value is named in a notice and ignored
 """
 
 import math

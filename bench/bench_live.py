@@ -1,7 +1,7 @@
 """Live training in headless Chromium, per engine, against headless `rl.train`, in one run.
 
     python bench/bench_live.py [--seconds 60] [--query "workers=1&envs=16&steps=32&hidden=64,64"]
-                               [--engines gpu workers] [--league]
+                               [--engines gpu workers] [--renders webgpu canvas [--rounds N]] [--league]
 
 For each engine (`?engine=gpu`: rollouts on the trainer's WebGPU device;
 `?engine=workers`: Pyodide rollout workers over the ring; rl/live/engine.py),
@@ -9,7 +9,8 @@ drives the page for `--seconds` of training and prints env steps per second
 (SPS), updates per second, the show match's frame rate while training and the
 engine's adapter; then runs `python -m rl.train` (numpy backend, one process)
 for a similar number of steps on the same machine and prints its SPS and each
-engine's browser/native ratio. With `--league`, instead: browser runs with
+engine's browser/native ratio. With `--renders`, each engine once per show-match
+renderer (`?render=`), the renderers alternating for `--rounds` rounds. With `--league`, instead: browser runs with
 league matches off (`league=0`) and on, alternating for `--rounds` rounds (so
 a change in the machine's load falls on both settings alike), the league
 matches the evaluator played in each, and the on/off ratio of the medians.
@@ -45,7 +46,7 @@ def browser_run(seconds: float, query: str) -> dict:
             fps.append(status["fps"] or 0.0)
         elapsed = time.perf_counter() - start
         last = session.status()
-    return {"engine": last["engine"], "sps": (last["train_steps"] - first["train_steps"]) / elapsed,
+    return {"engine": last["engine"], "renderer": last["renderer"]["kind"], "sps": (last["train_steps"] - first["train_steps"]) / elapsed,
             "updates_per_s": (last["updates"] - first["updates"]) / elapsed,
             "fps": sum(fps) / len(fps), "steps": last["train_steps"] - first["train_steps"],
             "league_matches": last["league_matches"] - first["league_matches"],
@@ -69,10 +70,13 @@ def main() -> None:
                         help="page URL parameters (LiveSetup)")
     parser.add_argument("--engines", nargs="+", choices=("auto", "gpu", "workers"), default=["gpu", "workers"],
                         help="the page's engines to measure, one browser run each")
+    parser.add_argument("--renders", nargs="+", choices=("webgpu", "canvas"), default=[],
+                        help="the show match's renderers to measure (?render=), alternating for --rounds rounds, "
+                             "each with every engine (default: the page's own choice)")
     parser.add_argument("--league", action="store_true",
                         help="compare training with league matches off and on (alternating browser runs)")
     parser.add_argument("--rounds", type=int, default=1,
-                        help="with --league: how many off/on pairs to run, alternating")
+                        help="with --league or --renders: how many rounds to run, alternating")
     args = parser.parse_args()
     if args.league:
         if args.rounds < 1:
@@ -90,14 +94,18 @@ def main() -> None:
         off, on = statistics.median(sps["0"]), statistics.median(sps["1"])
         print(f"median env steps/s: league off {off:.1f}, on {on:.1f}, on/off {on / off:.3f}")
         return
-    runs = {engine: browser_run(args.seconds, f"{args.query}&engine={engine}") for engine in args.engines}
-    native_sps = native_run(max(20_000, max(live["steps"] for live in runs.values())))
-    print(f"browser ({args.query}), {args.seconds:.0f} s of training per engine:")
-    for engine, live in runs.items():
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    renders = [f"&render={render}" for render in args.renders] or [""]
+    runs = [(engine, browser_run(args.seconds, f"{args.query}&engine={engine}{render}"))
+            for _ in range(args.rounds if args.renders else 1) for render in renders for engine in args.engines]
+    native_sps = native_run(max(20_000, max(live["steps"] for _, live in runs)))
+    print(f"browser ({args.query}), {args.seconds:.0f} s of training per run:")
+    for engine, live in runs:
         print(f"  engine={engine:8s} ran {live['engine']['name']:8s} env steps/s {live['sps']:10.1f}   "
               f"updates/s {live['updates_per_s']:.3f}   show-match fps {live['fps']:.1f}   "
               f"browser / native {live['sps'] / native_sps:.3f}   evaluations {live['evaluations']}   "
-              f"adapter: {live['engine']['adapter']}")
+              f"renderer {live['renderer']}   adapter: {live['engine']['adapter']}")
     print(f"rl.train (numpy, 1 process): env steps/s {native_sps:10.1f}")
 
 

@@ -1,6 +1,6 @@
 """Show-match frame rate and main-thread cost, measured in headless Chromium.
 
-    python bench/bench_page.py [--seconds 20]
+    python bench/bench_page.py [--seconds 20] [--render webgpu|canvas]
 
 Drives the page at 1x and 4x for `--seconds` each and prints the frames per
 second and the main thread's milliseconds per frame (simulation + policy +
@@ -50,11 +50,15 @@ def print_row(label: str, row: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds measured per speed (default 20)")
+    parser.add_argument("--render", choices=("webgpu", "canvas"),
+                        help="the show match's renderer (?render=; default: the page's own choice)")
     args = parser.parse_args()
 
-    with served_page() as session:
+    with served_page(f"/?render={args.render}" if args.render else "/") as session:
         adapter = session.page.evaluate("window.dshq.adapter")
-        print(f"adapter: {adapter.get('description') or adapter.get('vendor')}  ({args.seconds:.0f} s per speed)")
+        renderer = session.status()["renderer"]["kind"]
+        print(f"adapter: {adapter.get('description') or adapter.get('vendor')}, renderer: {renderer}  "
+              f"({args.seconds:.0f} s per speed)")
         print(f"{'':>28} {'fps':>7} {'main-thread ms/frame':>21} {'overlays ms':>11} {'sim ticks/s':>12} "
               f"{'fields/s':>9} {'field ms':>9}")
         for speed in ("1", "4"):
