@@ -59,6 +59,7 @@ class CanvasArena:
         self.painted_size = None        # (width, height) the pitch was painted at
         self.background = STALE         # the FieldImage version in the backdrop, or STALE
         self.styles = {}                # rgba -> CSS colour
+        self.fill_style = None          # the context's fillStyle, as last set here
 
     def style(self, rgba) -> str:
         style = self.styles.get(rgba)
@@ -74,6 +75,7 @@ class CanvasArena:
         height = max(1, round(self.canvas.clientHeight * ratio))
         if self.painted_size == (width, height):
             return
+        self.fill_style = None                                # a resized canvas resets its context
         self.canvas.width = self.pitch.width = self.backdrop.width = width
         self.canvas.height = self.pitch.height = self.backdrop.height = height
         self.pixels_per_metre = pixels_per_metre(width, height)
@@ -150,16 +152,15 @@ class CanvasArena:
         context.rect(-L - D, -G, D, 2 * G)
         context.clip()
         context.beginPath()
-        reach = L + D + G
-        strand = -reach
-        while strand <= reach:
+        reach = L + D + G                                     # every strand crosses the recesses' square
+        strands = int(reach / NET_SPACING) + 1
+        for k in range(-strands, strands):
             # x + y = c and x - y = c, c = (k + 1/2) NET_SPACING: arena.wgsl's fract((x +- y) * 5) = 1/2
-            c = (round(strand / NET_SPACING) + 0.5) * NET_SPACING
+            c = (k + 0.5) * NET_SPACING
             context.moveTo(c - reach, reach)
             context.lineTo(c + reach, -reach)
             context.moveTo(c - reach, -reach)
             context.lineTo(c + reach, reach)
-            strand += NET_SPACING
         context.lineWidth = 2 * NET_HALF / 2 ** 0.5           # NET_HALF is along x + y; the width is across
         context.strokeStyle = self.style(NET)
         context.stroke()
@@ -182,8 +183,9 @@ class CanvasArena:
     def fill_round_rect(self, half_x: float, half_y: float, radius: float, rgba) -> None:
         if half_x <= 0 or half_y <= 0:
             return
-        context = self.context
-        context.fillStyle = self.style(rgba)
+        context, style = self.context, self.style(rgba)
+        if style != self.fill_style:                  # each property set is a call into JavaScript
+            context.fillStyle = self.fill_style = style
         context.beginPath()
         context.roundRect(-half_x, -half_y, 2 * half_x, 2 * half_y, max(0.0, min(radius, half_x, half_y)))
         context.fill()
@@ -193,15 +195,19 @@ class CanvasArena:
         kind, cx, cy, hx, hy, ax, ay, param, fill, line = shape
         context = self.context
         self.set_frame(context, cx, cy, ax, ay)
+        filled = line != fill or fill[3] < 1.0                # else the fill adds nothing to its outline
         if kind == BOX:
             self.fill_round_rect(hx, hy, param, line)
-            self.fill_round_rect(hx - BOX_OUTLINE, hy - BOX_OUTLINE, param - BOX_OUTLINE, fill)
+            if filled:
+                self.fill_round_rect(hx - BOX_OUTLINE, hy - BOX_OUTLINE, param - BOX_OUTLINE, fill)
         elif kind == CIRCLE:
             self.fill_round_rect(hx, hx, hx, line)
-            self.fill_round_rect(hx - param, hx - param, hx - param, fill)
+            if filled:
+                self.fill_round_rect(hx - param, hx - param, hx - param, fill)
         elif kind == CAPSULE:
             self.fill_round_rect(hx, hy, hy, line)
-            self.fill_round_rect(hx - param, hy - param, hy - param, fill)
+            if filled:
+                self.fill_round_rect(hx - param, hy - param, hy - param, fill)
         elif kind == ARC:
             if param > 0:                                     # from the top toward -x, the fraction `param`
                 context.beginPath()
@@ -214,6 +220,7 @@ class CanvasArena:
             gradient.addColorStop(0, self.style((*fill[:3], 0.0)))
             gradient.addColorStop(1, self.style(fill))
             context.fillStyle = gradient
+            self.fill_style = None
             context.beginPath()
             context.roundRect(-hx, -hy, 2 * hx, 2 * hy, min(hx, hy))
             context.fill()

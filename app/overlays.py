@@ -1,5 +1,5 @@
 """The overlays on the pitch: a network player's decision (app/network_player.py)
--> the SDF shapes app/arena_renderer.py draws. Pure Python, tested in CPython.
+-> the shapes the arena draws (app/arena_scene.py). Pure Python, tested in CPython.
 
 Shapes are tuples (kind, cx, cy, hx, hy, ax, ay, param, fill, line), the
 fields of `struct Shape` in shaders/arena.wgsl, in world metres.
