@@ -159,7 +159,8 @@ class Page:
         js.requestAnimationFrame(self.on_frame)
 
     def draw(self) -> bool:
-        """Draw the match with the overlays shown; False when there is no GPU to draw with."""
+        """Draw the match with the overlays shown; False when there is nothing to draw with (WebGPU's
+        device lost and not yet re-acquired)."""
         if self.renderer is None or (isinstance(self.renderer, ArenaRenderer) and self.device.lost):
             return False
         match, shown = self.match, self.controls.overlays
