@@ -4,9 +4,8 @@ Without a GPU, Chromium composites the page in software: every frame of a
 WebGPU canvas is read back from the software rasteriser (SwiftShader) into
 the compositor's memory, and on a 2-core machine that readback took a third of
 a core at 30 fps, beside the copy of the cached pitch and the draw itself:
-0.86 of a core for the page with nothing training, 0.45 with a like frame (a
-cached pitch, a dozen shapes) drawn into a 2D canvas, whose pixels the
-compositor reads where they are (`docs/gpu_engine.md`, "The show match's
+0.86-1.00 of a core for the page with nothing training, 0.40 with this
+renderer's 2D canvas, whose pixels the compositor reads where they are (`docs/gpu_engine.md`, "The show match's
 canvas on a software adapter"). That core is the trainer's, whose WGSL runs
 on the same SwiftShader: the page trained 1.5x faster with this renderer.
 
