@@ -31,7 +31,7 @@ from pyodide.ffi import jsnull, to_js
 
 from app.arena_scene import (
     ARC_HALF, BOX_OUTLINE, CENTRE_CIRCLE_RADIUS, CENTRE_SPOT_RADIUS, GOAL_AREA_DEPTH, GOAL_AREA_OVERHANG,
-    GRASS_LIGHT, LINE_HALF, MARKING, NET, NET_HALF, NET_SPACING, STRIPES, SURROUND, css_to_world,
+    GRASS_LIGHT, LINE_HALF, MARKING, NET, NET_HALF, NET_SPACING, STRIPES, SURROUND, backing_size,
     pixels_per_metre, scene_shapes, stripe_colour,
 )
 from app.overlays import ARC, BOX, CAPSULE, CIRCLE, TRAIL
@@ -70,9 +70,7 @@ class CanvasArena:
     # --- view transform ---------------------------------------------------------------
     def fit_canvas(self) -> None:
         """Match the backing store to CSS size x devicePixelRatio; on a change, refit the view."""
-        ratio = js.window.devicePixelRatio or 1
-        width = max(1, round(self.canvas.clientWidth * ratio))
-        height = max(1, round(self.canvas.clientHeight * ratio))
+        width, height = backing_size(self.canvas.clientWidth, self.canvas.clientHeight, js.window.devicePixelRatio)
         if self.painted_size == (width, height):
             return
         self.fill_style = None                                # a resized canvas resets its context
@@ -82,11 +80,6 @@ class CanvasArena:
         self.paint_pitch(self.pitch.getContext("2d"))
         self.painted_size = (width, height)
         self.background = STALE
-
-    def css_to_world(self, css_x: float, css_y: float) -> tuple[float, float]:
-        """A point in the canvas element's CSS pixels -> world metres."""
-        return css_to_world(css_x, css_y, self.canvas.width, self.canvas.height, self.canvas.clientWidth,
-                            self.pixels_per_metre)
 
     def set_frame(self, context, cx: float, cy: float, ax: float, ay: float) -> None:
         """Draw in the frame of a shape centred at (cx, cy) and turned by (ax, ay) = (cos, sin), in metres."""
@@ -127,8 +120,9 @@ class CanvasArena:
         stripe = 2 * L / STRIPES
         first = -int(D // stripe) - 1
         for index in range(first, STRIPES - first):
-            if stripe_colour(index) != GRASS_LIGHT:
-                context.fillStyle = self.style(stripe_colour(index))
+            colour = stripe_colour(index)
+            if colour != GRASS_LIGHT:
+                context.fillStyle = self.style(colour)
                 context.fillRect(-L + index * stripe, -W, stripe, 2 * W)
         context.restore()
         context.beginPath()

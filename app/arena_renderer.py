@@ -22,7 +22,7 @@ from array import array
 import js
 
 import gpu
-from app.arena_scene import VIEW_HALF_X, VIEW_HALF_Y, WHITE, css_to_world, pixels_per_metre, scene_shapes
+from app.arena_scene import VIEW_HALF_X, VIEW_HALF_Y, WHITE, backing_size, pixels_per_metre, scene_shapes
 from app.overlays import FIELD, PITCH
 from app.value_field import FIELD_RGBA
 from gpu.browser import configure_canvas
@@ -81,9 +81,7 @@ class ArenaRenderer:
     def fit_canvas(self) -> None:
         """Match the backing store to CSS size x devicePixelRatio; on a change,
         refit the view and make a new texture for the background."""
-        ratio = js.window.devicePixelRatio or 1
-        width = max(1, round(self.canvas.clientWidth * ratio))
-        height = max(1, round(self.canvas.clientHeight * ratio))
+        width, height = backing_size(self.canvas.clientWidth, self.canvas.clientHeight, js.window.devicePixelRatio)
         if self.pitch_texture is not None and (self.canvas.width, self.canvas.height) == (width, height):
             return
         self.canvas.width, self.canvas.height = width, height
@@ -116,11 +114,6 @@ class ArenaRenderer:
             self.add(FIELD, 0.0, 0.0, HALF_LENGTH, HALF_WIDTH, 1.0, 0.0, 0.0, WHITE, WHITE)
         self.render(self.pitch_texture.create_view(), "clear")
         self.background = version
-
-    def css_to_world(self, css_x: float, css_y: float) -> tuple[float, float]:
-        """A point in the canvas element's CSS pixels -> world metres."""
-        return css_to_world(css_x, css_y, self.canvas.width, self.canvas.height, self.canvas.clientWidth,
-                            self.pixels_per_metre)
 
     # --- shapes -------------------------------------------------------------------------
     def add(self, kind, cx, cy, hx, hy, ax, ay, param, fill, line) -> None:

@@ -10,8 +10,10 @@ and their meaning are listed at the top of that shader.
 Two renderers draw the same frame (`Arena`): app/arena_renderer.py with
 WebGPU (one instanced SDF draw call) and app/arena_canvas.py with the
 canvas's 2D context (on software adapters, where presenting a WebGPU canvas
-costs a third of a core; see that file). Both fit the pitch into the canvas's
-backing store the same way (`pixels_per_metre`, `css_to_world`).
+costs a third of a core; see that file). Both size the canvas's backing
+store and fit the pitch into it here (`backing_size`, `pixels_per_metre`);
+pointer input and `window.dshq` map points with `css_to_world` and
+`world_to_css`.
 """
 
 from math import fmod, sqrt
@@ -59,8 +61,11 @@ class Arena(Protocol):
         or None) and `overlays` (app/overlays.py's shape tuples) over the pitch, under the players
         and the ball."""
 
-    def css_to_world(self, css_x: float, css_y: float) -> tuple[float, float]:
-        """A point in the canvas element's CSS pixels -> world metres."""
+
+def backing_size(client_width: float, client_height: float, device_pixel_ratio: float) -> tuple[int, int]:
+    """The canvas's backing store in device pixels: its CSS size times devicePixelRatio, at least 1 x 1."""
+    ratio = device_pixel_ratio or 1
+    return max(1, round(client_width * ratio)), max(1, round(client_height * ratio))
 
 
 def pixels_per_metre(width: int, height: int) -> float:
@@ -69,12 +74,17 @@ def pixels_per_metre(width: int, height: int) -> float:
     return min(width / (2 * VIEW_HALF_X), height / (2 * VIEW_HALF_Y))
 
 
-def css_to_world(css_x: float, css_y: float, width: int, height: int, client_width: float,
-                 scale: float) -> tuple[float, float]:
-    """A point in CSS pixels of a canvas `client_width` wide with a `width` x `height` backing
-    store drawn at `scale` device pixels per metre -> world metres (y up, origin at the centre)."""
-    ratio = width / max(1, client_width)
-    return (css_x * ratio - width / 2) / scale, -(css_y * ratio - height / 2) / scale
+def css_to_world(css_x: float, css_y: float, canvas, scale: float) -> tuple[float, float]:
+    """A point in CSS pixels inside `canvas` (its width, height and clientWidth), drawn at `scale`
+    device pixels per metre -> world metres (y up, origin at the centre)."""
+    ratio = canvas.width / max(1, canvas.clientWidth)
+    return (css_x * ratio - canvas.width / 2) / scale, -(css_y * ratio - canvas.height / 2) / scale
+
+
+def world_to_css(x: float, y: float, canvas, scale: float) -> tuple[float, float]:
+    """`css_to_world`'s inverse: world metres -> CSS pixels inside `canvas`."""
+    ratio = canvas.width / max(1, canvas.clientWidth)
+    return (x * scale + canvas.width / 2) / ratio, (-y * scale + canvas.height / 2) / ratio
 
 
 def stripe_colour(index: int) -> tuple:

@@ -21,6 +21,7 @@ import time
 import js
 from pyodide.ffi import to_js
 
+from app.arena_scene import css_to_world
 from app.dom import element, listen
 from app.dshq import set_status
 from app.human_input import HUMAN_KEYS
@@ -209,7 +210,8 @@ class Controls:
             return
         canvas = self.page.canvas
         rect = canvas.getBoundingClientRect()
-        x, y = self.page.renderer.css_to_world(event.clientX - rect.left, event.clientY - rect.top)
+        x, y = css_to_world(event.clientX - rect.left, event.clientY - rect.top, canvas,
+                            self.page.renderer.pixels_per_metre)
         now = time.perf_counter()
         if event.type == "pointerdown":
             body = self.match.body_at(x, y)

@@ -8,6 +8,7 @@ import asyncio
 import js
 from pyodide.ffi import jsnull, to_js
 
+from app.arena_scene import world_to_css as arena_world_to_css
 from app.dom import proxy
 from app.network_player import NetworkPlayer
 from app.python_worker import PythonWorker
@@ -83,10 +84,7 @@ def decision(match, side: str):
 
 def world_to_css(page, x: float, y: float):
     """World metres -> CSS pixels inside the canvas."""
-    canvas = page.canvas
-    ratio = canvas.width / max(1, canvas.clientWidth)
-    scale = page.renderer.pixels_per_metre
-    return to_js([(x * scale + canvas.width / 2) / ratio, (-y * scale + canvas.height / 2) / ratio])
+    return to_js(list(arena_world_to_css(x, y, page.canvas, page.renderer.pixels_per_metre)))
 
 
 async def selftest(device, n: int = 256):

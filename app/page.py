@@ -35,7 +35,7 @@ from app.session import Session
 from app.show_match import ShowMatch
 from app.startup_panel import StartupPanel
 from app.timeline_panel import TimelinePanel
-from app.url_query import positive_number, query, setup_from_query, switch
+from app.url_query import positive_number, setup_from_query, switch, text
 from sim.constants import TICKS_PER_SECOND
 
 NOT_ISOLATED = ("This page is not cross-origin isolated, so SharedArrayBuffer (which training needs) is "
@@ -54,7 +54,7 @@ class Page:
         self.canvas = element("arena")
         self.device = None
         self.renderer = None        # app/arena_scene.py's Arena: WebGPU or the 2D canvas
-        self.render_request = query().get("render") if query().has("render") else None   # ?render=webgpu|canvas
+        self.render_request = text("render")            # ?render=webgpu|canvas, else by the adapter
         self.boot_notices = []      # said once the message panel listens
         match = ShowMatch()
         # hot-swap blend window (?blend=SECONDS), in decisions; 0: new weights play from the next decision

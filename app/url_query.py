@@ -32,6 +32,12 @@ def query():
     return js.URLSearchParams.new(js.location.search)
 
 
+def text(key: str) -> str | None:
+    """A URL parameter's text, or None when the URL has none (URLSearchParams.get gives JS null)."""
+    values = query()
+    return values.get(key) if values.has(key) else None
+
+
 def positive_number(key: str, default: float) -> float:
     """A positive number from the URL (?autosave=10), or the default (with a console warning for a bad one)."""
     values = query()

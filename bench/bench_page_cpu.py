@@ -25,9 +25,8 @@ from harness import served_page  # noqa: E402
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
-def process_type(pid: str) -> str:
-    """Chromium's --type= of a process (its title holds the flags), 'browser' for the first one."""
-    words = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ").split()
+def process_type(words: list[str]) -> str:
+    """Chromium's --type= of a process from its command line, 'browser' for the first one."""
     kind = next((word.split("=", 1)[1] for word in words if word.startswith("--type=")), "browser")
     if kind == "utility":
         kind += ":" + next((word.split("=", 1)[1] for word in words if word.startswith("--utility-sub-type=")), "?")
@@ -39,10 +38,10 @@ def chromium_threads() -> dict:
     seconds = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            words = Path(f"/proc/{pid}/cmdline").read_text().split("\0")
+            words = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ").split()   # the title holds the flags
             if not words or "chrom" not in words[0]:
                 continue
-            kind = process_type(pid)
+            kind = process_type(words)
             for tid in os.listdir(f"/proc/{pid}/task"):
                 stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
                 name = stat[stat.index("(") + 1:stat.rindex(")")]

@@ -3,6 +3,7 @@ renderer, the view's fit and its inverse, a frame's shapes, and the pitch's numb
 canvas (app/arena_canvas.py) takes from here and shaders/arena.wgsl spells out: the two must agree."""
 
 import re
+from types import SimpleNamespace
 
 import pytest
 
@@ -28,10 +29,14 @@ def test_the_view_fits_the_pitch_and_css_points_map_back_to_the_world():
     k = scene.pixels_per_metre(960, 600)
     assert k == pytest.approx(min(960 / (2 * scene.VIEW_HALF_X), 600 / (2 * scene.VIEW_HALF_Y)))
     assert 2 * scene.VIEW_HALF_X * k <= 960 + 1e-9 and 2 * scene.VIEW_HALF_Y * k <= 600 + 1e-9
-    # A 480-CSS-pixel-wide element with a 960 x 600 backing store (devicePixelRatio 2).
+    # A 480 x 300 CSS-pixel element at devicePixelRatio 2: a 960 x 600 backing store.
+    assert scene.backing_size(480, 300, 2) == (960, 600)
+    assert scene.backing_size(480.4, 0, None) == (480, 1)        # no ratio reads as 1; never 0 pixels
+    canvas = SimpleNamespace(width=960, height=600, clientWidth=480)
     for x, y in ((0.0, 0.0), (3.0, -2.0), (-scene.VIEW_HALF_X, scene.VIEW_HALF_Y)):
         css = ((x * k + 480) / 2, (-y * k + 300) / 2)
-        assert scene.css_to_world(*css, 960, 600, 480, k) == pytest.approx((x, y))
+        assert scene.css_to_world(*css, canvas, k) == pytest.approx((x, y))
+        assert scene.world_to_css(x, y, canvas, k) == pytest.approx(css)
 
 
 def test_a_frame_holds_posts_overlays_players_and_ball_in_drawing_order():
