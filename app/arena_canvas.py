@@ -61,6 +61,11 @@ class CanvasArena:
         self.styles = {}                # rgba -> CSS colour
         self.fill_style = None          # the context's fillStyle, as last set here
 
+    @property
+    def lost(self) -> bool:
+        """Never: a 2D context outlives the page's GPU device."""
+        return False
+
     def style(self, rgba) -> str:
         style = self.styles.get(rgba)
         if style is None:

@@ -77,6 +77,11 @@ class ArenaRenderer:
         return cls(device, canvas, context, texture_format, pipeline, frame_buffer, shape_buffer, field_buffer,
                    bind_group)
 
+    @property
+    def lost(self) -> bool:
+        """True once its device is lost: the page re-acquires a device and makes a new renderer."""
+        return self.device.lost
+
     # --- view transform ---------------------------------------------------------------
     def fit_canvas(self) -> None:
         """Match the backing store to CSS size x devicePixelRatio; on a change,

@@ -56,6 +56,10 @@ class Arena(Protocol):
 
     pixels_per_metre: float      # of the canvas's backing store, after the latest draw
 
+    @property
+    def lost(self) -> bool:
+        """True once it can no longer draw (WebGPU: its device was lost); the page makes a new one."""
+
     def draw(self, view: dict, overlays=(), field=None) -> None:
         """Draw one frame of `view` (a `SoccerEnv.snapshot()`-shaped dict) with `field` (a FieldImage
         or None) and `overlays` (app/overlays.py's shape tuples) over the pitch, under the players

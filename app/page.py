@@ -112,7 +112,7 @@ class Page:
         """Re-acquire a device and keep drawing the same match (its state is in Python; the 2D canvas
         draws on meanwhile)."""
         js.console.warn(f"GPU device lost ({reason}); acquiring a new one")
-        if isinstance(self.renderer, ArenaRenderer):
+        if self.renderer is not None and self.renderer.lost:
             self.renderer = None
         asyncio.ensure_future(self.recover_gpu())
 
@@ -161,7 +161,7 @@ class Page:
     def draw(self) -> bool:
         """Draw the match with the overlays shown; False when there is nothing to draw with (WebGPU's
         device lost and not yet re-acquired)."""
-        if self.renderer is None or (isinstance(self.renderer, ArenaRenderer) and self.device.lost):
+        if self.renderer is None or self.renderer.lost:
             return False
         match, shown = self.match, self.controls.overlays
         view = match.view()
