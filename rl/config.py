@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 @dataclass
 class PPOConfig:
     learning_rate: float = 2.5e-4
-    """Adam step size at the start of training (annealed linearly to 0 when `anneal_lr`)."""
+    """Adam step size at the start of training (annealed linearly to lr_floor x it when `anneal_lr`)."""
     num_envs: int = 4
     """Parallel environments in the vector env; must equal the env's `num_envs`."""
     num_steps: int = 128
@@ -40,7 +40,12 @@ class PPOConfig:
     target_kl: float | None = None
     """Stop the update epochs early once approx_kl exceeds this value (None: never)."""
     anneal_lr: bool = True
-    """Anneal the learning rate linearly from learning_rate to 0 over the run."""
+    """Anneal the learning rate linearly from learning_rate to lr_floor x learning_rate over anneal_steps."""
+    anneal_steps: int = 0
+    """Env steps the annealing takes, then the rate holds at its floor; 0: the whole run (CleanRL), and
+    none for a run with no planned end (live training), which keeps learning_rate."""
+    lr_floor: float = 0.0
+    """Where the annealing ends, as a fraction of learning_rate, in [0, 1] (CleanRL: 0)."""
     seed: int = 1
     """Seeds parameter init, env reset, action sampling and minibatch shuffling."""
 
@@ -92,6 +97,8 @@ class PPOConfig:
         require("vf_coef", self.vf_coef >= 0, ">= 0")
         require("max_grad_norm", self.max_grad_norm > 0, "> 0")
         require("target_kl", self.target_kl is None or self.target_kl > 0, "None or > 0")
+        require("anneal_steps", self.anneal_steps >= 0, ">= 0")
+        require("lr_floor", 0 <= self.lr_floor <= 1, "in [0, 1]")
 
 
 SOCCER_PPO = PPOConfig(num_envs=64, num_steps=128, num_minibatches=32, learning_rate=1e-3, ent_coef=0.001)

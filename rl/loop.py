@@ -11,8 +11,9 @@ One update, as CleanRL's ppo.py does it:
               of `loop.params` elsewhere), and the source's own figures.
   2. update   rl.ppo.PPOLearner.update at this update's learning rate:
               lr_k = learning_rate * (1 - k / num_updates) with anneal_lr and a
-              known num_updates, else the constant learning_rate (a live run has
-              no end to anneal to).
+              known num_updates (CleanRL), or annealed over anneal_steps env
+              steps to a floor and held there (a live run, which has no end);
+              rl.ppo.annealed_learning_rate.
   3. sinks    each sink sees the loop (params, global_step, ...) and the update's
               log entry, and may add to the entry: a metrics log, a checkpoint
               file, the weights board.
@@ -93,9 +94,7 @@ class LearnerLoop:
         self.backend = self.learner.backend = backend
 
     def learning_rate(self) -> float:
-        if self.num_updates is None:
-            return self.config.learning_rate
-        return annealed_learning_rate(self.config, self.updates, self.num_updates)
+        return annealed_learning_rate(self.config, self.updates, self.num_updates, self.global_step)
 
     async def step(self) -> dict | None:
         """One update: collect, update, sinks. Returns its log entry (None if the source was paused)."""

@@ -14,11 +14,24 @@ from rl.rollout import Rollout
 from rl.shuffle import BACKEND_DRAW_MIN_ROWS, ShuffledMinibatches, drawn_on_backend
 
 
-def annealed_learning_rate(config: PPOConfig, update: int, num_updates: int) -> float:
-    """lr_k = learning_rate * (1 - k / num_updates) for update k = 0, 1, ... (CleanRL); constant if not anneal_lr."""
+def annealed_learning_rate(config: PPOConfig, update: int, num_updates: int | None, global_step: int) -> float:
+    """The learning rate of update k = 0, 1, ..., which starts at env step `global_step`:
+
+        progress = min(1, global_step / anneal_steps)    with anneal_steps > 0
+                 = k / num_updates                       else, in a run of num_updates (CleanRL)
+        lr       = learning_rate * (1 - (1 - lr_floor) * progress)
+
+    With lr_floor 0 the second line is CleanRL's lr_k = learning_rate * (1 - k / num_updates), bit for bit.
+    Constant learning_rate if not anneal_lr, or with anneal_steps 0 in a run with no planned end."""
     if not config.anneal_lr:
         return config.learning_rate
-    return config.learning_rate * (1.0 - update / num_updates)
+    if config.anneal_steps > 0:
+        progress = min(1.0, global_step / config.anneal_steps)
+    elif num_updates is not None:
+        progress = update / num_updates
+    else:
+        return config.learning_rate
+    return config.learning_rate * (1.0 - (1.0 - config.lr_floor) * progress)
 
 
 def _finite_or_none(x: float):

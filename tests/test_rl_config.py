@@ -15,6 +15,7 @@ def test_cleanrl_defaults_and_derived_sizes():
     assert (c.learning_rate, c.num_envs, c.num_steps, c.gamma, c.gae_lambda) == (2.5e-4, 4, 128, 0.99, 0.95)
     assert (c.num_minibatches, c.update_epochs, c.norm_adv, c.clip_coef, c.clip_vloss) == (4, 4, True, 0.2, True)
     assert (c.ent_coef, c.vf_coef, c.max_grad_norm, c.target_kl, c.anneal_lr, c.seed) == (0.01, 0.5, 0.5, None, True, 1)
+    assert (c.anneal_steps, c.lr_floor) == (0, 0.0)   # anneal to 0 over the run, as CleanRL does
     assert (c.batch_size, c.minibatch_size) == (512, 128)
     assert PPOConfig(num_envs=8, num_steps=32, num_minibatches=2).minibatch_size == 128
 
@@ -36,7 +37,8 @@ def test_every_field_has_a_docstring():
     ("gamma", 1.01), ("gamma", -0.1), ("gamma", math.nan), ("gae_lambda", 2.0), ("num_minibatches", 0),
     ("num_minibatches", 3), ("num_minibatches", 512), ("update_epochs", 0), ("norm_adv", 1), ("clip_coef", 0.0),
     ("clip_vloss", "yes"), ("ent_coef", -0.01), ("vf_coef", -1.0), ("max_grad_norm", 0.0), ("target_kl", 0.0),
-    ("target_kl", math.nan), ("anneal_lr", None), ("seed", 1.5), ("seed", None),
+    ("target_kl", math.nan), ("anneal_lr", None), ("seed", 1.5), ("seed", None), ("anneal_steps", -1),
+    ("anneal_steps", 1.5), ("lr_floor", -0.1), ("lr_floor", 1.5), ("lr_floor", math.nan),
 ])
 def test_invalid_values_raise_naming_the_field(field, value):
     with pytest.raises(ValueError, match=rf"PPOConfig\.{field}\b"):

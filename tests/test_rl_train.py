@@ -13,6 +13,9 @@ import pytest
 
 import rl
 from rl import PPOConfig, train
+from rl.config import SOCCER_PPO
+from rl.live.setup import LIVE_ANNEAL_STEPS, LIVE_LR_FLOOR, LiveSetup
+from rl.ppo import annealed_learning_rate
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BROWSER_MODULES = ["__init__", "config", "model", "ppo", "rollout", "policy", "loop", "sources", "backend",
@@ -43,6 +46,31 @@ def test_train_returns_policy_and_cleanrl_metrics():
     obs, _ = cartpole(3).reset(seed=0)
     actions = policy.act(obs)
     assert len(actions) == 3 and all(a in (0, 1) for a in actions)
+
+
+def test_learning_rate_anneals_over_anneal_steps_to_its_floor_and_holds():
+    config = PPOConfig(num_envs=2, num_steps=16, num_minibatches=2, update_epochs=1, anneal_steps=64, lr_floor=0.25)
+    _, history = train(cartpole(2), config, total_steps=160)
+    lrs = [h["charts/learning_rate"] for h in history]  # at global steps 0, 32, 64, 96, 128
+    assert lrs == pytest.approx([2.5e-4, 2.5e-4 * (1 - 0.75 / 2), 2.5e-4 / 4, 2.5e-4 / 4, 2.5e-4 / 4])
+
+
+def test_annealed_learning_rate_is_cleanrls_bit_for_bit_and_constant_without_an_end():
+    config = PPOConfig(learning_rate=3e-4)
+    for update in range(7):
+        assert annealed_learning_rate(config, update, 7, 1234 * update) == 3e-4 * (1.0 - update / 7)
+    assert annealed_learning_rate(config, 5, None, 10**9) == 3e-4           # a live run: no end, no annealing
+    assert annealed_learning_rate(PPOConfig(anneal_lr=False, anneal_steps=10), 5, 7, 100) == 2.5e-4
+    live = PPOConfig(anneal_steps=1000, lr_floor=0.1)                        # by env steps, with or without an end
+    assert annealed_learning_rate(live, 3, None, 500) == pytest.approx(2.5e-4 * 0.55)
+    assert annealed_learning_rate(live, 3, 4, 5000) == pytest.approx(2.5e-5)
+
+
+def test_the_page_anneals_by_env_steps_to_a_floor():
+    config = LiveSetup().ppo_config("gpu")
+    assert (config.anneal_lr, config.anneal_steps, config.lr_floor) == (True, LIVE_ANNEAL_STEPS, LIVE_LR_FLOOR)
+    assert annealed_learning_rate(config, 0, None, 0) == SOCCER_PPO.learning_rate
+    assert annealed_learning_rate(config, 10**6, None, 10**9) == pytest.approx(LIVE_LR_FLOOR * SOCCER_PPO.learning_rate)
 
 
 def test_train_is_deterministic_for_a_seed():

@@ -116,7 +116,7 @@ class BoardPublisher:
             self.failed_updates += 1
             if self.failed_updates >= self.config.rollback_after:
                 await self.roll_back(loop)
-                entry["charts/learning_rate"] = loop.config.learning_rate   # the rate from now on
+                entry["charts/learning_rate"] = loop.learning_rate()   # the rate from now on
             version = self.board.version
         else:
             self.failed_updates = 0

@@ -4,7 +4,7 @@
         [--engine numpy|gpu]
         [PPO flags with CleanRL's names: --learning-rate --num-envs --num-steps --gamma --gae-lambda
          --num-minibatches --update-epochs --[no-]norm-adv --clip-coef --[no-]clip-vloss --ent-coef
-         --vf-coef --max-grad-norm --target-kl --[no-]anneal-lr]
+         --vf-coef --max-grad-norm --target-kl --[no-]anneal-lr --anneal-steps --lr-floor]
         [self-play: --snapshot-prob --scripted-prob --random-prob --pool-size --snapshot-every
          --approach-coef --progress-coef]
         [--eval-every STEPS --eval-episodes N]
