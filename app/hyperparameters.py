@@ -21,7 +21,7 @@ nothing is half-applied.
 
 from dataclasses import asdict, dataclass, replace
 
-from rl.live.setup import LIVE_ANNEAL_STEPS, LIVE_LR_FLOOR, WHOLE_NUMBER_RANGES, LiveSetup
+from rl.live.setup import WHOLE_NUMBER_RANGES, LiveSetup
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,6 @@ class Bound:
     """The largest value (included)."""
     low_open: bool = False
     """`low` itself is refused (a rate or a discount of 0 means no learning)."""
-    note: str = ""
-    """What else the field's tooltip says of it ("" for nothing)."""
 
     def describe(self) -> str:
         if self.kind is int:
@@ -44,18 +42,12 @@ class Bound:
         return f"a number above {self.low} and at most {self.high}" if self.low_open \
             else f"a number from {self.low} to {self.high}"
 
-    def tooltip(self, name: str) -> str:
-        """The field's tooltip in the panel: its name, what it accepts and its note."""
-        return f"{name}: {self.describe()}" + (f"; {self.note}" if self.note else "")
-
     def contains(self, value) -> bool:
         above = value > self.low if self.low_open else value >= self.low
         return above and value <= self.high
 
 
-LEARNING_RATE_NOTE = (f"the rate at the start, annealed to {LIVE_LR_FLOOR:g} of it over {LIVE_ANNEAL_STEPS:,} env steps "
-                      f"and held there")
-PPO_BOUNDS = {"learning_rate": Bound(float, 0, 1, low_open=True, note=LEARNING_RATE_NOTE), "gamma": Bound(float, 0, 1, low_open=True),
+PPO_BOUNDS = {"learning_rate": Bound(float, 0, 1, low_open=True), "gamma": Bound(float, 0, 1, low_open=True),
               "gae_lambda": Bound(float, 0, 1, low_open=True), "clip_coef": Bound(float, 0, 1, low_open=True),
               "ent_coef": Bound(float, 0, 1), "update_epochs": Bound(int, 1, 64),
               "num_minibatches": Bound(int, 1, 1024)}

@@ -102,7 +102,7 @@ class LearnerPanel:
             slot.id, slot.className, slot.hidden = f"{name}-error", "field-error", True
             field.parentElement.after(slot)
             field.setAttribute("aria-describedby", slot.id)
-            field.parentElement.title = bound.tooltip(name)
+            field.parentElement.title = f"{name}: {bound.describe()}"
 
     def check_form(self) -> bool:
         """Mark each bad field (aria-invalid, its message beside it); Apply only while all are good."""

@@ -50,9 +50,7 @@ class LearningCurve:
 PAGE_CURVE = LearningCurve(
     source="docs/learning_curve.md, \"Epochs at the page's shape\": rl.train with the GPU engine's shape (64 envs x "
            "64 steps, 16 minibatches, 4 epochs, 64x64 network, 60 s matches, constant learning rate 1e-3), seeds 1-3 "
-           "pooled, 96 matches per point. It holds 60% of decided matches from 2.5M env steps on. Measured before the "
-           "page annealed its learning rate (7.2e-4 at 2.5M env steps now); \"The learning rate past 3M env steps\" "
-           "there compares the two to 8M",
+           "pooled, 96 matches per point. It holds 60% of decided matches from 2.5M env steps on",
     points=((500_000, 8, 20, 68), (1_000_000, 16, 26, 54), (1_500_000, 25, 39, 32), (2_000_000, 26, 36, 34),
             (2_500_000, 40, 35, 21), (3_000_000, 32, 48, 16)),
 )

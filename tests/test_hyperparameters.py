@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.hyperparameters import (BOUNDS, HyperparameterError, apply_panel, check_ppo, default_values, field_error,
+from app.hyperparameters import (HyperparameterError, apply_panel, check_ppo, default_values, field_error,
                                  form_errors, panel_values)
 from rl.config import SOCCER_PPO
 from rl.live.setup import LiveSetup
@@ -58,15 +58,6 @@ def test_values_outside_their_bounds_are_refused_naming_the_bounds(field, text):
                                          ("envs_per_worker", "")])
 def test_values_at_their_bounds_are_accepted(field, text):
     assert field_error(field, text) is None
-
-
-def test_tooltips_say_what_each_field_accepts_and_that_the_learning_rate_anneals():
-    assert BOUNDS["gamma"].tooltip("gamma") == "gamma: a number above 0 and at most 1"
-    assert BOUNDS["learning_rate"].tooltip("learning_rate") == (
-        "learning_rate: a number above 0 and at most 1; the rate at the start, annealed to 0.1 of it over "
-        "8,000,000 env steps and held there")
-    config = LiveSetup().ppo_config("gpu")            # the tooltip speaks of the trainer's own schedule
-    assert (config.lr_floor, config.anneal_steps) == (0.1, 8_000_000)
 
 
 def test_form_errors_name_each_bad_field_and_then_cross_field_problems():

@@ -13,8 +13,6 @@ import pytest
 
 import rl
 from rl import PPOConfig, train
-from rl.config import SOCCER_PPO
-from rl.live.setup import LIVE_ANNEAL_STEPS, LIVE_LR_FLOOR, LiveSetup
 from rl.ppo import annealed_learning_rate
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -64,13 +62,6 @@ def test_annealed_learning_rate_is_cleanrls_bit_for_bit_and_constant_without_an_
     live = PPOConfig(anneal_steps=1000, lr_floor=0.1)                        # by env steps, with or without an end
     assert annealed_learning_rate(live, 3, None, 500) == pytest.approx(2.5e-4 * 0.55)
     assert annealed_learning_rate(live, 3, 4, 5000) == pytest.approx(2.5e-5)
-
-
-def test_the_page_anneals_by_env_steps_to_a_floor():
-    config = LiveSetup().ppo_config("gpu")
-    assert (config.anneal_lr, config.anneal_steps, config.lr_floor) == (True, LIVE_ANNEAL_STEPS, LIVE_LR_FLOOR)
-    assert annealed_learning_rate(config, 0, None, 0) == SOCCER_PPO.learning_rate
-    assert annealed_learning_rate(config, 10**6, None, 10**9) == pytest.approx(LIVE_LR_FLOOR * SOCCER_PPO.learning_rate)
 
 
 def test_train_is_deterministic_for_a_seed():

@@ -23,11 +23,6 @@ WHOLE_NUMBER_RANGES = {"rollout_workers": (1, 16), "envs_per_worker": (1, 256), 
                        "seed": (0, 2**32 - 1)}
 """(lowest, highest) of each whole-number field, for the URL, the panel (app/hyperparameters.py) and the
 workers alike: browser threads, matches per batch, and a seed the GPU's hashes take whole."""
-LIVE_ANNEAL_STEPS = 8_000_000
-"""Env steps over which the page's learning rate anneals from SOCCER_PPO's 1e-3 to LIVE_LR_FLOOR of it: about
-25 minutes of Train on a 2-core machine without a GPU, under two on a real GPU."""
-LIVE_LR_FLOOR = 0.1
-"""Where the page's learning rate ends and holds (1e-4): training goes on, more slowly, for as long as it runs."""
 MAX_GPU_ENGINE_ROWS = 4096 * 128
 """The most rows (gpu_envs x num_steps) of a GPU-engine rollout: its observations ([rows, 34] f32, 71 MB
 here) stay within the 128 MiB a WebGPU storage buffer binding holds by default."""
@@ -115,18 +110,17 @@ class LiveSetup:
 
     def ppo_config(self, engine: str) -> PPOConfig:
         """The trainer's PPO config when `engine` runs: its batch (num_envs); SOCCER_PPO's learning rate,
-        entropy bonus and minibatch size, 4 epochs.
+        entropy bonus and minibatch size, 4 epochs, a constant learning rate (live training has no end to anneal
+        to). Annealing by env steps (PPOConfig.anneal_steps, lr_floor: 1e-3 to 1e-4 over 8M) held the win rate
+        steadier past 3M env steps headless, but in the page its first wins came later (one session's three runs;
+        docs/learning_curve.md, "The learning rate past 3M env steps"), and the early minutes come first.
         Two epochs learned faster per env step headless at this shape, but not in the page: there the GPU engine
-        with 2 epochs stalled near 0.4 of decided matches, with 4 it passed 0.6 (docs/learning_curve.md).
-        Live training has no end to anneal to, so the learning rate anneals over LIVE_ANNEAL_STEPS env steps to
-        LIVE_LR_FLOOR of itself and holds there: at a constant 1e-3 self-play drifted away from what beats the
-        scripted player and back for minutes at a time, past 2-4M env steps (docs/learning_curve.md, "The
-        learning rate past 3M env steps")."""
+        with 2 epochs stalled near 0.4 of decided matches, with 4 it passed 0.6 (docs/learning_curve.md)."""
         num_envs = self.num_envs(engine)
         values = {"num_envs": num_envs, "num_steps": self.num_steps,
                   "num_minibatches": soccer_minibatches(num_envs * self.num_steps), "update_epochs": 4,
-                  "learning_rate": SOCCER_PPO.learning_rate, "ent_coef": SOCCER_PPO.ent_coef, "anneal_lr": True,
-                  "anneal_steps": LIVE_ANNEAL_STEPS, "lr_floor": LIVE_LR_FLOOR, "seed": self.seed, **self.ppo}
+                  "learning_rate": SOCCER_PPO.learning_rate, "ent_coef": SOCCER_PPO.ent_coef, "anneal_lr": False,
+                  "seed": self.seed, **self.ppo}
         return PPOConfig(**values)
 
     def selfplay_config(self) -> SelfPlayConfig:
