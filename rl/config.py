@@ -42,8 +42,8 @@ class PPOConfig:
     anneal_lr: bool = True
     """Anneal the learning rate linearly from learning_rate to lr_floor x learning_rate over anneal_steps."""
     anneal_steps: int = 0
-    """Env steps the annealing takes, then the rate holds at its floor; 0: the whole run (CleanRL), and
-    none for a run with no planned end (live training), which keeps learning_rate."""
+    """Env steps the annealing takes, then the rate holds at its floor. 0: over the whole run (CleanRL);
+    a run with no planned end (live training) then keeps learning_rate constant."""
     lr_floor: float = 0.0
     """Where the annealing ends, as a fraction of learning_rate, in [0, 1] (CleanRL: 0)."""
     seed: int = 1

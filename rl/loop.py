@@ -11,9 +11,10 @@ One update, as CleanRL's ppo.py does it:
               of `loop.params` elsewhere), and the source's own figures.
   2. update   rl.ppo.PPOLearner.update at this update's learning rate:
               lr_k = learning_rate * (1 - k / num_updates) with anneal_lr and a
-              known num_updates (CleanRL), or annealed over anneal_steps env
-              steps to a floor and held there (a live run, which has no end);
-              rl.ppo.annealed_learning_rate.
+              known num_updates (CleanRL), or with anneal_steps over that many
+              env steps to a floor and held there (usable by a run with no
+              planned end), else the constant learning_rate (the page's live
+              run); rl.ppo.annealed_learning_rate.
   3. sinks    each sink sees the loop (params, global_step, ...) and the update's
               log entry, and may add to the entry: a metrics log, a checkpoint
               file, the weights board.
